@@ -1,0 +1,1 @@
+//! paddlers-providers: the Rust replacement for PyDataProvider2.

@@ -1,0 +1,1 @@
+//! Lowering the layer graph to tch.

@@ -1,0 +1,1 @@
+//! Training: passes, optimizers, schedules, evaluators, logs, checkpoints.

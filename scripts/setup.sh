@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Prepares everything paddlers needs to build: a project-local virtual environment holding
+# the exact libtorch that our pinned tch expects, and .cargo/config.toml pointing cargo at it.
+# Idempotent: when everything is already in place it returns in well under a second.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+# tch 0.24 / torch-sys 0.24 expect PyTorch 2.11.0 (torch-sys's TORCH_VERSION).
+TORCH_VERSION=2.11.0
+# libtorch_cpu.so needs libcudart.so.13 and libcupti.so.13 even on CPU; these two small
+# wheels provide them, so the multi-GB CUDA stack is never needed to build or run on CPU.
+CUDA_RUNTIME=nvidia-cuda-runtime==13.0.96
+CUDA_CUPTI=nvidia-cuda-cupti==13.0.85
+
+venv="$root/.venv"
+python=${PYTHON:-python3}
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "setup: creating $venv" >&2
+    "$python" -m venv "$venv"
+fi
+
+purelib=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+libtorch="$purelib/torch"
+
+installed_version() {
+    # Read torch/version.py without importing torch: `import torch` needs the full CUDA stack.
+    sed -n "s/^__version__ = '\([^']*\)'.*/\1/p" "$libtorch/version.py" 2>/dev/null || true
+}
+
+have=$(installed_version)
+if [ "${have%%+*}" != "$TORCH_VERSION" ] || [ ! -e "$purelib/nvidia/cu13/lib/libcudart.so.13" ] && ! ls "$purelib"/nvidia/*/lib/libcudart.so.13 >/dev/null 2>&1; then
+    echo "setup: installing torch==$TORCH_VERSION (CPU libraries only, about 550 MB)" >&2
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+        "torch==$TORCH_VERSION" "$CUDA_RUNTIME" "$CUDA_CUPTI"
+    have=$(installed_version)
+fi
+if [ "${have%%+*}" != "$TORCH_VERSION" ]; then
+    echo "setup: error: $libtorch holds torch '${have:-none}', but tch needs $TORCH_VERSION" >&2
+    exit 1
+fi
+if [ ! -e "$libtorch/lib/libtorch_cpu.so" ]; then
+    echo "setup: error: $libtorch/lib/libtorch_cpu.so is missing; delete .venv and run again" >&2
+    exit 1
+fi
+
+# A plain `cargo build` then finds libtorch with no variable set by the user. Rewriting this
+# file with another path would recompile torch-sys's C++ glue, so write it only on change.
+mkdir -p .cargo
+config=".cargo/config.toml"
+want=$(printf '# Written by scripts/setup.sh; do not edit.\n[env]\nLIBTORCH = "%s"\nLIBTORCH_BYPASS_VERSION_CHECK = "1"\n' "$libtorch")
+if [ ! -f "$config" ] || [ "$(cat "$config")" != "$want" ]; then
+    printf '%s\n' "$want" > "$config"
+    echo "setup: wrote $config" >&2
+fi

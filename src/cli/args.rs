@@ -1,0 +1,252 @@
+//! The command line, defined once and shared: the `paddlers` front end parses it for `--help`,
+//! validation, and the commands that need no libtorch; `paddlers-runtime` parses the same
+//! definitions for the commands that compute. Flag names and defaults are Paddle's
+//! (`paddle/utils/Flags.cpp`, `paddle/trainer/Trainer.cpp`).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use super::flags::bool_value;
+
+/// Every boolean flag, so that Paddle's `--flag`, `--flag true` and `--flag=1` forms all work.
+pub const BOOL_FLAGS: &[&str] = &[
+    "use_gpu",
+    "save_only_one",
+    "test_all_data_in_one_period",
+    "local",
+    "whole",
+    "is_predict",
+];
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "paddlers",
+    version,
+    about = "Run PaddlePaddle v1 trainer configs unchanged, on libtorch, with no Python.",
+    long_about = "Run PaddlePaddle v1 trainer configs unchanged, on libtorch, with no Python.\n\n\
+        Boolean flags take Paddle's forms: --use_gpu=true, --use_gpu true, --use_gpu alone, \
+        --use_gpu=1/0, --nouse_gpu.",
+    rename_all = "snake_case"
+)]
+pub struct Cli {
+    /// More log output (-v: debug, -vv: trace). Overrides --log_level.
+    #[arg(short = 'v', action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Log level for messages on stderr.
+    #[arg(long = "log_level", value_enum, default_value_t = LogLevel::Info, global = true)]
+    pub log_level: LogLevel,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+#[derive(Debug, Subcommand)]
+#[command(rename_all = "snake_case")]
+pub enum Command {
+    /// Train a model (`paddle train`): --job=train (default), test or checkgrad.
+    Train(TrainArgs),
+    /// Evaluate a saved model on the config's test data (`paddle train --job=test`).
+    Test(TrainArgs),
+    /// Print the graph a config builds, as Paddle's protobuf text
+    /// (`python -m paddle.utils.dump_config`).
+    DumpConfig(DumpConfigArgs),
+    /// Classify inputs with a trained model (the tutorial's `classify.py --job=predict`).
+    Predict(PredictArgs),
+    /// Save a layer's output for inputs (the tutorial's `classify.py --job=extract`).
+    Extract(ExtractArgs),
+    /// Prepare data sets (the tutorial's `get_data.sh`, without the download).
+    Data(DataArgs),
+    /// Print the paddlers and libtorch versions, and whether CUDA and cuDNN are usable.
+    Version,
+}
+
+impl Command {
+    /// Commands that run on libtorch, and so are handed to `paddlers-runtime`.
+    pub fn needs_libtorch(&self) -> bool {
+        matches!(
+            self,
+            Command::Train(_)
+                | Command::Test(_)
+                | Command::Predict(_)
+                | Command::Extract(_)
+                | Command::Version
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Job {
+    /// Train for --num_passes passes.
+    Train,
+    /// Test a model (from --init_model_path) on the test data.
+    Test,
+    /// Compare analytic gradients with finite differences for every parameter.
+    Checkgrad,
+}
+
+/// Device and parallelism flags shared by every command that computes.
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct DeviceArgs {
+    /// Train on CUDA. Fails with an explanation when no usable GPU is found.
+    #[arg(long, action = ArgAction::Set, value_parser = bool_value, default_value = "false", value_name = "BOOL")]
+    pub use_gpu: bool,
+    /// The first GPU to use; replica i of --trainer_count runs on gpu_id+i.
+    #[arg(long, default_value_t = 0)]
+    pub gpu_id: i32,
+    /// Number of model replicas; each batch is split between them and gradients are summed.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..))]
+    pub trainer_count: i32,
+    /// Random seed for parameter initialization, shuffling and dropout.
+    #[arg(long, default_value_t = 1)]
+    pub seed: i64,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct TrainArgs {
+    /// The trainer config file (Python 2 trainer_config_helpers code).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Arguments for get_config_arg(), as `name1=value1,name2=value2`.
+    #[arg(long, default_value = "")]
+    pub config_args: String,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// What to do: train, test or checkgrad.
+    #[arg(long, value_enum, default_value_t = Job::Train)]
+    pub job: Job,
+    /// Number of passes over the training data.
+    #[arg(long, default_value_t = 100)]
+    pub num_passes: i32,
+    /// Start training from this pass (loads save_dir/pass-%05d of the pass before it).
+    #[arg(long, default_value_t = 0)]
+    pub start_pass: i32,
+    /// Directory of initial parameters (a pass-%05d directory). Overrides --start_pass loading.
+    #[arg(long, default_value = "")]
+    pub init_model_path: String,
+    /// Directory to save parameters into, as save_dir/pass-%05d.
+    #[arg(long, default_value = "")]
+    pub save_dir: String,
+    /// Save parameters every this many passes.
+    #[arg(long, default_value_t = 1)]
+    pub saving_period: i32,
+    /// Keep only the newest pass directory.
+    #[arg(long, action = ArgAction::Set, value_parser = bool_value, default_value = "false", value_name = "BOOL")]
+    pub save_only_one: bool,
+    /// Log the Batch line every this many batches.
+    #[arg(long, default_value_t = 100)]
+    pub log_period: i32,
+    /// Print a dot every this many batches between Batch lines.
+    #[arg(long, default_value_t = 1)]
+    pub dot_period: i32,
+    /// Test every this many batches (0: test once after each pass).
+    #[arg(long, default_value_t = 0)]
+    pub test_period: i32,
+    /// Test on all test data at each test, not only one batch's worth.
+    #[arg(long, action = ArgAction::Set, value_parser = bool_value, default_value = "false", value_name = "BOOL")]
+    pub test_all_data_in_one_period: bool,
+    /// Print parameter statistics every this many batches (0: never).
+    #[arg(long, default_value_t = 0)]
+    pub show_parameter_stats_period: i32,
+    /// Train locally (accepted for compatibility; paddlers has no parameter server).
+    #[arg(long, action = ArgAction::Set, value_parser = bool_value, default_value = "true", value_name = "BOOL")]
+    pub local: bool,
+    /// Step size of the finite differences in --job=checkgrad.
+    #[arg(long, default_value_t = 1e-5)]
+    pub checkgrad_eps: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct DumpConfigArgs {
+    /// The config file.
+    pub config: PathBuf,
+    /// Arguments for get_config_arg(), as `name1=value1,name2=value2`.
+    #[arg(default_value = "")]
+    pub config_args: String,
+    /// Print the whole TrainerConfig, not only the ModelConfig.
+    #[arg(long, action = ArgAction::Set, value_parser = bool_value, default_value = "false", value_name = "BOOL")]
+    pub whole: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct PredictArgs {
+    /// The model config (its prediction branch is chosen with `is_predict=1`).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Arguments for get_config_arg(); `is_predict=1` is added.
+    #[arg(long, default_value = "")]
+    pub config_args: String,
+    /// The trained parameters: a pass-%05d directory.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Images to classify (PNG or JPEG), or a file list with one path per line.
+    #[arg(long, required = true, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// Mean file subtracted from inputs (the tutorial's data/mean.meta).
+    #[arg(long)]
+    pub mean: Option<PathBuf>,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    pub predict: PredictArgs,
+    /// The layer whose output to save (default: the first convolution).
+    #[arg(long)]
+    pub layer: Option<String>,
+    /// Where to write the features (a .npy file; a PNG grid of feature maps is written beside it).
+    #[arg(long, default_value = "features.npy")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    #[command(subcommand)]
+    pub dataset: DataCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+#[command(rename_all = "snake_case")]
+pub enum DataCommand {
+    /// Write CIFAR-10 in the official python layout, with train.list, test.list and mean.meta.
+    Cifar10(Cifar10Args),
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct Cifar10Args {
+    /// cifar-10-python.tar.gz, an unpacked cifar-10-batches-py/, or an image tree
+    /// train/<class>/*.jpg and test/<class>/*.jpg.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Keep only this many training images per class (default: all).
+    #[arg(long)]
+    pub per_class: Option<usize>,
+    /// Keep only this many test images per class (default: all).
+    #[arg(long)]
+    pub test_per_class: Option<usize>,
+}
+
+/// Parses a full argument vector (program name first), accepting Paddle's boolean forms.
+pub fn parse_from(args: Vec<String>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(super::flags::normalize_bool_flags(args, BOOL_FLAGS))
+}

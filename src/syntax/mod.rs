@@ -1,0 +1,1 @@
+//! Placeholder: see src/lib.rs for what this module owns.
