@@ -8,3 +8,4 @@
 pub mod cuda;
 pub mod runtime;
 pub mod train;
+pub mod version;

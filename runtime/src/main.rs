@@ -1,4 +1,34 @@
-fn main() {
+//! `paddlers-runtime`: the commands that compute. The `paddlers` front end parses the same
+//! command line for `--help` and validation, then execs this binary.
+
+use std::process::ExitCode;
+
+use paddlers::cli::{self, Command};
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let parsed = match cli::parse_from(argv) {
+        Ok(p) => p,
+        Err(e) => e.exit(),
+    };
+    cli::logging::init(parsed.log_level, parsed.verbose);
+    // Before any tch::Cuda call, so the CUDA backend registers where it exists.
     paddlers_runtime::cuda::load_cuda_backend();
-    println!("cuda devices: {}", paddlers_runtime::cuda::device_count());
+    let result: anyhow::Result<()> = match &parsed.command {
+        Command::Version => {
+            print!("{}", paddlers_runtime::version::report());
+            Ok(())
+        }
+        Command::DumpConfig(_) | Command::Data(_) => Err(anyhow::anyhow!(
+            "this command needs no libtorch: run it through `paddlers`"
+        )),
+        other => Err(anyhow::anyhow!("{other:?} is not available in this build yet")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", cli::render_error(&e));
+            ExitCode::from(1)
+        }
+    }
 }
