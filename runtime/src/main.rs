@@ -14,6 +14,13 @@ fn main() -> ExitCode {
     cli::logging::init(parsed.log_level, parsed.verbose);
     // Before any tch::Cuda call, so the CUDA backend registers where it exists.
     paddlers_runtime::cuda::load_cuda_backend();
+    // Checked before any config is read, so a missing GPU is the first and only complaint.
+    if parsed.command.device().is_some_and(|d| d.use_gpu) {
+        if let Err(e) = paddlers_runtime::cuda::require_gpu() {
+            eprintln!("{}", cli::render_error(&e));
+            return ExitCode::from(1);
+        }
+    }
     let result: anyhow::Result<()> = match &parsed.command {
         Command::Version => {
             print!("{}", paddlers_runtime::version::report());
@@ -22,7 +29,9 @@ fn main() -> ExitCode {
         Command::DumpConfig(_) | Command::Data(_) => Err(anyhow::anyhow!(
             "this command needs no libtorch: run it through `paddlers`"
         )),
-        other => Err(anyhow::anyhow!("{other:?} is not available in this build yet")),
+        other => Err(anyhow::anyhow!(
+            "{other:?} is not available in this build yet"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -71,6 +71,16 @@ pub enum Command {
 
 impl Command {
     /// Commands that run on libtorch, and so are handed to `paddlers-runtime`.
+    /// The device flags of a command that computes, if it has any.
+    pub fn device(&self) -> Option<&DeviceArgs> {
+        match self {
+            Command::Train(a) | Command::Test(a) => Some(&a.device),
+            Command::Predict(a) => Some(&a.device),
+            Command::Extract(a) => Some(&a.predict.device),
+            _ => None,
+        }
+    }
+
     pub fn needs_libtorch(&self) -> bool {
         matches!(
             self,
