@@ -30,13 +30,21 @@ installed_version() {
     sed -n "s/^__version__ = '\([^']*\)'.*/\1/p" "$libtorch/version.py" 2>/dev/null || true
 }
 
-have=$(installed_version)
-if [ "${have%%+*}" != "$TORCH_VERSION" ] || [ ! -e "$purelib/nvidia/cu13/lib/libcudart.so.13" ] && ! ls "$purelib"/nvidia/*/lib/libcudart.so.13 >/dev/null 2>&1; then
+complete() {
+    local have
+    have=$(installed_version)
+    [ "${have%%+*}" = "$TORCH_VERSION" ] &&
+        [ -e "$libtorch/lib/libtorch_cpu.so" ] &&
+        [ -e "$purelib/nvidia/cu13/lib/libcudart.so.13" ] &&
+        [ -e "$purelib/nvidia/cu13/lib/libcupti.so.13" ]
+}
+
+if ! complete; then
     echo "setup: installing torch==$TORCH_VERSION (CPU libraries only, about 550 MB)" >&2
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
         "torch==$TORCH_VERSION" "$CUDA_RUNTIME" "$CUDA_CUPTI"
-    have=$(installed_version)
 fi
+have=$(installed_version)
 if [ "${have%%+*}" != "$TORCH_VERSION" ]; then
     echo "setup: error: $libtorch holds torch '${have:-none}', but tch needs $TORCH_VERSION" >&2
     exit 1

@@ -35,11 +35,15 @@ pub fn load_cuda_backend() -> &'static CudaProbe {
             let msg = if err.is_null() {
                 "unknown error".to_string()
             } else {
-                unsafe { CStr::from_ptr(err) }.to_string_lossy().into_owned()
+                unsafe { CStr::from_ptr(err) }
+                    .to_string_lossy()
+                    .into_owned()
             };
             tried.push(format!("{cand}: {msg}"));
         }
-        CudaProbe { loaded: Err(tried.join("; ")) }
+        CudaProbe {
+            loaded: Err(tried.join("; ")),
+        }
     })
 }
 

@@ -89,8 +89,14 @@ mod tests {
 
     #[test]
     fn a_bare_bool_flag_does_not_eat_a_positional_argument() {
-        assert_eq!(norm(&["--whole", "a.py", "x=1"]), ["--whole=true", "a.py", "x=1"]);
-        assert_eq!(norm(&["--use_gpu", "--whole"]), ["--use_gpu=true", "--whole=true"]);
+        assert_eq!(
+            norm(&["--whole", "a.py", "x=1"]),
+            ["--whole=true", "a.py", "x=1"]
+        );
+        assert_eq!(
+            norm(&["--use_gpu", "--whole"]),
+            ["--use_gpu=true", "--whole=true"]
+        );
     }
 
     #[test]
@@ -109,6 +115,8 @@ mod tests {
         for f in ["false", "FALSE", "0", "no", "f", "n"] {
             assert_eq!(bool_value(f), Ok(false), "{f}");
         }
-        assert!(bool_value("maybe").unwrap_err().contains("'maybe' is not a boolean"));
+        assert!(bool_value("maybe")
+            .unwrap_err()
+            .contains("'maybe' is not a boolean"));
     }
 }

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: install libtorch (scripts/setup.sh), build every
+# crate, check formatting, and run every test. CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/setup.sh
+cargo fmt --all --check
+cargo build --workspace --locked --all-targets
+cargo test --workspace --locked

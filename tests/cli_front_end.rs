@@ -1,0 +1,252 @@
+//! The `paddlers` front end: Paddle's flag forms, every `--help`, and proof that the commands
+//! that need no libtorch run where libtorch cannot be found.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use paddlers::cli::args::{Command as Sub, DataCommand, Job};
+use paddlers::cli::parse_from;
+
+fn parse(args: &[&str]) -> paddlers::cli::Cli {
+    let mut v = vec!["paddlers".to_string()];
+    v.extend(args.iter().map(|s| s.to_string()));
+    parse_from(v).unwrap_or_else(|e| panic!("{args:?} should parse: {e}"))
+}
+
+fn train(args: &[&str]) -> paddlers::cli::args::TrainArgs {
+    match parse(args).command {
+        Sub::Train(t) => t,
+        other => panic!("expected train, got {other:?}"),
+    }
+}
+
+#[test]
+fn use_gpu_accepts_every_paddle_form() {
+    let base = ["train", "--config=m.cfg"];
+    let cases: &[(&[&str], bool)] = &[
+        (&["--use_gpu=true"], true),
+        (&["--use_gpu", "true"], true),
+        (&["--use_gpu"], true),
+        (&["--use_gpu=1"], true),
+        (&["--use_gpu=0"], false),
+        (&["--use_gpu=false"], false),
+        (&["--use_gpu", "false"], false),
+        (&["--use_gpu", "0"], false),
+        (&[], false),
+    ];
+    for (extra, want) in cases {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        assert_eq!(train(&args).device.use_gpu, *want, "{args:?}");
+    }
+    // A bare bool flag in front of another flag must not swallow it.
+    let t = train(&[
+        "train",
+        "--use_gpu",
+        "--config",
+        "m.cfg",
+        "--trainer_count",
+        "2",
+    ]);
+    assert!(t.device.use_gpu);
+    assert_eq!(t.config, PathBuf::from("m.cfg"));
+    assert_eq!(t.device.trainer_count, 2);
+}
+
+#[test]
+fn train_flags_have_paddles_defaults() {
+    let t = train(&["train", "--config=m.cfg"]);
+    assert_eq!(t.job, Job::Train);
+    assert_eq!(t.num_passes, 100);
+    assert_eq!(t.log_period, 100);
+    assert_eq!(t.dot_period, 1);
+    assert_eq!(t.saving_period, 1);
+    assert_eq!(t.test_period, 0);
+    assert_eq!(t.start_pass, 0);
+    assert_eq!(t.device.trainer_count, 1);
+    assert_eq!(t.device.gpu_id, 0);
+    assert_eq!(t.device.seed, 1);
+    assert!(t.local);
+    assert!(!t.save_only_one);
+    assert!(!t.test_all_data_in_one_period);
+    assert_eq!(t.checkgrad_eps, 1e-5);
+    assert_eq!(t.save_dir, "");
+    assert_eq!(t.init_model_path, "");
+}
+
+#[test]
+fn train_flags_parse_in_both_spellings() {
+    let t = train(&[
+        "train",
+        "--config",
+        "models/resnet.cfg",
+        "--job=checkgrad",
+        "--num_passes=3",
+        "--save_dir",
+        "out",
+        "--config_args=depth=20,is_predict=0",
+        "--save_only_one",
+        "--local=0",
+        "--gpu_id=1",
+    ]);
+    assert_eq!(t.job, Job::Checkgrad);
+    assert_eq!(t.num_passes, 3);
+    assert_eq!(t.save_dir, "out");
+    assert_eq!(t.config_args, "depth=20,is_predict=0");
+    assert!(t.save_only_one);
+    assert!(!t.local);
+    assert_eq!(t.device.gpu_id, 1);
+}
+
+#[test]
+fn dump_config_takes_positional_config_args_and_whole() {
+    match parse(&["dump_config", "a.py", "x=1", "--whole"]).command {
+        Sub::DumpConfig(d) => {
+            assert_eq!(d.config, PathBuf::from("a.py"));
+            assert_eq!(d.config_args, "x=1");
+            assert!(d.whole);
+        }
+        other => panic!("{other:?}"),
+    }
+    match parse(&["dump_config", "--whole", "a.py"]).command {
+        Sub::DumpConfig(d) => {
+            assert!(d.whole);
+            assert_eq!(d.config, PathBuf::from("a.py"));
+            assert_eq!(d.config_args, "");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn data_cifar10_flags() {
+    match parse(&[
+        "data",
+        "cifar10",
+        "--from",
+        "src",
+        "--out=dst",
+        "--per_class=100",
+    ])
+    .command
+    {
+        Sub::Data(d) => match d.dataset {
+            DataCommand::Cifar10(c) => {
+                assert_eq!(c.from, PathBuf::from("src"));
+                assert_eq!(c.out, PathBuf::from("dst"));
+                assert_eq!(c.per_class, Some(100));
+                assert_eq!(c.test_per_class, None);
+            }
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bad_flags_and_values_are_usage_errors() {
+    for bad in [
+        &["train", "--config=m.cfg", "--use_gpu=maybe"][..],
+        &["train", "--config=m.cfg", "--num_passes=many"],
+        &["train", "--config=m.cfg", "--trainer_count=0"],
+        &["train", "--config=m.cfg", "--job=fly"],
+        &["train", "--config=m.cfg", "--no_such_flag=1"],
+        &["train"],
+        &["dump_config"],
+    ] {
+        let mut v = vec!["paddlers".to_string()];
+        v.extend(bad.iter().map(|s| s.to_string()));
+        let err = parse_from(v).expect_err(&format!("{bad:?} must be rejected"));
+        assert_eq!(err.exit_code(), 2, "{bad:?}: usage errors exit with 2");
+    }
+}
+
+fn paddlers_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_paddlers")
+}
+
+fn run(bin: &Path, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .expect("run paddlers")
+}
+
+/// A copy of the front end alone, in a directory with no paddlers-runtime and no libtorch.
+fn lonely_front_end() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("paddlers");
+    std::fs::copy(paddlers_bin(), &bin).unwrap();
+    (dir, bin)
+}
+
+#[test]
+fn every_help_works_without_libtorch() {
+    let (_dir, bin) = lonely_front_end();
+    let top = run(&bin, &["--help"]);
+    assert!(top.status.success());
+    let text = String::from_utf8_lossy(&top.stdout);
+    for sub in [
+        "train",
+        "test",
+        "dump_config",
+        "predict",
+        "extract",
+        "data",
+        "version",
+    ] {
+        assert!(text.contains(sub), "top-level help lists {sub}");
+        let out = run(&bin, &[sub, "--help"]);
+        assert!(out.status.success(), "{sub} --help: {out:?}");
+        assert!(!out.stdout.is_empty(), "{sub} --help prints help");
+    }
+    let train = String::from_utf8_lossy(&run(&bin, &["train", "--help"]).stdout).to_string();
+    for flag in [
+        "--config",
+        "--config_args",
+        "--use_gpu",
+        "--gpu_id",
+        "--trainer_count",
+        "--num_passes",
+        "--start_pass",
+        "--init_model_path",
+        "--save_dir",
+        "--saving_period",
+        "--save_only_one",
+        "--log_period",
+        "--dot_period",
+        "--test_period",
+        "--test_all_data_in_one_period",
+        "--job",
+        "--seed",
+        "--show_parameter_stats_period",
+        "--local",
+    ] {
+        assert!(train.contains(flag), "train --help documents {flag}");
+    }
+    assert!(train.contains("[default: 100]"), "defaults are shown");
+}
+
+#[test]
+fn front_end_does_not_link_libtorch() {
+    // The dynamic string table names every NEEDED library; libtorch must not be among them.
+    let bytes = std::fs::read(paddlers_bin()).unwrap();
+    for lib in [&b"libtorch_cpu.so"[..], b"libc10.so", b"libtorch.so"] {
+        assert!(
+            !bytes.windows(lib.len()).any(|w| w == lib),
+            "paddlers mentions {}",
+            String::from_utf8_lossy(lib)
+        );
+    }
+}
+
+#[test]
+fn computing_commands_say_where_the_runtime_should_be() {
+    let (dir, bin) = lonely_front_end();
+    let cfg = dir.path().join("m.cfg");
+    std::fs::write(&cfg, "").unwrap();
+    let out = run(&bin, &["train", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("paddlers-runtime was not found in"), "{err}");
+}
