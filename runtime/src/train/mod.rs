@@ -1,1 +1,8 @@
 //! Training: passes, optimizers, schedules, evaluators, logs, checkpoints.
+
+pub mod error;
+pub mod format;
+pub mod lr_schedule;
+pub mod optimizer;
+
+pub use error::TrainError;

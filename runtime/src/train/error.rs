@@ -1,0 +1,60 @@
+//! What can stop training, each naming what the user must look at.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The config asks for something the trainer cannot do, or asks it inconsistently.
+    #[error("{0}")]
+    Config(String),
+    /// A command-line flag has a value that cannot work.
+    #[error("{0}")]
+    Flag(String),
+    #[error("{}: {msg}", path.display())]
+    Checkpoint { path: PathBuf, msg: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the cost became {value} in pass {pass}, batch {batch}: training stopped. \
+         The last good parameters are in {last_good}. Lower the learning rate, add \
+         gradient_clipping_threshold to settings(), or check the data."
+    )]
+    NonFiniteCost {
+        value: f64,
+        pass: i64,
+        batch: i64,
+        last_good: String,
+    },
+    #[error("interrupted by Ctrl-C in pass {pass}, batch {batch}; {saved}")]
+    Interrupted {
+        pass: i64,
+        batch: i64,
+        saved: String,
+    },
+    #[error("data: {0}")]
+    Data(String),
+    #[error("network: {0}")]
+    Network(String),
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+}
+
+impl TrainError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> TrainError {
+        TrainError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn checkpoint(path: impl Into<PathBuf>, msg: impl Into<String>) -> TrainError {
+        TrainError::Checkpoint {
+            path: path.into(),
+            msg: msg.into(),
+        }
+    }
+}
