@@ -127,10 +127,7 @@ impl SlotBuilder {
 
     fn check_id(&self, id: i64) -> Result<(), ValueError> {
         if id < 0 || id as u64 >= self.slot.ty.dim as u64 {
-            return Err(self.err(format!(
-                "value {id} out of range [0, {})",
-                self.slot.ty.dim
-            )));
+            return Err(self.err(format!("value {id} out of range [0, {})", self.slot.ty.dim)));
         }
         Ok(())
     }
@@ -141,7 +138,9 @@ impl SlotBuilder {
         match (self.slot.ty.kind, v) {
             (SlotKind::Dense, Value::Dense(a)) => {
                 if a.len() != dim {
-                    return Err(self.err(format!("dense value of size {}, expected {dim}", a.len())));
+                    return Err(
+                        self.err(format!("dense value of size {}, expected {dim}", a.len()))
+                    );
                 }
                 self.dense.extend(a.iter().copied());
             }
@@ -194,10 +193,9 @@ impl SlotBuilder {
                 };
                 for sub in subs {
                     let Value::Seq(steps) = sub else {
-                        return Err(self.err(format!(
-                            "expected a sub-sequence, got {}",
-                            describe(sub)
-                        )));
+                        return Err(
+                            self.err(format!("expected a sub-sequence, got {}", describe(sub)))
+                        );
                     };
                     for s in steps {
                         self.push_step(s)?;
@@ -282,7 +280,11 @@ impl BatchBuilder {
         if sample.0.len() != self.slots.len() {
             return Err(ValueError {
                 slot: "*".into(),
-                ty: self.slots.first().map(|s| s.slot.ty).unwrap_or(crate::dense_vector(0)),
+                ty: self
+                    .slots
+                    .first()
+                    .map(|s| s.slot.ty)
+                    .unwrap_or(crate::dense_vector(0)),
                 msg: format!(
                     "sample has {} values but the provider declares {} slots",
                     sample.0.len(),
@@ -361,7 +363,10 @@ mod tests {
         .unwrap();
         let batch = b.finish();
         assert_eq!(batch.size, 2);
-        assert_eq!(batch.slots[0].data, SlotData::Dense(array![[1.0, 2.0], [3.0, 4.0]]));
+        assert_eq!(
+            batch.slots[0].data,
+            SlotData::Dense(array![[1.0, 2.0], [3.0, 4.0]])
+        );
         assert_eq!(batch.slots[1].data, SlotData::Index(vec![1, 4, 2]));
         assert_eq!(batch.slots[1].seq_starts, Some(vec![0, 2, 3]));
         assert_eq!(batch.slots[1].subseq_starts, None);
@@ -384,10 +389,14 @@ mod tests {
         let mut b = BatchBuilder::new(&[Slot::new("label", integer_value(10))], 1);
         let e = b.push(&Sample(vec![Value::Index(10)])).unwrap_err();
         assert!(e.to_string().contains("out of range [0, 10)"), "{e}");
-        let e = b.push(&Sample(vec![Value::Dense(array![1.0])])).unwrap_err();
+        let e = b
+            .push(&Sample(vec![Value::Dense(array![1.0])]))
+            .unwrap_err();
         assert!(e.to_string().contains("integer_value(10)"), "{e}");
         let mut b = BatchBuilder::new(&[Slot::new("x", dense_vector(3))], 1);
-        let e = b.push(&Sample(vec![Value::Dense(array![1.0])])).unwrap_err();
+        let e = b
+            .push(&Sample(vec![Value::Dense(array![1.0])]))
+            .unwrap_err();
         assert!(e.to_string().contains("size 1, expected 3"), "{e}");
     }
 }

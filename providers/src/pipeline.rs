@@ -1,0 +1,328 @@
+//! The generic engine behind every built-in provider: PyDataProvider2's pool, shuffle and pass
+//! cache, run on a background thread that prepares batches ahead of the trainer.
+//!
+//! A provider is split in two: [`Source::open`] reads *records* from disk (decoded, not yet
+//! augmented), and [`Source::emit`] turns one record into one sample of a batch, with the
+//! pass's random augmentation. The pass cache holds records, so later passes skip the disk and
+//! decoding but still get fresh flips and crops each pass.
+//!
+//! Determinism: all randomness of a pass (file interleaving, pool picks, augmentation) comes
+//! from one generator seeded by (seed, pass number) on the one background thread, so the same
+//! seed gives the same batches in the same order on every run.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
+
+use crate::batch::{Batch, BatchBuilder};
+use crate::error::{ProviderError, Result};
+use crate::provider::{CacheType, DataProvider, PoolSettings};
+use crate::rng::Rng;
+use crate::slots::Slot;
+
+/// A stream of records from one entry of the file list (one call of the Python generator).
+pub type RecordStream<R> = Box<dyn Iterator<Item = Result<R>> + Send>;
+
+/// What a built-in provider implements.
+pub trait Source: Send + 'static {
+    type Record: Send + 'static;
+    /// Slots in the provider's own order.
+    fn slots(&self) -> Vec<Slot>;
+    /// Number of entries in the file list; each is read by one stream.
+    fn units(&self) -> usize;
+    /// Opens entry `unit` of the file list.
+    fn open(&self, unit: usize) -> Result<RecordStream<Self::Record>>;
+    /// Appends one sample made from `record` to `out` (then calls `out.end_sample()`).
+    fn emit(&self, record: &Self::Record, rng: &mut Rng, out: &mut BatchBuilder) -> Result<()>;
+}
+
+enum Msg {
+    Batch(Batch),
+    End,
+    Error(ProviderError),
+}
+
+struct PassRequest {
+    pass: u64,
+    batch_size: usize,
+    tx: SyncSender<Msg>,
+}
+
+/// Paddle's `input_order`: which source slot feeds each output slot.
+fn slot_permutation(
+    slots: &[Slot],
+    input_order: &[String],
+) -> std::result::Result<Option<Vec<usize>>, String> {
+    if input_order.is_empty() {
+        return Ok(None);
+    }
+    let mut perm = Vec::with_capacity(input_order.len());
+    for name in input_order {
+        match slots.iter().position(|s| &s.name == name) {
+            Some(i) => perm.push(i),
+            None => {
+                let have: Vec<String> = slots
+                    .iter()
+                    .map(|s| format!("{}: {}", s.name, s.ty))
+                    .collect();
+                return Err(format!(
+                    "the network's data layer '{name}' has no slot in this provider (it provides {})",
+                    have.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(Some(perm))
+}
+
+/// A [`DataProvider`] over a [`Source`], with a background reader thread.
+pub struct Pipeline {
+    slots: Vec<Slot>,
+    requests: Option<Sender<PassRequest>>,
+    batches: Option<Receiver<Msg>>,
+    prefetch: usize,
+    pass: u64,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Pipeline {
+    /// Starts the reader thread. `input_order` (may be empty) selects and orders the slots.
+    pub fn new<S: Source>(
+        source: S,
+        settings: PoolSettings,
+        seed: u64,
+        input_order: &[String],
+    ) -> std::result::Result<Pipeline, String> {
+        let src_slots = source.slots();
+        let perm = slot_permutation(&src_slots, input_order)?;
+        let slots = match &perm {
+            Some(p) => p.iter().map(|&i| src_slots[i].clone()).collect(),
+            None => src_slots.clone(),
+        };
+        let prefetch = settings.prefetch;
+        let (req_tx, req_rx) = mpsc::channel::<PassRequest>();
+        let mut worker = Worker {
+            source,
+            slots: src_slots,
+            perm,
+            settings,
+            seed,
+            cache: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("paddlers-provider".into())
+            .spawn(move || {
+                for req in req_rx {
+                    worker.run_pass(req);
+                }
+            })
+            .map_err(|e| format!("cannot start the data provider thread: {e}"))?;
+        Ok(Pipeline {
+            slots,
+            requests: Some(req_tx),
+            batches: None,
+            prefetch,
+            pass: 0,
+            thread: Some(thread),
+        })
+    }
+
+    fn thread_died(&mut self) -> ProviderError {
+        let why = match self.thread.take().map(JoinHandle::join) {
+            Some(Err(panic)) => panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panic".into()),
+            _ => "it exited".into(),
+        };
+        ProviderError::Thread(why)
+    }
+}
+
+impl DataProvider for Pipeline {
+    fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+
+    fn start_pass(&mut self, batch_size: usize) -> Result<()> {
+        if batch_size == 0 {
+            return Err(ProviderError::Usage("batch size must be > 0".into()));
+        }
+        // Dropping the receiver makes the worker's next send fail, which ends the old pass.
+        self.batches = None;
+        let (tx, rx) = mpsc::sync_channel(self.prefetch);
+        let req = PassRequest {
+            pass: self.pass,
+            batch_size,
+            tx,
+        };
+        let sent = self.requests.as_ref().map(|r| r.send(req).is_ok());
+        if sent != Some(true) {
+            return Err(self.thread_died());
+        }
+        self.pass += 1;
+        self.batches = Some(rx);
+        Ok(())
+    }
+
+    fn next_batch(&mut self) -> Result<Option<Batch>> {
+        let Some(rx) = &self.batches else {
+            return Ok(None);
+        };
+        match rx.recv() {
+            Ok(Msg::Batch(b)) => Ok(Some(b)),
+            Ok(Msg::End) => {
+                self.batches = None;
+                Ok(None)
+            }
+            Ok(Msg::Error(e)) => {
+                self.batches = None;
+                Err(e)
+            }
+            Err(_) => {
+                self.batches = None;
+                Err(self.thread_died())
+            }
+        }
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        self.batches = None;
+        self.requests = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker<S: Source> {
+    source: S,
+    slots: Vec<Slot>,
+    perm: Option<Vec<usize>>,
+    settings: PoolSettings,
+    seed: u64,
+    /// Every record of a completed first pass, when caching.
+    cache: Option<Vec<S::Record>>,
+}
+
+/// The trainer stopped listening (a new pass started or the provider was dropped).
+struct Abandoned;
+
+impl<S: Source> Worker<S> {
+    fn run_pass(&mut self, req: PassRequest) {
+        let mut rng = Rng::derive(self.seed, req.pass);
+        let result = if self.cache.is_some() {
+            self.pass_from_cache(&req, &mut rng)
+        } else {
+            self.pass_from_disk(&req, &mut rng)
+        };
+        match result {
+            Ok(Ok(())) => {
+                let _ = req.tx.send(Msg::End);
+            }
+            Ok(Err(e)) => {
+                let _ = req.tx.send(Msg::Error(e));
+            }
+            Err(Abandoned) => {}
+        }
+    }
+
+    fn send(&self, tx: &SyncSender<Msg>, b: BatchBuilder) -> std::result::Result<(), Abandoned> {
+        let mut batch = b.finish();
+        if let Some(p) = &self.perm {
+            let mut taken: Vec<Option<_>> = batch.slots.drain(..).map(Some).collect();
+            batch.slots = p
+                .iter()
+                .map(|&i| taken[i].take().expect("input_order names each slot once"))
+                .collect();
+        }
+        tx.send(Msg::Batch(batch)).map_err(|_| Abandoned)
+    }
+
+    fn pass_from_cache(
+        &mut self,
+        req: &PassRequest,
+        rng: &mut Rng,
+    ) -> std::result::Result<Result<()>, Abandoned> {
+        let cache = self.cache.as_ref().expect("checked by the caller");
+        let mut order: Vec<u32> = (0..cache.len() as u32).collect();
+        if self.settings.should_shuffle {
+            rng.shuffle(&mut order);
+        }
+        for chunk in order.chunks(req.batch_size) {
+            let mut b = BatchBuilder::new(&self.slots, chunk.len());
+            for &i in chunk {
+                if let Err(e) = self.source.emit(&cache[i as usize], rng, &mut b) {
+                    return Ok(Err(e));
+                }
+            }
+            self.send(&req.tx, b)?;
+        }
+        Ok(Ok(()))
+    }
+
+    fn pass_from_disk(
+        &mut self,
+        req: &PassRequest,
+        rng: &mut Rng,
+    ) -> std::result::Result<Result<()>, Abandoned> {
+        let caching = self.settings.cache == CacheType::CachePassInMem;
+        let shuffle = self.settings.should_shuffle;
+        let target = self.settings.fill_target(req.batch_size);
+        let mut streams: Vec<Option<RecordStream<S::Record>>> =
+            (0..self.source.units()).map(|_| None).collect();
+        let mut active: Vec<usize> = (0..streams.len()).collect();
+        let mut pool: VecDeque<S::Record> = VecDeque::with_capacity(target);
+        let mut kept: Vec<S::Record> = Vec::new();
+        loop {
+            // Refill the pool, reading from a random open file when shuffling, as
+            // PyDataProvider2's loader thread does.
+            while pool.len() < target && !active.is_empty() {
+                let k = if shuffle { rng.below(active.len()) } else { 0 };
+                let unit = active[k];
+                if streams[unit].is_none() {
+                    match self.source.open(unit) {
+                        Ok(s) => streams[unit] = Some(s),
+                        Err(e) => return Ok(Err(e)),
+                    }
+                }
+                match streams[unit].as_mut().and_then(Iterator::next) {
+                    Some(Ok(r)) => pool.push_back(r),
+                    Some(Err(e)) => return Ok(Err(e)),
+                    None => {
+                        streams[unit] = None;
+                        active.remove(k);
+                    }
+                }
+            }
+            if pool.is_empty() {
+                break;
+            }
+            let n = req.batch_size.min(pool.len());
+            let mut b = BatchBuilder::new(&self.slots, n);
+            for _ in 0..n {
+                let r = if shuffle {
+                    let i = rng.below(pool.len());
+                    pool.swap_remove_back(i)
+                } else {
+                    pool.pop_front()
+                }
+                .expect("pool holds at least n records");
+                if let Err(e) = self.source.emit(&r, rng, &mut b) {
+                    return Ok(Err(e));
+                }
+                if caching {
+                    kept.push(r);
+                }
+            }
+            self.send(&req.tx, b)?;
+        }
+        if caching {
+            self.cache = Some(kept);
+        }
+        Ok(Ok(()))
+    }
+}
