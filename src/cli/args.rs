@@ -251,7 +251,8 @@ pub struct Cifar10Args {
     /// Keep only this many training images per class (default: all).
     #[arg(long)]
     pub per_class: Option<usize>,
-    /// Keep only this many test images per class (default: all).
+    /// Keep only this many test images per class (default: all, or a fifth of --per_class
+    /// when that is given).
     #[arg(long)]
     pub test_per_class: Option<usize>,
 }
