@@ -1,0 +1,340 @@
+//! The network: layers in config order (Paddle lists them topologically), each wired to its
+//! inputs by index, run forward on a feed. Activation and `drop_rate` are applied here, after
+//! each layer, as Paddle's `Layer::forwardActivation` and `forwardDropOut` do.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use paddlers::graph::ModelConfig;
+use tch::{Device, Kind, Tensor};
+
+use super::activation::Activation;
+use super::arg::{Arg, Feed};
+use super::error::{Result, RuntimeError};
+use super::layers::{self, BuildCx, Cx, Layer};
+use super::params::ParamStore;
+
+/// Paddle's PassType: training uses batch statistics and random dropout masks; testing uses
+/// moving statistics, scales by `1 - drop_rate`, and records no autograd graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Train,
+    Test,
+}
+
+struct Node {
+    name: String,
+    layer_type: String,
+    layer: Box<dyn Layer>,
+    inputs: Vec<usize>,
+    act: Activation,
+    drop_rate: f64,
+    is_data: bool,
+    /// Data layers: the width of their dense rows.
+    size: i64,
+    coeff: f64,
+}
+
+pub struct Network {
+    model: ModelConfig,
+    nodes: Vec<Node>,
+    index: HashMap<String, usize>,
+    outputs: Vec<usize>,
+    params: ParamStore,
+}
+
+/// The result of one forward pass.
+pub struct Forward {
+    names: HashMap<String, usize>,
+    args: Vec<Option<Arg>>,
+    /// What to call `backward` on: the sum of every cost layer's per-sample costs, each
+    /// multiplied by its `coeff`. `None` when the network has no cost layer.
+    pub loss: Option<Tensor>,
+    /// What Paddle reports as the batch's cost: the sum of the output cost layers' values
+    /// (without `coeff`), detached, as a 0-dim float64 tensor on the network's device.
+    pub cost: Option<Tensor>,
+}
+
+impl Forward {
+    /// A layer's output (after activation and dropout), by layer name.
+    pub fn output(&self, name: &str) -> Option<&Arg> {
+        self.names.get(name).and_then(|&i| self.args[i].as_ref())
+    }
+}
+
+impl Network {
+    /// Builds the network with freshly initialized parameters (seeded).
+    pub fn build(model: &ModelConfig, device: Device, seed: u64) -> Result<Network> {
+        Network::build_with_kind(model, device, Kind::Float, seed)
+    }
+
+    pub fn build_with_kind(
+        model: &ModelConfig,
+        device: Device,
+        kind: Kind,
+        seed: u64,
+    ) -> Result<Network> {
+        let params = ParamStore::new(&model.parameters, device, kind, seed)?;
+        Network::with_params(model, params)
+    }
+
+    /// Builds the network over an existing parameter store (replicas, loaded models).
+    pub fn with_params(model: &ModelConfig, params: ParamStore) -> Result<Network> {
+        let mut nodes: Vec<Node> = Vec::with_capacity(model.layers.len());
+        let mut index = HashMap::new();
+        for cfg in &model.layers {
+            let bad = |msg: String| RuntimeError::BadLayer {
+                layer: cfg.name.clone(),
+                layer_type: cfg.r#type.clone(),
+                msg,
+            };
+            if index.contains_key(&cfg.name) {
+                return Err(bad(
+                    "a layer of this name comes earlier in the config".into()
+                ));
+            }
+            let inputs = cfg
+                .inputs
+                .iter()
+                .map(|i| {
+                    index.get(&i.input_layer_name).copied().ok_or_else(|| {
+                        bad(format!(
+                            "input '{}' is not a layer defined before it",
+                            i.input_layer_name
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<usize>>>()?;
+            let act_name = cfg.active_type.as_deref().unwrap_or("");
+            let act = Activation::from_name(act_name).ok_or_else(|| {
+                RuntimeError::UnsupportedActivation {
+                    layer: cfg.name.clone(),
+                    layer_type: cfg.r#type.clone(),
+                    act: act_name.to_string(),
+                }
+            })?;
+            let layer = layers::build(&BuildCx {
+                cfg,
+                model,
+                params: &params,
+            })?;
+            index.insert(cfg.name.clone(), nodes.len());
+            nodes.push(Node {
+                name: cfg.name.clone(),
+                layer_type: cfg.r#type.clone(),
+                layer,
+                inputs,
+                act,
+                drop_rate: cfg.drop_rate.map_or(0.0, |r| r.as_f64()),
+                is_data: cfg.r#type == "data",
+                size: cfg.size() as i64,
+                coeff: cfg.coeff.map_or(1.0, |r| r.as_f64()),
+            });
+        }
+        let outputs = model
+            .output_layer_names
+            .iter()
+            .map(|n| {
+                index
+                    .get(n)
+                    .copied()
+                    .ok_or_else(|| RuntimeError::NoSuchLayer(n.clone()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Network {
+            model: model.clone(),
+            nodes,
+            index,
+            outputs,
+            params,
+        })
+    }
+
+    pub fn model(&self) -> &ModelConfig {
+        &self.model
+    }
+
+    pub fn params(&self) -> &ParamStore {
+        &self.params
+    }
+
+    pub fn params_mut(&mut self) -> &mut ParamStore {
+        &mut self.params
+    }
+
+    pub fn device(&self) -> Device {
+        self.params.device()
+    }
+
+    /// Data layer names and sizes, in config order.
+    pub fn data_layers(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.nodes
+            .iter()
+            .filter(|n| n.is_data)
+            .map(|n| (n.name.as_str(), n.size))
+    }
+
+    /// The type of a layer, by name.
+    pub fn layer_type(&self, name: &str) -> Option<&str> {
+        self.index
+            .get(name)
+            .map(|&i| self.nodes[i].layer_type.as_str())
+    }
+
+    /// A copy of the network on `device` with its own parameters (for trainer_count or a
+    /// GPU replica); keep it in step with `params().copy_values_from`.
+    pub fn replica(&self, device: Device) -> Result<Network> {
+        Network::with_params(&self.model, self.params.to(device, self.params.kind()))
+    }
+
+    /// A copy with parameters converted to `kind` (float64 for gradient checks).
+    pub fn with_kind(&self, kind: Kind) -> Result<Network> {
+        Network::with_params(&self.model, self.params.to(self.device(), kind))
+    }
+
+    /// Runs every layer on `feed`. In test mode no autograd graph is recorded.
+    pub fn forward(&self, feed: &Feed, mode: Mode) -> Result<Forward> {
+        if mode == Mode::Test {
+            let _guard = tch::no_grad_guard();
+            self.forward_inner(feed, mode)
+        } else {
+            self.forward_inner(feed, mode)
+        }
+    }
+
+    fn forward_inner(&self, feed: &Feed, mode: Mode) -> Result<Forward> {
+        let train = mode == Mode::Train;
+        let cx = Cx {
+            params: &self.params,
+            train,
+        };
+        let mut args: Vec<Option<Arg>> = Vec::with_capacity(self.nodes.len());
+        let mut loss: Option<Tensor> = None;
+        for node in &self.nodes {
+            let fail = |msg: String| RuntimeError::BadLayer {
+                layer: node.name.clone(),
+                layer_type: node.layer_type.clone(),
+                msg,
+            };
+            let out = if node.is_data {
+                let arg = feed
+                    .get(&node.name)
+                    .ok_or_else(|| RuntimeError::MissingFeed(node.name.clone()))?;
+                check_feed(node, arg)?;
+                arg.clone()
+            } else {
+                let inputs: Vec<&Arg> = node
+                    .inputs
+                    .iter()
+                    .map(|&i| args[i].as_ref().expect("inputs come earlier"))
+                    .collect();
+                let raw = catch_unwind(AssertUnwindSafe(|| node.layer.forward(&cx, &inputs)))
+                    .map_err(|p| fail(panic_message(p)))?
+                    .map_err(fail)?;
+                let mut out = activate(node, raw).map_err(fail)?;
+                if node.drop_rate > 0.0 {
+                    out.value = out.value.map(|v| dropout(&v, node.drop_rate, train));
+                    // The pre-softmax values no longer describe the output.
+                    out.logits = None;
+                }
+                out
+            };
+            if node.layer.is_cost() {
+                if let Some(v) = &out.value {
+                    let term = v.sum(v.kind()) * node.coeff;
+                    loss = Some(match loss {
+                        None => term,
+                        Some(l) => l + term,
+                    });
+                }
+            }
+            args.push(Some(out));
+        }
+        let mut cost: Option<Tensor> = None;
+        for &o in &self.outputs {
+            if self.nodes[o].layer.is_cost() {
+                if let Some(v) = args[o].as_ref().and_then(|a| a.value.as_ref()) {
+                    let s = v.detach().sum(Kind::Double);
+                    cost = Some(match cost {
+                        None => s,
+                        Some(c) => c + s,
+                    });
+                }
+            }
+        }
+        let names = self.index.clone();
+        Ok(Forward {
+            names,
+            args,
+            loss,
+            cost,
+        })
+    }
+}
+
+fn check_feed(node: &Node, arg: &Arg) -> Result<()> {
+    let bad = |msg: String| RuntimeError::BadFeed {
+        layer: node.name.clone(),
+        msg,
+    };
+    match (&arg.value, &arg.ids) {
+        (None, None) => Err(bad("the feed has neither values nor ids".into())),
+        (Some(v), _) => {
+            let s = v.size();
+            if s.len() != 2 || s[1] != node.size {
+                Err(bad(format!(
+                    "fed values of shape {s:?}, the layer has size {}",
+                    node.size
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        (None, Some(i)) => {
+            if i.dim() != 1 {
+                Err(bad(format!(
+                    "fed ids of shape {:?}, expected [rows]",
+                    i.size()
+                )))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+fn activate(node: &Node, mut raw: Arg) -> Result<Arg, String> {
+    if node.act == Activation::Linear {
+        return Ok(raw);
+    }
+    let Some(v) = raw.value.take() else {
+        return Err(format!("activation {:?} needs dense values", node.act));
+    };
+    let y = node.act.apply(&v, raw.seq_starts.as_deref())?;
+    if node.act == Activation::Softmax {
+        raw.logits = Some(v);
+    }
+    raw.value = Some(y);
+    Ok(raw)
+}
+
+/// Paddle's dropout: in training, zero each value with probability `rate` and do not
+/// rescale; at test time multiply by `1 - rate`.
+pub fn dropout(v: &Tensor, rate: f64, train: bool) -> Tensor {
+    if train {
+        let keep = v.rand_like().gt(rate).to_kind(v.kind());
+        v * keep
+    } else {
+        v * (1.0 - rate)
+    }
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else {
+        "libtorch raised an error".into()
+    }
+}
