@@ -1,0 +1,155 @@
+//! Attribute access: `obj.name` and `obj.name = value`.
+
+use super::methods::method_names;
+use super::value::Value;
+use super::{EvalError, Interp};
+use std::rc::Rc;
+
+impl Interp {
+    pub fn getattr(&mut self, obj: &Value, name: &str) -> Result<Value, EvalError> {
+        match obj {
+            Value::Instance(i) => {
+                if let Some(v) = i.attrs.borrow().get(name) {
+                    return Ok(v.clone());
+                }
+                if let Some(v) = i.class.lookup(name) {
+                    return Ok(match v {
+                        Value::Function(_) | Value::Native(_) => {
+                            Value::BoundMethod(Rc::new((obj.clone(), v)))
+                        }
+                        other => other,
+                    });
+                }
+                if name == "__class__" {
+                    return Ok(Value::Class(i.class.clone()));
+                }
+                if i.class.is_exception() && (name == "message" || name == "args") {
+                    return Ok(if name == "args" {
+                        Value::tuple(Vec::new())
+                    } else {
+                        Value::str("")
+                    });
+                }
+                let mut names: Vec<String> =
+                    i.attrs.borrow().keys().map(|k| k.to_string()).collect();
+                names.extend(i.class.attrs.borrow().keys().map(|k| k.to_string()));
+                Err(no_attr(&i.class.name, name, names))
+            }
+            Value::Class(c) => {
+                if let Some(v) = c.lookup(name) {
+                    return Ok(v);
+                }
+                let names = c.attrs.borrow().keys().map(|k| k.to_string()).collect();
+                Err(no_attr_type(&c.name, name, names))
+            }
+            Value::Module(m) => {
+                if let Some(v) = m.get(name) {
+                    return Ok(v);
+                }
+                let sub = format!("{}.{name}", m.name);
+                if self.modules.contains_key(sub.as_str()) {
+                    return Ok(Value::Module(self.import(&sub)?));
+                }
+                let names: Vec<String> = m.vars.borrow().keys().map(|k| k.to_string()).collect();
+                let mut err = EvalError::attribute_error(format!(
+                    "'module' object has no attribute '{name}' (module {})",
+                    m.name
+                ));
+                if let Some(s) = super::suggest::closest(name, names.iter().map(|s| s.as_str())) {
+                    err = err.with_note(format!("did you mean '{s}'?"));
+                }
+                Err(err)
+            }
+            Value::Host(h) => {
+                if let Some(v) = h.clone().getattr(self, obj, name)? {
+                    return Ok(v);
+                }
+                if name == "__class__" {
+                    return Ok(Value::HostType(Rc::new(super::host::HostType::new(
+                        h.type_name(),
+                    ))));
+                }
+                Err(no_attr(h.type_name(), name, h.attr_names()))
+            }
+            Value::HostType(t) => {
+                if let Some(v) = t.attrs.borrow().get(name) {
+                    return Ok(v.clone());
+                }
+                if name == "__name__" {
+                    return Ok(Value::Str(t.name.clone()));
+                }
+                let names = t.attrs.borrow().keys().map(|k| k.to_string()).collect();
+                Err(no_attr_type(&t.name, name, names))
+            }
+            Value::Function(f) if name == "__name__" || name == "func_name" => {
+                Ok(Value::Str(f.def.name.clone()))
+            }
+            Value::Native(f) if name == "__name__" => Ok(Value::Str(f.name.clone())),
+            Value::Type(t) if name == "__name__" => Ok(Value::str(t.name())),
+            Value::Float(f) if name == "real" => Ok(Value::Float(*f)),
+            Value::Int(i) if name == "real" => Ok(Value::Int(*i)),
+            Value::Float(f) if name == "is_integer" => {
+                let _ = f;
+                Ok(Value::BuiltinMethod(Rc::new((obj.clone(), Rc::from(name)))))
+            }
+            _ => {
+                let names = method_names(obj);
+                if names.contains(&name) {
+                    return Ok(Value::BuiltinMethod(Rc::new((obj.clone(), Rc::from(name)))));
+                }
+                Err(no_attr(
+                    &obj.type_name(),
+                    name,
+                    names.iter().map(|s| s.to_string()).collect(),
+                ))
+            }
+        }
+    }
+
+    pub fn setattr(&mut self, obj: &Value, name: &str, v: Value) -> Result<(), EvalError> {
+        match obj {
+            Value::Instance(i) => {
+                i.attrs.borrow_mut().insert(Rc::from(name), v);
+                Ok(())
+            }
+            Value::Class(c) => {
+                c.attrs.borrow_mut().insert(Rc::from(name), v);
+                Ok(())
+            }
+            Value::Module(m) => {
+                m.set(name, v);
+                Ok(())
+            }
+            Value::Host(h) => {
+                if h.clone().setattr(self, name, v)? {
+                    Ok(())
+                } else {
+                    Err(no_attr(h.type_name(), name, h.attr_names()))
+                }
+            }
+            other => Err(EvalError::attribute_error(format!(
+                "'{}' object attribute '{name}' is read-only",
+                other.type_name()
+            ))),
+        }
+    }
+}
+
+fn no_attr(type_name: &str, name: &str, candidates: Vec<String>) -> EvalError {
+    let mut err =
+        EvalError::attribute_error(format!("'{type_name}' object has no attribute '{name}'"));
+    if let Some(s) = super::suggest::closest(name, candidates.iter().map(|s| s.as_str())) {
+        err = err.with_note(format!("did you mean '{s}'?"));
+    }
+    err
+}
+
+fn no_attr_type(type_name: &str, name: &str, candidates: Vec<String>) -> EvalError {
+    let mut err = EvalError::attribute_error(format!(
+        "type object '{type_name}' has no attribute '{name}'"
+    ));
+    if let Some(s) = super::suggest::closest(name, candidates.iter().map(|s| s.as_str())) {
+        err = err.with_note(format!("did you mean '{s}'?"));
+    }
+    err
+}
