@@ -22,7 +22,10 @@ fn parse() -> Result<ConvertOptions, String> {
             Some((k, v)) => (k.to_string(), v.to_string()),
             None => (a.clone(), args.next().ok_or(format!("{a} needs a value"))?),
         };
-        let num = |v: &str| v.parse::<usize>().map_err(|_| format!("{k}: not a number: {v}"));
+        let num = |v: &str| {
+            v.parse::<usize>()
+                .map_err(|_| format!("{k}: not a number: {v}"))
+        };
         match k.as_str() {
             "--from" => o.from = v.into(),
             "--out" => o.out = v.into(),
@@ -32,7 +35,9 @@ fn parse() -> Result<ConvertOptions, String> {
         }
     }
     if o.from.as_os_str().is_empty() || o.out.as_os_str().is_empty() {
-        return Err("usage: cifar10_data --from SRC --out DIR [--per_class N] [--test_per_class M]".into());
+        return Err(
+            "usage: cifar10_data --from SRC --out DIR [--per_class N] [--test_per_class M]".into(),
+        );
     }
     Ok(o)
 }

@@ -204,9 +204,9 @@ fn from_batches(
         add_batch(&mut train, &origin.join(&name), bytes)?;
     }
     let mut test = Split::default();
-    let bytes = files
-        .get("test_batch")
-        .ok_or_else(|| ProviderError::format(origin, "no test_batch in the CIFAR-10 python batches"))?;
+    let bytes = files.get("test_batch").ok_or_else(|| {
+        ProviderError::format(origin, "no test_batch in the CIFAR-10 python batches")
+    })?;
     add_batch(&mut test, &origin.join("test_batch"), bytes)?;
     let classes = label_names(
         &origin.join("batches.meta"),
@@ -234,7 +234,8 @@ fn from_tar_gz(path: &Path) -> Result<Loaded> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let wanted = name.starts_with("data_batch_") || name == "test_batch" || name == "batches.meta";
+        let wanted =
+            name.starts_with("data_batch_") || name == "test_batch" || name == "batches.meta";
         if wanted && entry.header().entry_type().is_file() {
             let mut b = Vec::new();
             entry.read_to_end(&mut b).map_err(io)?;
@@ -246,10 +247,21 @@ fn from_tar_gz(path: &Path) -> Result<Loaded> {
 
 fn from_batch_dir(dir: &Path) -> Result<Loaded> {
     let mut files = BTreeMap::new();
-    for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch", "batches.meta"] {
+    for name in [
+        "data_batch_1",
+        "data_batch_2",
+        "data_batch_3",
+        "data_batch_4",
+        "data_batch_5",
+        "test_batch",
+        "batches.meta",
+    ] {
         let p = dir.join(name);
         if p.exists() {
-            files.insert(name.to_string(), std::fs::read(&p).map_err(|e| ProviderError::io(&p, e))?);
+            files.insert(
+                name.to_string(),
+                std::fs::read(&p).map_err(|e| ProviderError::io(&p, e))?,
+            );
         }
     }
     from_batches("cifar-10-batches-py", dir, &files)
@@ -267,17 +279,28 @@ fn sorted_dir(dir: &Path) -> Result<Vec<PathBuf>> {
 
 fn is_image(p: &Path) -> bool {
     matches!(
-        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("jpg" | "jpeg" | "png")
     )
 }
 
 /// Reads `root/split/<class>/*` with at most `limit` images per class (sorted by name).
-fn image_split(root: &Path, split: &str, classes: &[String], limit: Option<usize>) -> Result<Split> {
+fn image_split(
+    root: &Path,
+    split: &str,
+    classes: &[String],
+    limit: Option<usize>,
+) -> Result<Split> {
     let mut out = Split::default();
     for (ci, class) in classes.iter().enumerate() {
         let dir = root.join(split).join(class);
-        let files: Vec<PathBuf> = sorted_dir(&dir)?.into_iter().filter(|p| is_image(p)).collect();
+        let files: Vec<PathBuf> = sorted_dir(&dir)?
+            .into_iter()
+            .filter(|p| is_image(p))
+            .collect();
         if let Some(n) = limit {
             if files.len() < n {
                 return Err(ProviderError::Usage(format!(
@@ -295,7 +318,11 @@ fn image_split(root: &Path, split: &str, classes: &[String], limit: Option<usize
             if img.dimensions() != (32, 32) {
                 return Err(ProviderError::format(
                     p,
-                    format!("image is {}x{}, CIFAR-10 images are 32x32", img.width(), img.height()),
+                    format!(
+                        "image is {}x{}, CIFAR-10 images are 32x32",
+                        img.width(),
+                        img.height()
+                    ),
                 ));
             }
             let mut row = vec![0u8; DIM];
@@ -304,14 +331,21 @@ fn image_split(root: &Path, split: &str, classes: &[String], limit: Option<usize
                     row[c * 1024 + i] = px[c];
                 }
             }
-            let rel = format!("{split}/{class}/{}", p.file_name().unwrap_or_default().to_string_lossy());
+            let rel = format!(
+                "{split}/{class}/{}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            );
             out.push(&row, ci as u8, rel);
         }
     }
     Ok(out)
 }
 
-fn from_image_tree(root: &Path, per_class: Option<usize>, test_per_class: Option<usize>) -> Result<Loaded> {
+fn from_image_tree(
+    root: &Path,
+    per_class: Option<usize>,
+    test_per_class: Option<usize>,
+) -> Result<Loaded> {
     let classes: Vec<String> = sorted_dir(&root.join("train"))?
         .into_iter()
         .filter(|p| p.is_dir())
@@ -320,7 +354,10 @@ fn from_image_tree(root: &Path, per_class: Option<usize>, test_per_class: Option
     if classes.len() != 10 {
         return Err(ProviderError::format(
             root.join("train"),
-            format!("expected 10 class folders for CIFAR-10, found {}: {classes:?}", classes.len()),
+            format!(
+                "expected 10 class folders for CIFAR-10, found {}: {classes:?}",
+                classes.len()
+            ),
         ));
     }
     // Labels follow the folder names' order, which for CIFAR-10's names is its label order.
@@ -414,7 +451,11 @@ pub fn run(o: &ConvertOptions) -> Result<ConvertReport> {
         let rows = b * CASES_PER_BATCH..((b + 1) * CASES_PER_BATCH).min(src.train.len());
         let name = format!("data_batch_{}", b + 1);
         let label = format!("training batch {} of {n_train_batches}", b + 1);
-        write(batches.join(&name), &batch_pickle(&src.train, rows, &label), &mut written)?;
+        write(
+            batches.join(&name),
+            &batch_pickle(&src.train, rows, &label),
+            &mut written,
+        )?;
         train_txt.push_str(&format!("{}\n", batches.join(&name).display()));
     }
     let test_rows = 0..src.test.len();
@@ -429,11 +470,18 @@ pub fn run(o: &ConvertOptions) -> Result<ConvertReport> {
         .map(|c| WriteValue::Bytes(c.as_bytes()))
         .collect();
     let meta = WriteValue::Dict(vec![
-        ("num_cases_per_batch", WriteValue::Int(CASES_PER_BATCH as i64)),
+        (
+            "num_cases_per_batch",
+            WriteValue::Int(CASES_PER_BATCH as i64),
+        ),
         ("label_names", WriteValue::List(names)),
         ("num_vis", WriteValue::Int(DIM as i64)),
     ]);
-    write(batches.join("batches.meta"), &Pickler::dumps(&meta), &mut written)?;
+    write(
+        batches.join("batches.meta"),
+        &Pickler::dumps(&meta),
+        &mut written,
+    )?;
 
     let mut sum = vec![0f64; DIM];
     for row in src.train.data.chunks_exact(DIM) {
@@ -443,14 +491,22 @@ pub fn run(o: &ConvertOptions) -> Result<ConvertReport> {
     }
     let n = src.train.len() as f64;
     let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
-    write(o.out.join("mean.meta"), &npz_f64(&[("mean", &mean)]), &mut written)?;
+    write(
+        o.out.join("mean.meta"),
+        &npz_f64(&[("mean", &mean)]),
+        &mut written,
+    )?;
 
     let test_txt = format!("{}\n", batches.join("test_batch").display());
     write(o.out.join("train.txt"), train_txt.as_bytes(), &mut written)?;
     write(o.out.join("test.txt"), test_txt.as_bytes(), &mut written)?;
     let train_list = format!("{}\n", o.out.join("train.txt").display());
     let test_list = format!("{}\n", o.out.join("test.txt").display());
-    write(o.out.join("train.list"), train_list.as_bytes(), &mut written)?;
+    write(
+        o.out.join("train.list"),
+        train_list.as_bytes(),
+        &mut written,
+    )?;
     write(o.out.join("test.list"), test_list.as_bytes(), &mut written)?;
 
     Ok(ConvertReport {

@@ -16,7 +16,8 @@ pub struct ListEntry {
 impl ListEntry {
     /// Reads the named file, or says which list line named a missing or unreadable file.
     pub fn read(&self) -> Result<Vec<u8>> {
-        std::fs::read(&self.path).map_err(|e| self.error(format!("cannot read '{}': {e}", self.path.display())))
+        std::fs::read(&self.path)
+            .map_err(|e| self.error(format!("cannot read '{}': {e}", self.path.display())))
     }
 
     pub fn error(&self, msg: impl Into<String>) -> ProviderError {

@@ -20,7 +20,10 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NdArray, String> {
         1 => (u16::from_le_bytes([b[8], b[9]]) as usize, 10),
         2 | 3 => {
             let h = b.get(8..12).ok_or("truncated .npy header")?;
-            (u32::from_le_bytes(h.try_into().expect("4 bytes")) as usize, 12)
+            (
+                u32::from_le_bytes(h.try_into().expect("4 bytes")) as usize,
+                12,
+            )
         }
         v => return Err(format!("unsupported .npy version {v}")),
     };
@@ -46,8 +49,15 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NdArray, String> {
         .and_then(|r| r.split(')').next())
         .ok_or("no shape in .npy header")?;
     let mut shape = Vec::new();
-    for d in shape_txt.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-        shape.push(d.parse::<usize>().map_err(|_| format!("bad shape {shape_txt:?}"))?);
+    for d in shape_txt
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        shape.push(
+            d.parse::<usize>()
+                .map_err(|_| format!("bad shape {shape_txt:?}"))?,
+        );
     }
     let data = &b[hstart + hlen..];
     let n: usize = shape.iter().product();
@@ -113,7 +123,9 @@ pub fn load_array(path: &Path, key: &str) -> Result<(Vec<f32>, Vec<usize>)> {
             .find(|(n, _)| *n == want || n.as_str() == key)
             .ok_or_else(|| {
                 let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
-                fmt(format!("npz archive has no array '{key}' (members: {names:?})"))
+                fmt(format!(
+                    "npz archive has no array '{key}' (members: {names:?})"
+                ))
             })?;
         parse_npy(data).map_err(|e| fmt(format!("{want}: {e}")))?
     } else if bytes.starts_with(NPY_MAGIC) {
@@ -131,7 +143,10 @@ pub fn load_array(path: &Path, key: &str) -> Result<(Vec<f32>, Vec<usize>)> {
             ))
         })?;
         item.as_array().ok_or_else(|| {
-            fmt(format!("'{key}' is a {}, not a numpy array", item.type_name()))
+            fmt(format!(
+                "'{key}' is a {}, not a numpy array",
+                item.type_name()
+            ))
         })?
     };
     Ok((arr.to_f32_c_order(), arr.shape.clone()))
@@ -160,6 +175,8 @@ mod tests {
         assert_eq!((10 + hlen) % 64, 0);
         let a = parse_npy(&b).unwrap();
         assert_eq!(a.shape, vec![7]);
-        assert!(parse_npy(&b[..b.len() - 1]).unwrap_err().contains("truncated"));
+        assert!(parse_npy(&b[..b.len() - 1])
+            .unwrap_err()
+            .contains("truncated"));
     }
 }

@@ -170,12 +170,20 @@ mod tests {
         let t = Origin::Toml("p.toml [a.b]".into());
         o.set("flag", ArgValue::Str("off".into()), t.clone());
         o.set("n", ArgValue::Int(-1), t.clone());
-        o.set("mean", ArgValue::List(vec![ArgValue::Int(1), ArgValue::Float(2.5)]), t.clone());
+        o.set(
+            "mean",
+            ArgValue::List(vec![ArgValue::Int(1), ArgValue::Float(2.5)]),
+            t.clone(),
+        );
         o.set("typo", ArgValue::Int(3), t.clone());
         assert_eq!(o.bool("flag").unwrap(), Some(false));
         assert_eq!(o.size("n").unwrap(), None);
         assert_eq!(o.floats("mean").unwrap(), Some(vec![1.0, 2.5]));
-        assert!(o.string("n").unwrap_err().to_string().contains("expected a string"));
+        assert!(o
+            .string("n")
+            .unwrap_err()
+            .to_string()
+            .contains("expected a string"));
         let e = o.check_unused().unwrap_err().to_string();
         assert!(e.contains("'typo'") && e.contains("p.toml [a.b]"), "{e}");
     }

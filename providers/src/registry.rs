@@ -53,8 +53,7 @@ pub fn suggested_toml(spec: &DataSourceSpec) -> String {
 
 fn bare_key(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
@@ -97,7 +96,8 @@ pub fn resolve(spec: &DataSourceSpec) -> Result<(Resolved, Options)> {
     let mut resolved = None;
     let mut toml_state = "does not exist";
     if toml_file.exists() {
-        let text = std::fs::read_to_string(&toml_file).map_err(|e| ProviderError::io(&toml_file, e))?;
+        let text =
+            std::fs::read_to_string(&toml_file).map_err(|e| ProviderError::io(&toml_file, e))?;
         let table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| ProviderError::format(&toml_file, e.to_string()))?;

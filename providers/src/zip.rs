@@ -40,9 +40,7 @@ pub fn read_members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         let xlen = u16_at(b, at + 30).ok_or("short entry")? as usize;
         let clen = u16_at(b, at + 32).ok_or("short entry")? as usize;
         let local = u32_at(b, at + 42).ok_or("short entry")? as usize;
-        let name = b
-            .get(at + 46..at + 46 + nlen)
-            .ok_or("short entry name")?;
+        let name = b.get(at + 46..at + 46 + nlen).ok_or("short entry name")?;
         let name = String::from_utf8_lossy(name).into_owned();
         at += 46 + nlen + xlen + clen;
 

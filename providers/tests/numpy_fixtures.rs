@@ -7,7 +7,9 @@ use paddlers_providers::numpy::load_array;
 use paddlers_providers::pickle::load;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn cfg() -> CifarConfig {

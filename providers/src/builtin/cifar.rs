@@ -82,36 +82,53 @@ pub fn read_batch(path: &Path, bytes: &[u8], cfg: &CifarConfig) -> Result<Vec<Ci
     })?;
     let fmt = |msg: String| ProviderError::format(path, msg);
     if !matches!(v, PyValue::Dict(_)) {
-        return Err(fmt(format!("expected a dict batch, found a {}", v.type_name())));
+        return Err(fmt(format!(
+            "expected a dict batch, found a {}",
+            v.type_name()
+        )));
     }
     let data = v
         .get("data")
         .ok_or_else(|| fmt("batch has no 'data' key".into()))?;
-    let arr = data
-        .as_array()
-        .ok_or_else(|| fmt(format!("'data' is a {}, not a numpy array", data.type_name())))?;
+    let arr = data.as_array().ok_or_else(|| {
+        fmt(format!(
+            "'data' is a {}, not a numpy array",
+            data.type_name()
+        ))
+    })?;
     let dim = cfg.dim();
     let n = arr.shape.first().copied().unwrap_or(0);
     let per_row: usize = arr.shape.iter().skip(1).product();
     let want = format!("(N, {dim}) uint8");
     if arr.dtype.kind != 'u' || arr.dtype.size != 1 {
-        return Err(fmt(format!("'data' has dtype {}, expected {want}", arr.dtype.descr())));
+        return Err(fmt(format!(
+            "'data' has dtype {}, expected {want}",
+            arr.dtype.descr()
+        )));
     }
     if arr.shape.len() < 2 || per_row != dim || (arr.fortran_order && arr.shape.len() > 1) {
         return Err(fmt(format!(
             "'data' has shape {:?}{}, expected {want}",
             arr.shape,
-            if arr.fortran_order { " in Fortran order" } else { "" }
+            if arr.fortran_order {
+                " in Fortran order"
+            } else {
+                ""
+            }
         )));
     }
-    let labels_v = v.get(&cfg.label_key).ok_or_else(|| {
-        fmt(format!("batch has no '{}' key", cfg.label_key))
-    })?;
+    let labels_v = v
+        .get(&cfg.label_key)
+        .ok_or_else(|| fmt(format!("batch has no '{}' key", cfg.label_key)))?;
     let labels: Vec<i64> = if let Some(items) = labels_v.items() {
         let mut out = Vec::with_capacity(items.len());
         for (i, it) in items.iter().enumerate() {
             out.push(it.as_int().ok_or_else(|| {
-                ProviderError::record(path, i, format!("label is a {}, not an integer", it.type_name()))
+                ProviderError::record(
+                    path,
+                    i,
+                    format!("label is a {}, not an integer", it.type_name()),
+                )
             })?);
         }
         out
@@ -150,7 +167,8 @@ pub fn read_batch(path: &Path, bytes: &[u8], cfg: &CifarConfig) -> Result<Vec<Ci
 
 /// Whether a list entry is itself a pickle rather than a text list of batch files.
 fn looks_like_pickle(bytes: &[u8]) -> bool {
-    matches!(bytes.first(), Some(0x80) | Some(b'}') | Some(b'(')) || std::str::from_utf8(bytes).is_err()
+    matches!(bytes.first(), Some(0x80) | Some(b'}') | Some(b'('))
+        || std::str::from_utf8(bytes).is_err()
 }
 
 impl Source for CifarSource {

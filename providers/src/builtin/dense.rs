@@ -94,7 +94,10 @@ impl Source for DenseSource {
     fn slots(&self) -> Vec<Slot> {
         vec![
             Slot::new(&self.config.names[0], dense_vector(self.config.dim)),
-            Slot::new(&self.config.names[1], integer_value(self.config.num_classes)),
+            Slot::new(
+                &self.config.names[1],
+                integer_value(self.config.num_classes),
+            ),
         ]
     }
 
@@ -127,11 +130,13 @@ impl Source for DenseSource {
 }
 
 pub fn source(spec: &DataSourceSpec, o: &Options) -> Result<DenseSource> {
-    let num_classes = o.positive("num_classes")?.ok_or_else(|| ProviderError::Option {
-        origin: "dense provider".into(),
-        key: "num_classes".into(),
-        msg: "required: the label range, as in integer_value(num_classes)".into(),
-    })?;
+    let num_classes = o
+        .positive("num_classes")?
+        .ok_or_else(|| ProviderError::Option {
+            origin: "dense provider".into(),
+            key: "num_classes".into(),
+            msg: "required: the label range, as in integer_value(num_classes)".into(),
+        })?;
     let label_first = match o.string("label_column")?.as_deref() {
         None | Some("last") => false,
         Some("first") => true,

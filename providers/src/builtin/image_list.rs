@@ -63,11 +63,7 @@ fn split_line(line: &str) -> Option<(&str, &str)> {
     (!p.is_empty() && l.parse::<i64>().is_ok()).then_some((p, l))
 }
 
-fn decode(
-    entry: &ListEntry,
-    label: i64,
-    cfg: &ImageListConfig,
-) -> Result<ImageRecord> {
+fn decode(entry: &ListEntry, label: i64, cfg: &ImageListConfig) -> Result<ImageRecord> {
     if label < 0 || label as usize >= cfg.num_classes {
         return Err(entry.error(format!(
             "label {label} out of range [0, {})",
@@ -75,9 +71,8 @@ fn decode(
         )));
     }
     let bytes = entry.read()?;
-    let img = image::load_from_memory(&bytes).map_err(|e| {
-        entry.error(format!("unreadable image '{}': {e}", entry.path.display()))
-    })?;
+    let img = image::load_from_memory(&bytes)
+        .map_err(|e| entry.error(format!("unreadable image '{}': {e}", entry.path.display())))?;
     let mut img = if cfg.channels == 1 {
         image::DynamicImage::ImageLuma8(img.to_luma8())
     } else {
@@ -116,7 +111,10 @@ impl Source for ImageListSource {
     fn slots(&self) -> Vec<Slot> {
         let c = &self.config;
         vec![
-            Slot::new(&c.names[0], dense_vector(c.channels * c.crop_size * c.crop_size)),
+            Slot::new(
+                &c.names[0],
+                dense_vector(c.channels * c.crop_size * c.crop_size),
+            ),
             Slot::new(&c.names[1], integer_value(c.num_classes)),
         ]
     }
@@ -131,7 +129,10 @@ impl Source for ImageListSource {
             Unit::Image(e, label) => Ok(Box::new(std::iter::once(decode(e, *label, &cfg)))),
             Unit::File(e) => {
                 let text = String::from_utf8(e.read()?).map_err(|_| {
-                    e.error(format!("'{}' is not a text list of images", e.path.display()))
+                    e.error(format!(
+                        "'{}' is not a text list of images",
+                        e.path.display()
+                    ))
                 })?;
                 let mut lines = Vec::new();
                 for (i, line) in text.lines().enumerate() {
@@ -181,7 +182,8 @@ impl Source for ImageListSource {
                 for x in 0..cs {
                     let xx = if flip { cs - 1 - x } else { x };
                     let sx = (x0 + xx) as isize - pad as isize;
-                    let v = if sy < 0 || sx < 0 || sy as usize >= r.height || sx as usize >= r.width {
+                    let v = if sy < 0 || sx < 0 || sy as usize >= r.height || sx as usize >= r.width
+                    {
                         0.0
                     } else {
                         r.pixels[(sy as usize * r.width + sx as usize) * ch + k] as f32
@@ -210,7 +212,11 @@ pub fn source(spec: &DataSourceSpec, o: &Options) -> Result<ImageListSource> {
     let num_classes = o
         .positive("num_classes")?
         .ok_or_else(|| option_error("num_classes", "required: the label range"))?;
-    let channels = if o.bool("color")?.unwrap_or(true) { 3 } else { 1 };
+    let channels = if o.bool("color")?.unwrap_or(true) {
+        3
+    } else {
+        1
+    };
     let crop_size = o.positive("crop_size")?.unwrap_or(32);
     let resize_size = o.positive("resize_size")?;
     let padding = o.size("padding")?.unwrap_or(0);
@@ -219,7 +225,10 @@ pub fn source(spec: &DataSourceSpec, o: &Options) -> Result<ImageListSource> {
     let dim = channels * crop_size * crop_size;
     let mean = match (o.string("mean_path")?, o.floats("mean_value")?) {
         (Some(_), Some(_)) => {
-            return Err(option_error("mean_value", "give mean_path or mean_value, not both"))
+            return Err(option_error(
+                "mean_value",
+                "give mean_path or mean_value, not both",
+            ))
         }
         (Some(p), None) => load_mean(Path::new(&p), channels, crop_size, crop_size)?,
         (None, Some(v)) if v.len() == channels => v
@@ -276,4 +285,3 @@ pub fn open(spec: &DataSourceSpec, o: &Options, seed: u64) -> Result<Box<dyn Dat
     o.check_unused()?;
     crate::registry::start(spec, src, settings, seed)
 }
-

@@ -662,13 +662,19 @@ impl<'a> Machine<'a> {
                 }
             }
             // Python 3 pickles bytes for protocol 2 as _codecs.encode(text, 'latin1').
-            (_, "_codecs", "encode") => match (args.first(), args.get(1).and_then(|e| e.as_text())) {
-                (Some(PyValue::Str(s)), Some(enc)) if matches!(enc.as_str(), "latin1" | "latin-1" | "iso-8859-1") => {
+            (_, "_codecs", "encode") => match (args.first(), args.get(1).and_then(|e| e.as_text()))
+            {
+                (Some(PyValue::Str(s)), Some(enc))
+                    if matches!(enc.as_str(), "latin1" | "latin-1" | "iso-8859-1") =>
+                {
                     let mut b = Vec::with_capacity(s.len());
                     for c in s.chars() {
                         match u8::try_from(c as u32) {
                             Ok(x) => b.push(x),
-                            Err(_) => return self.err("_codecs.encode: character above U+00FF in latin1 text"),
+                            Err(_) => {
+                                return self
+                                    .err("_codecs.encode: character above U+00FF in latin1 text")
+                            }
                         }
                     }
                     Ok(PyValue::Bytes(b.into()))
