@@ -106,7 +106,7 @@ fn training_flips_about_half_and_shuffles_and_is_deterministic_per_seed() {
 
     let rows = dense_rows(&a0, 0);
     let labels0 = labels(&a0, 1);
-    let mut seen = vec![false; 80];
+    let mut seen = [false; 80];
     let mut flips = 0;
     for (row, &label) in rows.iter().zip(&labels0) {
         let (i, flipped) = source_image(row, &mean, 80);

@@ -60,7 +60,7 @@ pub fn load_mean(path: &Path, c: usize, h: usize, w: usize) -> Result<Vec<f32>> 
     } else if mean.len() == c {
         Ok(mean
             .iter()
-            .flat_map(|&m| std::iter::repeat_n(m, h * w))
+            .flat_map(|&m| std::iter::repeat(m).take(h * w))
             .collect())
     } else {
         Err(ProviderError::format(

@@ -233,7 +233,7 @@ pub fn source(spec: &DataSourceSpec, o: &Options) -> Result<ImageListSource> {
         (Some(p), None) => load_mean(Path::new(&p), channels, crop_size, crop_size)?,
         (None, Some(v)) if v.len() == channels => v
             .iter()
-            .flat_map(|&m| std::iter::repeat_n(m, crop_size * crop_size))
+            .flat_map(|&m| std::iter::repeat(m).take(crop_size * crop_size))
             .collect(),
         (None, Some(v)) => {
             return Err(option_error(

@@ -98,9 +98,9 @@ impl NdArray {
         for _ in 0..n {
             let mut off = 0;
             let mut stride = 1;
-            for d in 0..nd {
-                off += idx[d] * stride;
-                stride *= self.shape[d];
+            for (&i, &dim) in idx.iter().zip(&self.shape) {
+                off += i * stride;
+                stride *= dim;
             }
             out.push(self.element(off) as f32);
             for d in (0..nd).rev() {
