@@ -1,10 +1,20 @@
-//! `paddlers dump_config CONFIG [CONFIG_ARGS] [--whole]`.
+//! `paddlers dump_config CONFIG [CONFIG_ARGS] [--whole]`, as `python -m paddle.utils.dump_config`:
+//! the parsed ModelConfig (or with `--whole` the TrainerConfig) as protobuf text on stdout.
 
 use super::args::DumpConfigArgs;
+use crate::graph::protostr;
+use crate::helpers::parse_config;
+use std::io::Write;
 
 pub fn run(args: &DumpConfigArgs) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "{}: dump_config is not wired to the config parser yet",
-        args.config.display()
-    )
+    let trainer = parse_config(&args.config, &args.config_args)?;
+    let text = if args.whole {
+        protostr::trainer_config_text(&trainer)
+    } else {
+        protostr::model_config_text(&trainer.model_config)
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
 }

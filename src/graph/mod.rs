@@ -17,3 +17,8 @@ pub use model::*;
 pub use parameter::*;
 pub use real::{format_g, py2_float_str, Real};
 pub use trainer::*;
+
+pub mod builder;
+pub mod layers;
+pub mod settings;
+pub use builder::{Builder, GraphError, InputSpec, LayerExtra, ParamAttrs};

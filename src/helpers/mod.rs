@@ -1,1 +1,149 @@
-//! Placeholder: see src/lib.rs for what this module owns.
+//! trainer_config_helpers: the API Paddle v1 configs are written against.
+//!
+//! Layer helpers, attributes, costs, evaluators, settings and data sources are natives that
+//! drive the [`crate::graph::Builder`]; networks.py's compositions and layer_math are
+//! written in the config language itself, in `prelude/`.
+
+mod args;
+mod attrs;
+mod config;
+mod costs;
+mod layers;
+mod mixed;
+mod objects;
+mod pickle;
+mod recurrent;
+mod state;
+
+use crate::eval::{Diagnostic, Interp, Value};
+use crate::graph::{Builder, TrainerConfig};
+use state::State;
+use std::fmt;
+use std::path::Path;
+use std::rc::Rc;
+
+/// Why a config could not be turned into a graph. Display renders the full diagnostic:
+/// `file:line:col: Kind: message`, the source line with a caret, and the call stack.
+#[derive(Debug, Clone)]
+pub struct ConfigError(pub Diagnostic);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+const PRELUDES: &[(&str, &str)] = &[
+    (
+        "<paddle/layer_math.py>",
+        include_str!("prelude/layer_math.py"),
+    ),
+    ("<paddle/networks.py>", include_str!("prelude/networks.py")),
+];
+
+/// The module names a config may import the helpers from.
+const HELPER_MODULES: &[&str] = &[
+    "paddle.trainer_config_helpers",
+    "paddle.trainer_config_helpers.layers",
+    "paddle.trainer_config_helpers.networks",
+    "paddle.trainer_config_helpers.activations",
+    "paddle.trainer_config_helpers.poolings",
+    "paddle.trainer_config_helpers.attrs",
+    "paddle.trainer_config_helpers.optimizers",
+    "paddle.trainer_config_helpers.evaluators",
+    "paddle.trainer_config_helpers.data_sources",
+    "paddle.trainer_config_helpers.layer_math",
+];
+
+fn install(interp: &mut Interp, st: &Rc<State>) {
+    let m = interp.module("paddle.trainer_config_helpers");
+    attrs::register(&m, st);
+    layers::register(&m, st);
+    mixed::register(&m, st);
+    costs::register(&m, st);
+    recurrent::register(&m, st);
+    config::register(&m, st);
+    constants(&m);
+    {
+        let st2 = st.clone();
+        m.add_native("__unique_name__", "prefix", move |_, a| {
+            let p = a.str("prefix")?;
+            Ok(Value::str(&st2.b().unique_name(&p)))
+        });
+    }
+    for (label, src) in PRELUDES {
+        m.add_prelude(label, *src);
+    }
+    *st.module.borrow_mut() = Some(m.clone());
+    for name in &HELPER_MODULES[1..] {
+        interp.add_module(name, m.clone());
+    }
+}
+
+/// LayerType, AggregateLevel and ExpandLevel: class-like namespaces of constants.
+fn constants(m: &crate::eval::Module) {
+    use crate::eval::HostType;
+    let agg = HostType::new("AggregateLevel")
+        .with_attr("TO_NO_SEQUENCE", Value::str("non-seq"))
+        .with_attr("TO_SEQUENCE", Value::str("seq"))
+        .with_attr("EACH_TIMESTEP", Value::str("non-seq"))
+        .with_attr("EACH_SEQUENCE", Value::str("seq"));
+    m.set("AggregateLevel", agg.into_value());
+    let exp = HostType::new("ExpandLevel")
+        .with_attr("FROM_NO_SEQUENCE", Value::str("non-seq"))
+        .with_attr("FROM_SEQUENCE", Value::str("seq"))
+        .with_attr("FROM_TIMESTEP", Value::str("non-seq"));
+    m.set("ExpandLevel", exp.into_value());
+    let mut lt = HostType::new("LayerType");
+    for (k, v) in [
+        ("DATA", "data"),
+        ("MIXED_LAYER", "mixed"),
+        ("LSTMEMORY", "lstmemory"),
+        ("GRUMEMORY", "gated_recurrent"),
+        ("SEQUENCE_LAST_INSTANCE", "seqlastins"),
+        ("SEQUENCE_FIRST_INSTANCE", "seqfirstins"),
+        ("POOLING_MAX", "max"),
+        ("POOLING_AVG", "average"),
+        ("FC_LAYER", "fc"),
+        ("COST", "cost"),
+        ("CONV_LAYER", "conv"),
+        ("POOL_LAYER", "pool"),
+        ("BATCH_NORM_LAYER", "batch_norm"),
+        ("NORM_LAYER", "norm"),
+        ("ADDTO_LAYER", "addto"),
+        ("CONCAT_LAYER", "concat"),
+        ("MEMORY", "memory"),
+    ] {
+        lt = lt.with_attr(k, Value::str(v));
+    }
+    m.set("LayerType", lt.into_value());
+}
+
+/// Runs a config and returns the TrainerConfig Paddle's config parser would have built.
+/// `config_args` is Paddle's `name1=value1,name2=value2`, read by `get_config_arg`.
+pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, ConfigError> {
+    let mut interp = Interp::new();
+    interp
+        .set_config_args(config_args)
+        .map_err(|d| ConfigError(*d))?;
+    let args: Vec<(String, String)> = interp
+        .config_args()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let st = Rc::new(State::new(Builder::new(args), path.to_path_buf()));
+    install(&mut interp, &st);
+    interp.run_file(path).map_err(|d| ConfigError(*d))?;
+    let builder = st.take_builder();
+    let mut trainer = builder.finish().map_err(|e| {
+        ConfigError(Diagnostic::plain(
+            &path.display().to_string(),
+            "ConfigError",
+            e.0,
+        ))
+    })?;
+    trainer.config_file = None;
+    Ok(trainer)
+}

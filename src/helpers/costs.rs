@@ -1,0 +1,656 @@
+//! Cost layers and evaluators.
+
+use super::args::*;
+use super::layers::{def, layer_name, Simple};
+use super::objects::*;
+use super::state::State;
+use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::{EvaluatorConfig, InputSpec, LayerExtra, Real};
+use std::rc::Rc;
+
+/// `__cost_input__`: input(s), label(s), then the optional weight.
+fn cost_inputs(a: &Bound, f: &str) -> Result<Vec<Value>, EvalError> {
+    let mut all = layers_arg(a.get("input"), f, "input")?;
+    all.extend(layers_arg(a.get("label"), f, "label")?);
+    if let Some(w) = a.opt("weight") {
+        let wl = layer_arg(w, f, "weight")?;
+        if wl.size.get().is_some_and(|s| s != 1) {
+            return Err(EvalError::value_error(format!(
+                "{f}(): the weight layer '{}' must have size 1",
+                wl.name
+            )));
+        }
+        all.push(w.clone());
+    }
+    Ok(all)
+}
+
+/// A parameterless cost layer of size 1 (config_parser's `define_cost` classes).
+#[allow(clippy::too_many_arguments)]
+fn add_cost(
+    st: &Rc<State>,
+    name: &str,
+    layer_type: &str,
+    inputs: &[Value],
+    coeff: Option<Real>,
+    extra: LayerExtra,
+    out_type: &str,
+    fields: impl FnOnce(&mut crate::graph::LayerConfig),
+) -> Result<Value, EvalError> {
+    let specs = inputs
+        .iter()
+        .map(|l| InputSpec::new(lo(l).name.clone()))
+        .collect();
+    let mut s = Simple::new(name, layer_type, specs);
+    s.size = 1;
+    s.size_of = None;
+    s.extra = LayerExtra { coeff, ..extra };
+    s.add(st, fields)?;
+    Ok(LayerOutput::new(st, name, out_type, Some(1))
+        .with_parents(inputs.to_vec())
+        .value())
+}
+
+fn coeff(a: &Bound, f: &str) -> Result<Option<Real>, EvalError> {
+    Ok(Some(real_arg(a.get("coeff"), f, "coeff")?))
+}
+
+fn square_error_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "square_error_cost";
+    let name = layer_name(st, &a, f)?;
+    let inputs = cost_inputs(&a, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    add_cost(
+        st,
+        &name,
+        "square_error",
+        &inputs,
+        coeff(&a, f)?,
+        extra,
+        "cost",
+        |_| {},
+    )
+}
+
+fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "classification_cost";
+    let name = layer_name(st, &a, "cost")?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    if input.layer_type == "data" {
+        return Err(EvalError::value_error(format!(
+            "classification_cost(): the input '{}' is a data layer; give the classifier's output",
+            input.name
+        )));
+    }
+    let softmax = input
+        .activation
+        .as_ref()
+        .and_then(|v| v.downcast_host::<Activation>())
+        .is_some_and(|act| act.class == "SoftmaxActivation");
+    if !softmax {
+        return Err(EvalError::value_error(format!(
+            "classification_cost(): the input '{}' must have act=SoftmaxActivation()",
+            input.name
+        )));
+    }
+    let label = layer_arg(a.get("label"), f, "label")?;
+    if label.layer_type != "data" {
+        return Err(EvalError::value_error(format!(
+            "classification_cost(): the label '{}' must be a data layer",
+            label.name
+        )));
+    }
+    let inputs = cost_inputs(&a, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let out = add_cost(
+        st,
+        &name,
+        "multi-class-cross-entropy",
+        &inputs,
+        coeff(&a, f)?,
+        extra,
+        "cost",
+        |_| {},
+    )?;
+    let default_eval;
+    let evaluators = if a.is_given("evaluator") {
+        a.get("evaluator")
+    } else {
+        default_eval = st.prelude_fn("classification_error_evaluator")?;
+        &default_eval
+    };
+    let list = if is_sequence(evaluators) {
+        items(evaluators)
+    } else if evaluators.is_none() {
+        vec![]
+    } else {
+        vec![evaluators.clone()]
+    };
+    for e in list {
+        let ename = match &e {
+            Value::Native(n) => n.name.to_string(),
+            Value::Function(func) => func.def.name.to_string(),
+            other => {
+                return Err(EvalError::type_error(format!(
+                    "classification_cost(): evaluator must be an evaluator function such as \
+                     classification_error_evaluator, not {}",
+                    other.type_name()
+                )))
+            }
+        };
+        interp.call(
+            &e,
+            vec![],
+            vec![
+                ("name".into(), Value::str(&ename)),
+                ("input".into(), a.get("input").clone()),
+                ("label".into(), a.get("label").clone()),
+                ("weight".into(), a.get("weight").clone()),
+            ],
+        )?;
+    }
+    Ok(out)
+}
+
+fn cross_entropy(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "cross_entropy";
+    let name = layer_name(st, &a, f)?;
+    let inputs = cost_inputs(&a, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    add_cost(
+        st,
+        &name,
+        "multi-class-cross-entropy",
+        &inputs,
+        coeff(&a, f)?,
+        extra,
+        "multi-class-cross-entropy",
+        |_| {},
+    )
+}
+
+fn cross_entropy_with_selfnorm(
+    st: &Rc<State>,
+    _: &mut Interp,
+    a: Bound,
+) -> Result<Value, EvalError> {
+    let f = "cross_entropy_with_selfnorm";
+    let name = layer_name(st, &a, f)?;
+    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    layers_arg(&Value::list(inputs.clone()), f, "input")?;
+    let alpha = real_arg(a.get("softmax_selfnorm_alpha"), f, "softmax_selfnorm_alpha")?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    add_cost(
+        st,
+        &name,
+        "multi_class_cross_entropy_with_selfnorm",
+        &inputs,
+        coeff(&a, f)?,
+        extra,
+        "multi_class_cross_entropy_with_selfnorm",
+        |l| l.softmax_selfnorm_alpha = Some(alpha),
+    )
+}
+
+/// Costs of `(input, label)` with a coefficient and no other settings.
+fn two_input_cost(
+    st: &Rc<State>,
+    a: &Bound,
+    f: &str,
+    layer_type: &str,
+    with_coeff: bool,
+) -> Result<Value, EvalError> {
+    let name = layer_name(st, a, f)?;
+    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    layers_arg(&Value::list(inputs.clone()), f, "input")?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let c = if with_coeff {
+        coeff(a, f)?
+    } else {
+        Some(Real::Float(1.0))
+    };
+    add_cost(st, &name, layer_type, &inputs, c, extra, layer_type, |_| {})
+}
+
+fn multi_binary_label_cross_entropy(
+    st: &Rc<State>,
+    _: &mut Interp,
+    a: Bound,
+) -> Result<Value, EvalError> {
+    two_input_cost(
+        st,
+        &a,
+        "multi_binary_label_cross_entropy",
+        "multi_binary_label_cross_entropy",
+        true,
+    )
+}
+
+fn huber_classification_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    two_input_cost(
+        st,
+        &a,
+        "huber_classification_cost",
+        "huber_classification",
+        true,
+    )
+}
+
+fn smooth_l1_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "smooth_l1_cost";
+    let (x, y) = (
+        layer_arg(a.get("input"), f, "input")?,
+        layer_arg(a.get("label"), f, "label")?,
+    );
+    if x.size.get() != y.size.get() {
+        return Err(EvalError::value_error(format!(
+            "smooth_l1_cost(): input ({}) and label ({}) must have the same size",
+            x.size.get().unwrap_or(0),
+            y.size.get().unwrap_or(0)
+        )));
+    }
+    two_input_cost(st, &a, f, "smooth_l1", true)
+}
+
+fn huber_regression_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "huber_regression_cost";
+    let name = layer_name(st, &a, f)?;
+    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    layers_arg(&Value::list(inputs.clone()), f, "input")?;
+    let delta = real_arg(a.get("delta"), f, "delta")?;
+    let c = real_arg(a.get("coeff"), f, "coeff")?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    add_cost(
+        st,
+        &name,
+        "huber_regression",
+        &inputs,
+        None,
+        extra,
+        "huber_regression",
+        |l| {
+            l.delta = Some(delta);
+            l.coeff = Some(c);
+        },
+    )
+}
+
+fn sum_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "sum_cost";
+    let name = layer_name(st, &a, f)?;
+    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    add_cost(
+        st,
+        &name,
+        "sum_cost",
+        &inputs,
+        Some(Real::Float(1.0)),
+        extra,
+        "sum_cost",
+        |_| {},
+    )
+}
+
+fn rank_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "rank_cost";
+    let name = layer_name(st, &a, f)?;
+    let mut inputs = vec![
+        a.get("left").clone(),
+        a.get("right").clone(),
+        a.get("label").clone(),
+    ];
+    for (v, what) in inputs.iter().zip(["left", "right", "label"]) {
+        let l = layer_arg(v, f, what)?;
+        if l.size.get() != Some(1) {
+            return Err(EvalError::value_error(format!(
+                "rank_cost(): {what} must have size 1"
+            )));
+        }
+    }
+    if let Some(w) = a.opt("weight") {
+        layer_arg(w, f, "weight")?;
+        inputs.push(w.clone());
+    }
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    add_cost(
+        st,
+        &name,
+        "rank-cost",
+        &inputs,
+        coeff(&a, f)?,
+        extra,
+        "rank-cost",
+        |_| {},
+    )
+}
+
+fn lambda_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "lambda_cost";
+    let name = layer_name(st, &a, f)?;
+    let inputs = vec![a.get("input").clone(), a.get("score").clone()];
+    layers_arg(&Value::list(inputs.clone()), f, "input")?;
+    let ndcg = int_arg(a.get("NDCG_num"), f, "NDCG_num")?;
+    let max_sort = int_arg(a.get("max_sort_size"), f, "max_sort_size")?;
+    if max_sort != -1 && ndcg > max_sort {
+        return Err(EvalError::value_error(
+            "NDCG_num must be less than or equal to max_sort_size",
+        ));
+    }
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let specs = inputs
+        .iter()
+        .map(|l| InputSpec::new(lo(l).name.clone()))
+        .collect();
+    let mut s = Simple::new(&name, "lambda_cost", specs);
+    s.size = 1;
+    s.size_of = None;
+    s.extra = extra;
+    s.add(st, |l| {
+        l.ndcg_num = Some(ndcg as i32);
+        l.max_sort_size = Some(max_sort as i32);
+    })?;
+    Ok(LayerOutput::new(st, &name, "lambda_cost", Some(1))
+        .with_parents(inputs)
+        .value())
+}
+
+/// `evaluator_base`: one EvaluatorConfig reading `input` (+ label, weight).
+#[allow(clippy::too_many_arguments)]
+pub fn add_evaluator(
+    st: &State,
+    name: &str,
+    eval_type: &str,
+    inputs: Vec<String>,
+    fill: impl FnOnce(&mut EvaluatorConfig),
+) -> Result<(), EvalError> {
+    let mut b = st.b();
+    let full = b.name_in_submodel(name);
+    let mut e = EvaluatorConfig {
+        name: full.clone(),
+        r#type: eval_type.to_string(),
+        input_layers: inputs.iter().map(|n| b.name_in_submodel(n)).collect(),
+        ..Default::default()
+    };
+    fill(&mut e);
+    b.model_mut().evaluators.push(e);
+    b.current_submodel_mut().evaluator_names.push(full);
+    Ok(())
+}
+
+fn eval_inputs(a: &Bound, f: &str, with_label: bool) -> Result<Vec<String>, EvalError> {
+    let mut names: Vec<String> = layers_arg(a.get("input"), f, "input")?
+        .iter()
+        .map(|l| lo(l).name.clone())
+        .collect();
+    if with_label {
+        if let Some(l) = a.opt("label") {
+            names.push(layer_arg(l, f, "label")?.name.clone());
+        }
+    }
+    if let Some(w) = a.opt("weight") {
+        names.push(layer_arg(w, f, "weight")?.name.clone());
+    }
+    Ok(names)
+}
+
+fn eval_name(st: &State, a: &Bound, f: &str) -> Result<String, EvalError> {
+    layer_name(st, a, f)
+}
+
+fn classification_error_evaluator(
+    st: &Rc<State>,
+    _: &mut Interp,
+    a: Bound,
+) -> Result<Value, EvalError> {
+    let f = "classification_error_evaluator";
+    let name = eval_name(st, &a, f)?;
+    let inputs = eval_inputs(&a, f, true)?;
+    let top_k = a.opt("top_k").map(|v| int_arg(v, f, "top_k")).transpose()?;
+    let threshold = opt_real(a.get("threshold"), f, "threshold")?;
+    add_evaluator(st, &name, "classification_error", inputs, |e| {
+        e.top_k = top_k.map(|k| k as i32);
+        e.classification_threshold = threshold;
+    })?;
+    Ok(Value::None)
+}
+
+/// Evaluators configured by their inputs alone.
+fn simple_evaluator(
+    st: &Rc<State>,
+    a: &Bound,
+    f: &str,
+    eval_type: &str,
+) -> Result<Value, EvalError> {
+    let name = eval_name(st, a, f)?;
+    let inputs = eval_inputs(a, f, true)?;
+    add_evaluator(st, &name, eval_type, inputs, |_| {})?;
+    Ok(Value::None)
+}
+
+fn auc_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    simple_evaluator(st, &a, "auc_evaluator", "last-column-auc")
+}
+
+fn pnpair_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "pnpair_evaluator";
+    let name = eval_name(st, &a, f)?;
+    let mut inputs = eval_inputs(&a, f, true)?;
+    if let Some(q) = a.opt("query_id") {
+        let pos = inputs.len() - usize::from(a.opt("weight").is_some());
+        inputs.insert(pos, layer_arg(q, f, "query_id")?.name.clone());
+    }
+    add_evaluator(st, &name, "pnpair", inputs, |_| {})?;
+    Ok(Value::None)
+}
+
+fn precision_recall_evaluator(
+    st: &Rc<State>,
+    _: &mut Interp,
+    a: Bound,
+) -> Result<Value, EvalError> {
+    let f = "precision_recall_evaluator";
+    let name = eval_name(st, &a, f)?;
+    let inputs = eval_inputs(&a, f, true)?;
+    let positive = a
+        .opt("positive_label")
+        .map(|v| int_arg(v, f, "positive_label"))
+        .transpose()?;
+    add_evaluator(st, &name, "precision_recall", inputs, |e| {
+        e.positive_label = positive.map(|p| p as i32)
+    })?;
+    Ok(Value::None)
+}
+
+fn sum_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    simple_evaluator(st, &a, "sum_evaluator", "sum")
+}
+
+fn column_sum_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    simple_evaluator(st, &a, "column_sum_evaluator", "last-column-sum")
+}
+
+fn ctc_error_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    simple_evaluator(st, &a, "ctc_error_evaluator", "ctc_edit_distance")
+}
+
+fn chunk_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "chunk_evaluator";
+    let name = eval_name(st, &a, f)?;
+    let inputs = eval_inputs(&a, f, true)?;
+    let scheme = str_arg(a.get("chunk_scheme"), f, "chunk_scheme")?;
+    let n = int_arg(a.get("num_chunk_types"), f, "num_chunk_types")?;
+    let excluded: Vec<i32> = items(a.get("excluded_chunk_types"))
+        .iter()
+        .map(|v| int_arg(v, f, "excluded_chunk_types").map(|i| i as i32))
+        .collect::<Result<_, _>>()?;
+    add_evaluator(st, &name, "chunk", inputs, |e| {
+        e.chunk_scheme = Some(scheme);
+        e.num_chunk_types = Some(n as i32);
+        e.excluded_chunk_types = excluded;
+    })?;
+    Ok(Value::None)
+}
+
+fn printer(st: &Rc<State>, a: &Bound, f: &str, eval_type: &str) -> Result<Value, EvalError> {
+    let name = eval_name(st, a, f)?;
+    let inputs: Vec<String> = layers_arg(a.get("input"), f, "input")?
+        .iter()
+        .map(|l| lo(l).name.clone())
+        .collect();
+    add_evaluator(st, &name, eval_type, inputs, |_| {})?;
+    Ok(Value::None)
+}
+
+fn value_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    printer(st, &a, "value_printer_evaluator", "value_printer")
+}
+
+fn gradient_printer_evaluator(
+    st: &Rc<State>,
+    _: &mut Interp,
+    a: Bound,
+) -> Result<Value, EvalError> {
+    printer(st, &a, "gradient_printer_evaluator", "gradient_printer")
+}
+
+pub fn register(m: &Module, st: &Rc<State>) {
+    let cost = "input, label, weight=None, name=None, coeff=1.0, layer_attr=None";
+    def(m, st, "square_error_cost", cost, square_error_cost);
+    def(m, st, "regression_cost", cost, square_error_cost);
+    def(
+        m,
+        st,
+        "classification_cost",
+        "input, label, weight=None, name=None, evaluator=None, layer_attr=None, coeff=1.0",
+        classification_cost,
+    );
+    def(
+        m,
+        st,
+        "cross_entropy",
+        "input, label, name=None, coeff=1.0, weight=None, layer_attr=None",
+        cross_entropy,
+    );
+    def(
+        m,
+        st,
+        "cross_entropy_with_selfnorm",
+        "input, label, name=None, coeff=1.0, softmax_selfnorm_alpha=0.1, layer_attr=None",
+        cross_entropy_with_selfnorm,
+    );
+    let two = "input, label, name=None, coeff=1.0, layer_attr=None";
+    def(
+        m,
+        st,
+        "multi_binary_label_cross_entropy",
+        two,
+        multi_binary_label_cross_entropy,
+    );
+    def(
+        m,
+        st,
+        "huber_classification_cost",
+        two,
+        huber_classification_cost,
+    );
+    def(m, st, "smooth_l1_cost", two, smooth_l1_cost);
+    def(
+        m,
+        st,
+        "huber_regression_cost",
+        "input, label, name=None, delta=1.0, coeff=1.0, layer_attr=None",
+        huber_regression_cost,
+    );
+    def(
+        m,
+        st,
+        "sum_cost",
+        "input, name=None, layer_attr=None",
+        sum_cost,
+    );
+    def(
+        m,
+        st,
+        "rank_cost",
+        "left, right, label, weight=None, name=None, coeff=1.0, layer_attr=None",
+        rank_cost,
+    );
+    def(
+        m,
+        st,
+        "lambda_cost",
+        "input, score, name=None, NDCG_num=5, max_sort_size=-1, layer_attr=None",
+        lambda_cost,
+    );
+    def(
+        m,
+        st,
+        "classification_error_evaluator",
+        "input, label, name=None, weight=None, top_k=None, threshold=None",
+        classification_error_evaluator,
+    );
+    def(
+        m,
+        st,
+        "auc_evaluator",
+        "input, label, name=None, weight=None",
+        auc_evaluator,
+    );
+    def(
+        m,
+        st,
+        "pnpair_evaluator",
+        "input, label, query_id=None, weight=None, name=None",
+        pnpair_evaluator,
+    );
+    def(
+        m,
+        st,
+        "precision_recall_evaluator",
+        "input, label, positive_label=None, weight=None, name=None",
+        precision_recall_evaluator,
+    );
+    def(
+        m,
+        st,
+        "sum_evaluator",
+        "input, name=None, weight=None",
+        sum_evaluator,
+    );
+    def(
+        m,
+        st,
+        "column_sum_evaluator",
+        "input, name=None, weight=None",
+        column_sum_evaluator,
+    );
+    def(
+        m,
+        st,
+        "ctc_error_evaluator",
+        "input, label, name=None",
+        ctc_error_evaluator,
+    );
+    def(
+        m,
+        st,
+        "chunk_evaluator",
+        "input, label, chunk_scheme, num_chunk_types, name=None, excluded_chunk_types=None",
+        chunk_evaluator,
+    );
+    def(
+        m,
+        st,
+        "value_printer_evaluator",
+        "input, name=None",
+        value_printer_evaluator,
+    );
+    def(
+        m,
+        st,
+        "gradient_printer_evaluator",
+        "input, name=None",
+        gradient_printer_evaluator,
+    );
+}

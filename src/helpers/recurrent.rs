@@ -1,0 +1,430 @@
+//! recurrent_group, memory, the step layers and beam_search.
+
+use super::args::*;
+use super::layers::{def, layer_name, Simple};
+use super::objects::*;
+use super::state::{OrConfigError, State};
+use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layers::recurrent as group;
+use crate::graph::{Builder, GeneratorConfig, GraphError, InputSpec, Real};
+use std::rc::Rc;
+
+pub fn set_memory_input(
+    b: &mut Builder,
+    memory_link: &str,
+    layer_name: &str,
+) -> Result<(), GraphError> {
+    group::set_memory_input(b, memory_link, layer_name)
+}
+
+fn memory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "memory";
+    // Paddle draws a default memory name on every call, even when `name` is given.
+    let drawn = match a.opt("memory_name") {
+        Some(v) => str_arg(v, f, "memory_name")?,
+        None => st.b().unique_name("memory"),
+    };
+    let name = opt_str(a.get("name"), f, "name")?;
+    let size = uint_arg(a.get("size"), f, "size")?;
+    let boot_layer = match a.opt("boot_layer") {
+        Some(v) => Some(layer_arg(v, f, "boot_layer")?.name.clone()),
+        None => None,
+    };
+    let boot_bias = match a.opt("boot_bias") {
+        None => None,
+        Some(v) => Some(
+            v.downcast_host::<ParamAttr>()
+                .map(|p| p.attrs.clone())
+                .ok_or_else(|| {
+                    EvalError::type_error("memory() argument 'boot_bias' must be a ParamAttr")
+                })?,
+        ),
+    };
+    let act = act_arg(
+        a.get("boot_bias_active_type"),
+        "LinearActivation",
+        f,
+        "boot_bias_active_type",
+    )?;
+    let const_id =
+        opt_uint(a.get("boot_with_const_id"), f, "boot_with_const_id")?.map(|v| v as u32);
+    let memory_name = if name.is_some() {
+        None
+    } else {
+        Some(drawn.as_str())
+    };
+    let agent = group::memory(
+        &mut st.b(),
+        name.as_deref(),
+        size,
+        memory_name,
+        boot_layer.as_deref(),
+        boot_bias.as_ref(),
+        act_name(&act),
+        const_id,
+    )
+    .cfg()?;
+    let parents = a
+        .opt("boot_layer")
+        .map(|v| vec![v.clone()])
+        .unwrap_or_default();
+    Ok(LayerOutput::new(st, &agent, "memory", Some(size))
+        .with_parents(parents)
+        .value())
+}
+
+/// Runs `step` inside a recurrent layer group reading `inputs`; `generator` makes it a
+/// generating group (beam search).
+fn run_group(
+    st: &Rc<State>,
+    interp: &mut Interp,
+    step: &Value,
+    inputs: &[Value],
+    reverse: bool,
+    name: &str,
+    prologue: impl FnOnce(&mut Interp) -> Result<(), EvalError>,
+) -> Result<Value, EvalError> {
+    let f = "recurrent_group";
+    st.b().model_mut().r#type = "recurrent_nn".into();
+    let mut in_links = Vec::new();
+    for v in inputs {
+        if let Some(l) = v.downcast_host::<LayerOutput>() {
+            in_links.push(l.name.clone());
+        } else if v.downcast_host::<StaticInput>().is_none() {
+            return Err(EvalError::type_error(format!(
+                "recurrent_group() argument 'input' must hold layers and StaticInput(...), not {}",
+                v.type_name()
+            )));
+        }
+    }
+    group::begin_group(&mut st.b(), name, &in_links, reverse).cfg()?;
+    prologue(interp)?;
+    let mut args = Vec::new();
+    for v in inputs {
+        if let Some(s) = v.downcast_host::<StaticInput>() {
+            let input = lo(&s.input);
+            let mem_name = st.b().unique_name("memory");
+            let agent = group::memory(
+                &mut st.b(),
+                None,
+                input.size.get().unwrap_or(0),
+                Some(&mem_name),
+                Some(&input.name),
+                None,
+                "",
+                None,
+            )
+            .cfg()?;
+            {
+                let mut b = st.b();
+                let link = b.name_in_submodel(&agent);
+                group::set_memory_input(&mut b, &link, &link).cfg()?;
+            }
+            args.push(
+                LayerOutput::new(st, &agent, "memory", input.size.get())
+                    .with_parents(vec![s.input.clone()])
+                    .value(),
+            );
+        } else {
+            args.push(v.clone());
+        }
+    }
+    let outs = interp.call(step, args, vec![])?;
+    let outs = if outs.downcast_host::<LayerOutput>().is_some() {
+        vec![outs]
+    } else {
+        items(&outs)
+    };
+    for o in &outs {
+        let l = layer_arg(o, f, "the step function's return value")?;
+        l.reverse.set(Some(reverse));
+        group::set_out_link(&mut st.b(), &l.name);
+    }
+    group::end_group(&mut st.b()).cfg()?;
+    for o in &outs {
+        let l = lo(o);
+        *l.full_name.borrow_mut() = st.b().name_in_submodel(&l.name);
+    }
+    Ok(if outs.len() == 1 {
+        outs[0].clone()
+    } else {
+        Value::list(outs)
+    })
+}
+
+fn recurrent_group(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let name = layer_name(st, &a, "recurrent_group")?;
+    let inputs = items(a.get("input"));
+    run_group(
+        st,
+        interp,
+        a.get("step"),
+        &inputs,
+        a.bool("reverse"),
+        &name,
+        |_| Ok(()),
+    )
+}
+
+fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "beam_search";
+    let name = layer_name(st, &a, f)?;
+    let bos_id = uint_arg(a.get("bos_id"), f, "bos_id")?;
+    let eos_id = uint_arg(a.get("eos_id"), f, "eos_id")?;
+    let beam_size = uint_arg(a.get("beam_size"), f, "beam_size")?;
+    let max_length = uint_arg(a.get("max_length"), f, "max_length")?;
+    let num_results = opt_uint(a.get("num_results_per_sample"), f, "num_results_per_sample")?
+        .unwrap_or(beam_size);
+    let inputs = items(a.get("input"));
+    let mut gen_index = None;
+    let mut real_inputs = Vec::new();
+    for (i, v) in inputs.iter().enumerate() {
+        if v.downcast_host::<LayerOutput>().is_some() {
+            return Err(EvalError::type_error(
+                "in beam_search, none of the input should has a type of LayerOutput.",
+            ));
+        }
+        if v.downcast_host::<GeneratedInput>().is_some() {
+            if gen_index.is_some() {
+                return Err(EvalError::value_error(
+                    "recurrent_group accepts only one GeneratedInput.",
+                ));
+            }
+            gen_index = Some(i);
+        } else {
+            real_inputs.push(v.clone());
+        }
+    }
+    let gen_index =
+        gen_index.ok_or_else(|| EvalError::value_error("No GeneratedInput is given."))?;
+    let gen = inputs[gen_index].clone();
+    let eos_name = format!("__{name}_eos_layer__");
+    let step = a.get("step").clone();
+    let st2 = st.clone();
+    let eos2 = eos_name.clone();
+    // The step the group runs: the generated word's embedding joins the real inputs, and
+    // the most probable next word is fed back through a memory.
+    let real_step = Value::native("__real_step__", "*args", move |interp, b| {
+        let g = gen
+            .downcast_host::<GeneratedInput>()
+            .expect("checked above");
+        group::set_generator(
+            &mut st2.b(),
+            GeneratorConfig {
+                max_num_frames: max_length as u32,
+                eos_layer_name: eos2.clone(),
+                num_results_per_sample: Some(num_results as i32),
+                beam_size: Some(beam_size as i32),
+                log_prob: None,
+            },
+        );
+        let mut args = b.varargs.clone();
+        let mem = interp.call(
+            &st2.prelude_fn("memory")?,
+            vec![],
+            vec![
+                ("name".into(), Value::str("__beam_search_predict__")),
+                ("size".into(), Value::Int(g.size as i64)),
+                ("boot_with_const_id".into(), Value::Int(bos_id as i64)),
+            ],
+        )?;
+        let attr = interp.call(
+            &st2.prelude_fn("ParamAttr")?,
+            vec![],
+            vec![("name".into(), Value::str(&g.embedding_name))],
+        )?;
+        let emb = interp.call(
+            &st2.prelude_fn("embedding_layer")?,
+            vec![],
+            vec![
+                ("input".into(), mem),
+                ("size".into(), Value::Int(g.embedding_size as i64)),
+                ("param_attr".into(), attr),
+            ],
+        )?;
+        args.insert(gen_index.min(args.len()), emb);
+        let out = interp.call(&step, args, vec![])?;
+        let outs = if out.downcast_host::<LayerOutput>().is_some() {
+            vec![out]
+        } else {
+            items(&out)
+        };
+        if outs.is_empty() {
+            return Err(EvalError::value_error(
+                "beam_search(): the step function returned nothing",
+            ));
+        }
+        let predict = interp.call(
+            &st2.prelude_fn("maxid_layer")?,
+            vec![],
+            vec![
+                ("input".into(), outs[0].clone()),
+                ("name".into(), Value::str("__beam_search_predict__")),
+            ],
+        )?;
+        interp.call(
+            &st2.prelude_fn("eos_layer")?,
+            vec![],
+            vec![
+                ("input".into(), predict.clone()),
+                ("eos_id".into(), Value::Int(eos_id as i64)),
+                ("name".into(), Value::str(&eos2)),
+            ],
+        )?;
+        let mut all = vec![predict];
+        all.extend(outs[1..].iter().cloned());
+        Ok(Value::list(all))
+    });
+    let _ = eos_name;
+    run_group(st, interp, &real_step, &real_inputs, false, &name, |_| {
+        Ok(())
+    })
+}
+
+fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "lstm_step_layer";
+    let name = layer_name(st, &a, "lstm_step")?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let state = layer_arg(a.get("state"), f, "state")?;
+    let size = state.size.get().unwrap_or(0);
+    if let Some(s) = opt_uint(a.get("size"), f, "size")? {
+        if s != size {
+            return Err(EvalError::value_error(format!(
+                "lstm_step_layer(): size={s} must equal the state's size {size}"
+            )));
+        }
+    }
+    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
+    let gate = act_arg(a.get("gate_act"), "SigmoidActivation", f, "gate_act")?;
+    let state_act = act_arg(a.get("state_act"), "TanhActivation", f, "state_act")?;
+    let bias = bias_attr(a.get("bias_attr"), true, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    if input.size.get() != Some(4 * size) {
+        return Err(EvalError::value_error(format!(
+            "lstm_step_layer(): input_layer0.size != 4 * layer.size: the input '{}' has size {}, expected {}",
+            input.name,
+            input.size.get().unwrap_or(0),
+            4 * size
+        )));
+    }
+    let mut s = Simple::new(
+        &name,
+        "lstm_step",
+        vec![
+            InputSpec::new(input.name.clone()),
+            InputSpec::new(state.name.clone()),
+        ],
+    );
+    s.size = size;
+    s.size_of = None;
+    s.active_type = act_name(&act);
+    s.extra = extra;
+    {
+        let mut b = st.b();
+        let added = b
+            .add_layer(
+                s.name,
+                s.layer_type,
+                s.size,
+                s.inputs,
+                s.active_type,
+                &s.extra,
+            )
+            .cfg()?;
+        let l = b.layer_at_mut(added.index);
+        l.active_gate_type = Some(act_name(&gate).into());
+        l.active_state_type = Some(act_name(&state_act).into());
+        b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
+            .cfg()?;
+    }
+    Ok(LayerOutput::new(st, &name, "lstm_step", Some(size))
+        .with_act(&act)
+        .with_parents(vec![a.get("input").clone(), a.get("state").clone()])
+        .with_outputs(&["default", "state"])
+        .value())
+}
+
+fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "gru_step_layer";
+    let name = layer_name(st, &a, "gru_step")?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let mem = layer_arg(a.get("output_mem"), f, "output_mem")?;
+    let in_size = input.size.get().unwrap_or(0);
+    if in_size % 3 != 0 {
+        return Err(EvalError::value_error(format!(
+            "gru_step_layer(): the input size {in_size} must be a multiple of 3"
+        )));
+    }
+    let size = opt_uint(a.get("size"), f, "size")?.unwrap_or(in_size / 3);
+    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
+    let gate = act_arg(a.get("gate_act"), "SigmoidActivation", f, "gate_act")?;
+    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let bias = bias_attr(a.get("bias_attr"), true, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    {
+        let mut b = st.b();
+        let specs = vec![
+            InputSpec::with_param(input.name.clone(), attr),
+            InputSpec::new(mem.name.clone()),
+        ];
+        let added = b
+            .add_layer(&name, "gru_step", size, specs, act_name(&act), &extra)
+            .cfg()?;
+        if b.input_layer(added.index, 0).size() != 3 * size
+            || b.input_layer(added.index, 1).size() != size
+        {
+            return Err(EvalError::new(
+                "ConfigError",
+                format!("gru_step_layer(): the input must have size 3 * {size} and output_mem size {size}"),
+            ));
+        }
+        b.layer_at_mut(added.index).active_gate_type = Some(act_name(&gate).into());
+        b.create_input_parameter(&added, 0, size * size * 3, vec![size, size * 3])
+            .cfg()?;
+        b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
+            .cfg()?;
+    }
+    Ok(LayerOutput::new(st, &name, "gru_step", Some(size))
+        .with_act(&act)
+        .with_parents(vec![a.get("input").clone(), a.get("output_mem").clone()])
+        .value())
+}
+
+pub fn register(m: &Module, st: &Rc<State>) {
+    def(
+        m,
+        st,
+        "memory",
+        "name, size, memory_name=None, is_seq=False, boot_layer=None, boot_bias=None, boot_bias_active_type=None, boot_with_const_id=None",
+        memory,
+    );
+    def(
+        m,
+        st,
+        "recurrent_group",
+        "step, input, reverse=False, name=None, targetInlink=None",
+        recurrent_group,
+    );
+    def(
+        m,
+        st,
+        "beam_search",
+        "step, input, bos_id, eos_id, beam_size, max_length=500, name=None, num_results_per_sample=None",
+        beam_search,
+    );
+    def(
+        m,
+        st,
+        "lstm_step_layer",
+        "input, state, size=None, act=None, name=None, gate_act=None, state_act=None, bias_attr=None, layer_attr=None",
+        lstm_step_layer,
+    );
+    def(
+        m,
+        st,
+        "gru_step_layer",
+        "input, output_mem, size=None, act=None, name=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None",
+        gru_step_layer,
+    );
+    let _ = Real::Int(0);
+}
