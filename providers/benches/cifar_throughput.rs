@@ -34,7 +34,9 @@ fn main() {
     for b in 0..n.div_ceil(per_file) {
         let rows = per_file.min(n - b * per_file);
         let data: Vec<u8> = (0..rows * 3072).map(|_| rng.next_u64() as u8).collect();
-        let labels: Vec<WriteValue> = (0..rows).map(|i| WriteValue::Int((i % 10) as i64)).collect();
+        let labels: Vec<WriteValue> = (0..rows)
+            .map(|i| WriteValue::Int((i % 10) as i64))
+            .collect();
         let v = WriteValue::Dict(vec![
             ("labels", WriteValue::List(labels)),
             (
@@ -52,7 +54,11 @@ fn main() {
     }
     std::fs::write(dir.path().join("train.txt"), txt).unwrap();
     let list = dir.path().join("train.list");
-    std::fs::write(&list, format!("{}\n", dir.path().join("train.txt").display())).unwrap();
+    std::fs::write(
+        &list,
+        format!("{}\n", dir.path().join("train.txt").display()),
+    )
+    .unwrap();
     let mean: Vec<f64> = (0..3072).map(|i| 100.0 + (i % 7) as f64).collect();
     let mean_path = dir.path().join("mean.meta");
     std::fs::write(&mean_path, npz_f64(&[("mean", &mean)])).unwrap();

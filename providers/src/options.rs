@@ -60,7 +60,7 @@ impl Options {
         match self.get(key) {
             None => Ok(None),
             Some((ArgValue::Str(s), _)) => Ok(Some(s.clone())),
-            Some((v, o)) => Err(self.bad(key, o, format!("expected a string, got {v}"))),
+            Some((v, o)) => Err(self.bad(key, o, format!("expected a string, got {}", short(v)))),
         }
     }
 
@@ -76,7 +76,7 @@ impl Options {
                 "f" | "false" | "off" | "0" => Ok(Some(false)),
                 _ => Err(self.bad(key, o, format!("expected a bool, got {s:?}"))),
             },
-            Some((v, o)) => Err(self.bad(key, o, format!("expected a bool, got {v}"))),
+            Some((v, o)) => Err(self.bad(key, o, format!("expected a bool, got {}", short(v)))),
         }
     }
 
@@ -84,7 +84,7 @@ impl Options {
         match self.get(key) {
             None => Ok(None),
             Some((ArgValue::Int(i), _)) => Ok(Some(*i)),
-            Some((v, o)) => Err(self.bad(key, o, format!("expected an integer, got {v}"))),
+            Some((v, o)) => Err(self.bad(key, o, format!("expected an integer, got {}", short(v)))),
         }
     }
 
@@ -110,7 +110,16 @@ impl Options {
             None => Ok(None),
             Some((ArgValue::Float(x), _)) => Ok(Some(*x)),
             Some((ArgValue::Int(i), _)) => Ok(Some(*i as f64)),
-            Some((v, o)) => Err(self.bad(key, o, format!("expected a number, got {v}"))),
+            Some((v, o)) => Err(self.bad(key, o, format!("expected a number, got {}", short(v)))),
+        }
+    }
+
+    /// A dict (from the config's `args`, or a TOML table).
+    pub fn dict(&self, key: &str) -> Result<Option<BTreeMap<String, ArgValue>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some((ArgValue::Dict(d), _)) => Ok(Some(d.clone())),
+            Some((v, o)) => Err(self.bad(key, o, format!("expected a dict, got {}", short(v)))),
         }
     }
 
@@ -125,11 +134,15 @@ impl Options {
                 .map(|v| match v {
                     ArgValue::Float(x) => Ok(*x as f32),
                     ArgValue::Int(i) => Ok(*i as f32),
-                    v => Err(self.bad(key, o, format!("expected numbers, got {v}"))),
+                    v => Err(self.bad(key, o, format!("expected numbers, got {}", short(v)))),
                 })
                 .collect::<Result<Vec<_>>>()
                 .map(Some),
-            Some((v, o)) => Err(self.bad(key, o, format!("expected a number or a list, got {v}"))),
+            Some((v, o)) => Err(self.bad(
+                key,
+                o,
+                format!("expected a number or a list, got {}", short(v)),
+            )),
         }
     }
 
@@ -157,6 +170,15 @@ impl Options {
             }
         }
         Ok(())
+    }
+}
+
+/// A value for messages, cut short (a dictionary arg may hold thousands of words).
+fn short(v: &ArgValue) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s,
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod cifar;
 pub mod dense;
 pub mod image_list;
+pub mod text;
 
 use crate::error::Result;
 use crate::options::Options;
@@ -10,7 +11,7 @@ use crate::provider::DataProvider;
 use crate::spec::DataSourceSpec;
 
 /// The names providers.toml may give as `provider = "..."`.
-pub const BUILTINS: &[&str] = &["cifar", "image_list", "dense"];
+pub const BUILTINS: &[&str] = &["cifar", "image_list", "dense", "text"];
 
 /// Opens built-in provider `name` (one of [`BUILTINS`]).
 pub fn open_builtin(
@@ -23,6 +24,7 @@ pub fn open_builtin(
         "cifar" => cifar::open(spec, options, seed)?,
         "image_list" => image_list::open(spec, options, seed)?,
         "dense" => dense::open(spec, options, seed)?,
+        "text" => text::open(spec, options, seed)?,
         _ => return Ok(None),
     }))
 }
