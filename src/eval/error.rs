@@ -295,12 +295,23 @@ impl fmt::Display for Diagnostic {
         for n in &self.notes {
             writeln!(f, "  = help: {n}")?;
         }
-        for t in &self.trace {
+        // Runaway recursion repeats one call site hundreds of times: show it once.
+        let mut i = 0;
+        while i < self.trace.len() {
+            let t = &self.trace[i];
+            let mut n = 1;
+            while self.trace.get(i + n) == Some(t) {
+                n += 1;
+            }
             writeln!(
                 f,
                 "  called from {}:{}:{}: {}",
                 t.path, t.line, t.col, t.source_line
             )?;
+            if n > 1 {
+                writeln!(f, "  (the call above repeated {} more times)", n - 1)?;
+            }
+            i += n;
         }
         Ok(())
     }

@@ -18,6 +18,7 @@ pub fn check_indentation(text: &str, line_starts: &[usize]) -> Result<(), Syntax
     // catch indentation that only lines up for one tab size.
     let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
     let mut opens_block = false;
+    let mut last_content_start = 0;
     let mut last_content_end = 0;
     for &start in line_starts {
         let mut i = start;
@@ -66,6 +67,9 @@ pub fn check_indentation(text: &str, line_starts: &[usize]) -> Result<(), Syntax
                 ));
             }
         } else if col > top {
+            if let Some(e) = missing_colon_before(text, last_content_start, last_content_end) {
+                return Err(e);
+            }
             return Err(SyntaxError::new(
                 SyntaxKind::IndentationError,
                 "unexpected indent",
@@ -96,6 +100,7 @@ pub fn check_indentation(text: &str, line_starts: &[usize]) -> Result<(), Syntax
         }
         let content = text[i..line_end].trim_end();
         opens_block = content.ends_with(':') && !content.starts_with('@');
+        last_content_start = i;
         last_content_end = i + content.len();
     }
     if opens_block {
@@ -106,6 +111,21 @@ pub fn check_indentation(text: &str, line_starts: &[usize]) -> Result<(), Syntax
         ));
     }
     Ok(())
+}
+
+/// `if x` followed by an indented line: CPython reports the missing ':' rather than the
+/// indentation, because that is the real mistake.
+fn missing_colon_before(text: &str, start: usize, end: usize) -> Option<SyntaxError> {
+    let line = text.get(start..end)?;
+    let head = line
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()?;
+    let compound = [
+        "if", "elif", "else", "for", "while", "def", "class", "try", "except", "finally", "with",
+    ];
+    compound
+        .contains(&head)
+        .then(|| SyntaxError::syntax("expected ':'", Span::new(end, end + 1)))
 }
 
 fn tab_error(span: Span) -> SyntaxError {

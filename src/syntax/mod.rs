@@ -5,6 +5,7 @@
 //! into a rendered diagnostic with `eval::Diagnostic::from_syntax`.
 
 pub mod ast;
+mod check;
 mod error;
 mod indent;
 mod parser;

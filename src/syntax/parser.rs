@@ -33,6 +33,7 @@ pub fn parse_module(src: &str) -> PResult<Module> {
             stmt(p, &mut body)?;
         }
     }
+    super::check::check_module(&body)?;
     Ok(Module { body })
 }
 
@@ -112,7 +113,10 @@ fn unexpected(p: &Pair<Rule>) -> SyntaxError {
     )
 }
 
-fn next_pair<'a>(it: &mut Pairs<'a, Rule>, parent: Span) -> PResult<Pair<'a, Rule>> {
+fn next_pair<'a>(
+    it: &mut impl Iterator<Item = Pair<'a, Rule>>,
+    parent: Span,
+) -> PResult<Pair<'a, Rule>> {
     it.next()
         .ok_or_else(|| SyntaxError::syntax("invalid syntax", parent))
 }
@@ -331,7 +335,10 @@ fn expr_stmt(mut it: Pairs<Rule>, span: Span) -> PResult<Stmt> {
     let mut exprs = vec![first];
     for r in rest {
         let rs = span_of(&r);
-        let inner = next_pair(&mut r.into_inner(), rs)?;
+        let inner = next_pair(
+            &mut r.into_inner().filter(|q| q.as_rule() != Rule::assign_op),
+            rs,
+        )?;
         if inner.as_rule() == Rule::yield_expr {
             return Err(SyntaxError::syntax(
                 "'yield' is not supported in configs",
@@ -1002,6 +1009,7 @@ fn arglist(p: Pair<Rule>) -> PResult<Vec<Arg>> {
             Rule::keyword_arg => {
                 seen_keyword = true;
                 let name: Rc<str> = Rc::from(next_pair(&mut qi, qs)?.as_str());
+                qi.next(); // the '='
                 if !seen_kw.insert(name.clone()) {
                     return Err(SyntaxError::syntax(
                         format!("keyword argument repeated: '{name}'"),
@@ -1223,7 +1231,7 @@ fn atom(p: Pair<Rule>) -> PResult<Expr> {
                 }
             }
         }
-        _ => return expr(p),
+        _ => return Err(unexpected(&p)),
     };
     Ok(Expr { kind, span })
 }
