@@ -39,6 +39,8 @@ pub enum TrainError {
     Data(String),
     #[error("network: {0}")]
     Network(String),
+    #[error(transparent)]
+    Runtime(#[from] crate::runtime::RuntimeError),
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
 }
