@@ -22,6 +22,8 @@
 //! # For the CLI
 //!
 //! [`cifar_convert::run`] implements `paddlers data cifar10 --from SRC --out DIR [--per_class N]`.
+//! [`predict_input::load_predict_image`] makes the input of `predict`/`extract` for an image
+//! file as the tutorial's `classify.py` does.
 
 pub mod batch;
 pub mod builtin;
@@ -32,6 +34,7 @@ pub mod numpy;
 pub mod options;
 pub mod pickle;
 pub mod pipeline;
+pub mod predict_input;
 pub mod provider;
 pub mod registry;
 pub mod rng;

@@ -60,11 +60,12 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NdArray, String> {
         );
     }
     let data = &b[hstart + hlen..];
-    let n: usize = shape.iter().product();
-    if data.len() != n * dtype.size {
+    let bytes = shape
+        .iter()
+        .try_fold(dtype.size, |acc, &d| acc.checked_mul(d));
+    if bytes != Some(data.len()) {
         return Err(format!(
-            "shape {shape:?} of {descr} needs {} data bytes, file has {} (truncated?)",
-            n * dtype.size,
+            "shape {shape:?} of {descr} does not match the {} data bytes in the file (truncated?)",
             data.len()
         ));
     }

@@ -59,3 +59,58 @@ fn compressed_npz_and_npy_means() {
     let (m2, _) = load_array(&fixture("mean.npy"), "mean").unwrap();
     assert_eq!(m, m2);
 }
+
+#[test]
+fn tutorial_style_pickled_mean_dict_loads() {
+    // data/cifar10.py in the tutorial: cPickle.dump({"mean": mean, "size": mean.size}, ..., 2)
+    use paddlers_providers::pickle::{Dtype, Pickler, WriteValue};
+    let mean: Vec<u8> = (0..3072)
+        .flat_map(|i| (i as f64 * 0.5).to_le_bytes())
+        .collect();
+    let v = WriteValue::Dict(vec![
+        (
+            "mean",
+            WriteValue::Array {
+                shape: vec![3072],
+                dtype: Dtype::parse("<f8").unwrap(),
+                data: &mean,
+            },
+        ),
+        ("size", WriteValue::Int(3072)),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mean.meta");
+    std::fs::write(&p, Pickler::dumps(&v)).unwrap();
+    let (m, shape) = load_array(&p, "mean").unwrap();
+    assert_eq!(shape, vec![3072]);
+    assert_eq!(m[3], 1.5);
+}
+
+/// Every truncation and many single-byte corruptions of real batches give errors or values,
+/// never a panic.
+#[test]
+fn damaged_pickles_never_panic() {
+    for name in [
+        "numpy_batch_p2.pkl",
+        "numpy_batch_p4.pkl",
+        "numpy_weird_p2.pkl",
+    ] {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        let path = fixture(name);
+        // Truncations at every point of the header part, and every 97th byte after.
+        for cut in (0..bytes.len()).filter(|&c| c < 400 || c % 97 == 0) {
+            let _ = read_batch(&path, &bytes[..cut], &cfg());
+        }
+        let mut state = 0x1234_5678_9abc_def0u64;
+        for _ in 0..3000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut b = bytes.clone();
+            let at = (state as usize) % b.len().min(600);
+            b[at] = (state >> 32) as u8;
+            let _ = read_batch(&path, &b, &cfg());
+            let _ = load(&b);
+        }
+    }
+}

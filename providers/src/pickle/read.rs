@@ -779,12 +779,13 @@ impl<'a> Machine<'a> {
                         ))
                     }
                 };
-                let n: usize = shape.iter().product();
-                if n.checked_mul(dtype.size) != Some(data.len()) {
+                let bytes = shape
+                    .iter()
+                    .try_fold(dtype.size, |acc, &d| acc.checked_mul(d));
+                if bytes != Some(data.len()) {
                     return self.err(format!(
-                        "ndarray of shape {shape:?} and dtype {} needs {} bytes, has {}",
+                        "ndarray of shape {shape:?} and dtype {} does not match its {} data bytes",
                         dtype.descr(),
-                        n.saturating_mul(dtype.size),
                         data.len()
                     ));
                 }
