@@ -326,3 +326,127 @@ impl<S: Source> Worker<S> {
         Ok(Ok(()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slots::integer_value;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// `units` files of `per_unit` records each; record = its global index. Counts emits.
+    struct Counting {
+        units: usize,
+        per_unit: usize,
+        emitted: Arc<AtomicUsize>,
+    }
+
+    impl Source for Counting {
+        type Record = i64;
+        fn slots(&self) -> Vec<Slot> {
+            vec![Slot::new("id", integer_value(1 << 20))]
+        }
+        fn units(&self) -> usize {
+            self.units
+        }
+        fn open(&self, unit: usize) -> Result<RecordStream<i64>> {
+            let base = (unit * self.per_unit) as i64;
+            Ok(Box::new(
+                (0..self.per_unit as i64).map(move |i| Ok(base + i)),
+            ))
+        }
+        fn emit(&self, r: &i64, _rng: &mut Rng, out: &mut BatchBuilder) -> Result<()> {
+            self.emitted.fetch_add(1, Ordering::SeqCst);
+            out.index(0, *r)
+                .map_err(|e| ProviderError::Usage(e.to_string()))?;
+            out.end_sample();
+            Ok(())
+        }
+    }
+
+    fn settings(shuffle: bool, cache: CacheType, prefetch: usize) -> PoolSettings {
+        PoolSettings {
+            should_shuffle: shuffle,
+            pool_size: None,
+            min_pool_size: None,
+            cache,
+            prefetch,
+        }
+    }
+
+    fn ids(p: &mut Pipeline, bs: usize) -> Vec<i64> {
+        p.start_pass(bs).unwrap();
+        let mut out = Vec::new();
+        while let Some(b) = p.next_batch().unwrap() {
+            match &b.slots[0].data {
+                crate::SlotData::Index(v) => out.extend(v),
+                _ => unreachable!(),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_reader_runs_ahead_by_prefetch_batches_and_no_further() {
+        let emitted = Arc::new(AtomicUsize::new(0));
+        let src = Counting {
+            units: 1,
+            per_unit: 100,
+            emitted: emitted.clone(),
+        };
+        let mut p = Pipeline::new(src, settings(false, CacheType::NoCache, 3), 0, &[]).unwrap();
+        p.start_pass(1).unwrap();
+        // Without asking for a batch: 3 queued plus 1 waiting to be queued.
+        for _ in 0..1000 {
+            if emitted.load(Ordering::SeqCst) >= 4 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(emitted.load(Ordering::SeqCst), 4);
+        assert_eq!(p.next_batch().unwrap().unwrap().size, 1);
+    }
+
+    #[test]
+    fn unshuffled_passes_keep_file_order_and_shuffled_ones_permute() {
+        let mk = |shuffle, cache| {
+            let src = Counting {
+                units: 3,
+                per_unit: 7,
+                emitted: Arc::new(AtomicUsize::new(0)),
+            };
+            Pipeline::new(src, settings(shuffle, cache, 2), 11, &[]).unwrap()
+        };
+        let in_order: Vec<i64> = (0..21).collect();
+        let mut p = mk(false, CacheType::CachePassInMem);
+        assert_eq!(ids(&mut p, 4), in_order);
+        assert_eq!(ids(&mut p, 4), in_order, "the cached pass keeps the order");
+        let mut p = mk(true, CacheType::CachePassInMem);
+        let (a, b) = (ids(&mut p, 4), ids(&mut p, 5));
+        for pass in [&a, &b] {
+            let mut sorted = pass.clone();
+            sorted.sort();
+            assert_eq!(sorted, in_order);
+            assert_ne!(pass, &in_order);
+        }
+        assert_ne!(a, b);
+        assert_eq!(
+            ids(&mut mk(true, CacheType::NoCache), 4),
+            a,
+            "same seed, same first pass"
+        );
+    }
+
+    #[test]
+    fn zero_batch_size_is_refused() {
+        let src = Counting {
+            units: 1,
+            per_unit: 1,
+            emitted: Arc::new(AtomicUsize::new(0)),
+        };
+        let mut p = Pipeline::new(src, settings(false, CacheType::NoCache, 1), 0, &[]).unwrap();
+        assert!(p.start_pass(0).is_err());
+        assert_eq!(p.next_batch().unwrap(), None, "no pass started");
+    }
+}
