@@ -250,3 +250,31 @@ fn computing_commands_say_where_the_runtime_should_be() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("paddlers-runtime was not found in"), "{err}");
 }
+
+#[test]
+fn dump_config_runs_where_libtorch_cannot_be_found() {
+    let (dir, bin) = lonely_front_end();
+    let cfg = dir.path().join("tiny.cfg");
+    std::fs::write(
+        &cfg,
+        "from paddle.trainer_config_helpers import *\n\
+         settings(batch_size=8, learning_rate=0.1)\n\
+         x = data_layer(name='x', size=4)\n\
+         outputs(fc_layer(input=x, size=2, act=SoftmaxActivation()))\n",
+    )
+    .unwrap();
+    let out = run(&bin, &["dump_config", cfg.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with("type: \"nn\"\n"), "{text}");
+    assert!(text.contains("name: \"__fc_layer_0__\""), "{text}");
+    assert!(text.contains("active_type: \"softmax\""), "{text}");
+    assert!(
+        text.contains("output_layer_names: \"__fc_layer_0__\""),
+        "{text}"
+    );
+}
