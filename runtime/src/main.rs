@@ -3,7 +3,9 @@
 
 use std::process::ExitCode;
 
+use paddlers::cli::args::Job;
 use paddlers::cli::{self, Command};
+use paddlers_runtime::train;
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
@@ -26,6 +28,8 @@ fn main() -> ExitCode {
             print!("{}", paddlers_runtime::version::report());
             Ok(())
         }
+        Command::Train(args) => train::run::run(args, args.job),
+        Command::Test(args) => train::run::run(args, Job::Test),
         Command::DumpConfig(_) | Command::Data(_) => Err(anyhow::anyhow!(
             "this command needs no libtorch: run it through `paddlers`"
         )),

@@ -42,14 +42,6 @@ impl EvalArg {
         }
     }
 
-    fn rows(&self) -> usize {
-        match (&self.value, &self.ids) {
-            (Some(v), _) => v.rows,
-            (None, Some(i)) => i.len(),
-            _ => 0,
-        }
-    }
-
     /// A width-1 weight column's values.
     fn weights(&self, what: &str) -> Result<Vec<f64>, String> {
         let v = self

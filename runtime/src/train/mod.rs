@@ -9,8 +9,11 @@ pub mod interrupt;
 pub mod lr_schedule;
 pub mod metrics;
 pub mod optimizer;
+pub mod options;
 pub mod progress;
 pub mod replicas;
+pub mod run;
 pub mod stats;
+pub mod trainer;
 
 pub use error::TrainError;

@@ -137,6 +137,13 @@ impl Replicas {
         Ok(())
     }
 
+    /// Drops the gradients of a batch that is not applied.
+    pub fn zero_grad(&self) {
+        for net in &self.nets {
+            net.params().zero_grad();
+        }
+    }
+
     /// Copies the first copy's values (after loading a model) to the others.
     pub fn sync(&self) -> Result<(), TrainError> {
         let (main, others) = self.nets.split_first().expect("at least one copy");
