@@ -1,9 +1,10 @@
 //! `image_list`: JPEG or PNG files with labels, lines of `path label`. Each entry of the
 //! config's file list is either such a line or a text file of such lines. Images are decoded
 //! once (and cached with CACHE_PASS_IN_MEM), optionally resized so the shorter side is
-//! `resize_size`; each pass then crops `crop_size` x `crop_size` (at random with `padding` when
-//! training, from the centre when testing), flips at random when training, subtracts the mean
-//! and lays the pixels out as C x H x W, like the CIFAR batches.
+//! `resize_size` (Lanczos, like PIL's ANTIALIAS in Paddle's image_util); each pass then crops
+//! `crop_size` x `crop_size` (at random with `padding` when training, from the centre when
+//! testing), flips at random when training, subtracts the mean and lays the pixels out as
+//! C x H x W, like the CIFAR batches.
 
 use std::path::{Path, PathBuf};
 
@@ -86,7 +87,7 @@ fn decode(entry: &ListEntry, label: i64, cfg: &ImageListConfig) -> Result<ImageR
             ((w * s).div_ceil(h), s)
         };
         if (nw, nh) != (w, h) {
-            img = img.resize_exact(nw as u32, nh as u32, FilterType::Triangle);
+            img = img.resize_exact(nw as u32, nh as u32, FilterType::Lanczos3);
         }
     }
     let (w, h) = (img.width() as usize, img.height() as usize);
