@@ -57,7 +57,10 @@ fn slot_permutation(
         return Ok(None);
     }
     let mut perm = Vec::with_capacity(input_order.len());
-    for name in input_order {
+    for (k, name) in input_order.iter().enumerate() {
+        if input_order[..k].contains(name) {
+            return Err(format!("the network's data layer '{name}' is listed twice"));
+        }
         match slots.iter().position(|s| &s.name == name) {
             Some(i) => perm.push(i),
             None => {

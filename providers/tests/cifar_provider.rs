@@ -189,6 +189,9 @@ fn input_order_selects_and_orders_slots() {
     assert_eq!(p.slots()[0].name, "label");
     let b = pass(p.as_mut(), 4);
     assert_eq!(labels(&b, 0), vec![0, 1, 2, 3]);
+    sp.input_order = vec!["image".into(), "image".into()];
+    let e = open(&sp, 0).err().unwrap().to_string();
+    assert!(e.contains("'image' is listed twice"), "{e}");
     sp.input_order = vec!["pixels".into()];
     let e = open(&sp, 0).err().unwrap().to_string();
     assert!(
