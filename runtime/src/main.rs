@@ -28,6 +28,9 @@ fn main() -> ExitCode {
             print!("{}", paddlers_runtime::version::report());
             Ok(())
         }
+        Command::Train(args) if args.job == Job::Checkgrad => {
+            paddlers_runtime::runtime::checkgrad::run(args)
+        }
         Command::Train(args) => train::run::run(args, args.job),
         Command::Test(args) => train::run::run(args, Job::Test),
         Command::DumpConfig(_) | Command::Data(_) => Err(anyhow::anyhow!(
