@@ -269,13 +269,6 @@ fn register_optimizers(m: &Module) {
     }
 }
 
-fn host_ptr(v: &Value) -> usize {
-    match v {
-        Value::Host(h) => Rc::as_ptr(h) as *const () as usize,
-        _ => 0,
-    }
-}
-
 /// networks.py's `outputs`: the data layers feeding `layers`, in depth-first order, become
 /// the inputs, and `layers` the outputs, unless the inputs were set explicitly.
 fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -291,28 +284,43 @@ fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
     if has_inputs {
         return st.b().add_outputs(&names).cfg().map(|_| Value::None);
     }
-    fn dfs(v: &Value, seen: &mut HashSet<usize>, out: &mut Vec<String>) {
-        if !seen.insert(host_ptr(v)) {
-            return;
-        }
+    // Depth-first, parents before the layer, as networks.py's `__dfs_travel__`. A layer seen
+    // once adds nothing the second time, so each traversal visits it once.
+    fn dfs(
+        v: &Value,
+        pick: &dyn Fn(&LayerOutput) -> bool,
+        seen: &mut HashSet<usize>,
+        out: &mut Vec<String>,
+    ) {
         let Some(l) = v.downcast_host::<LayerOutput>() else {
             return;
         };
-        for p in l.parents.borrow().iter() {
-            dfs(p, seen, out);
+        if !seen.insert(l as *const LayerOutput as usize) {
+            return;
         }
-        if l.layer_type == "data" && !out.contains(&l.name) {
+        for p in l.parents.borrow().iter() {
+            dfs(p, pick, seen, out);
+        }
+        if pick(l) && !out.contains(&l.name) {
             out.push(l.name.clone());
         }
     }
-    let mut seen = HashSet::new();
     let mut inputs = Vec::new();
+    let mut costs = Vec::new();
+    let (mut seen_inputs, mut seen_costs) = (HashSet::new(), HashSet::new());
     for l in &list {
-        dfs(l, &mut seen, &mut inputs);
+        dfs(
+            l,
+            &|x| x.layer_type == "data",
+            &mut seen_inputs,
+            &mut inputs,
+        );
+        dfs(l, &|x| x.layer_type == "cost", &mut seen_costs, &mut costs);
     }
+    let outputs = if costs.is_empty() { names } else { costs };
     let mut b = st.b();
     b.add_inputs(&inputs).cfg()?;
-    b.add_outputs(&names).cfg()?;
+    b.add_outputs(&outputs).cfg()?;
     Ok(Value::None)
 }
 

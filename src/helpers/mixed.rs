@@ -433,6 +433,41 @@ fn embedding_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     Ok(out.value())
 }
 
+/// `layer_math.exp(x)` and friends: an identity projection of `x` through the activation.
+pub fn register_layer_math(m: &Module, st: &Rc<State>) {
+    for (op, act) in [
+        ("exp", "ExpActivation"),
+        ("log", "LogActivation"),
+        ("abs", "AbsActivation"),
+        ("sigmoid", "SigmoidActivation"),
+        ("tanh", "TanhActivation"),
+        ("square", "SquareActivation"),
+        ("relu", "ReluActivation"),
+        ("sqrt", "SqrtActivation"),
+        ("reciprocal", "ReciprocalActivation"),
+    ] {
+        let st = st.clone();
+        m.add_native(op, "input, name=None", move |_, a| {
+            layer_arg(a.get("input"), op, "input")?;
+            let name = match a.opt("name") {
+                Some(v) => str_arg(v, op, "name")?,
+                None => st.b().unique_name(op),
+            };
+            let out = pending_mixed(&st, &name, 0, activation(act), None, LayerExtra::default());
+            {
+                let m = out.mixed.as_ref().expect("just made");
+                add_to_mixed(
+                    &out,
+                    m,
+                    &proj_value(ProjKind::Identity, a.get("input"), ParamAttrs::default(), 0),
+                )?;
+                finish_mixed(&out, m)?;
+            }
+            Ok(out.value())
+        });
+    }
+}
+
 pub fn register(m: &Module, st: &Rc<State>) {
     def(
         m,

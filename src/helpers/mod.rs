@@ -54,7 +54,6 @@ const HELPER_MODULES: &[&str] = &[
     "paddle.trainer_config_helpers.optimizers",
     "paddle.trainer_config_helpers.evaluators",
     "paddle.trainer_config_helpers.data_sources",
-    "paddle.trainer_config_helpers.layer_math",
 ];
 
 fn install(interp: &mut Interp, st: &Rc<State>) {
@@ -77,6 +76,10 @@ fn install(interp: &mut Interp, st: &Rc<State>) {
         m.add_prelude(label, *src);
     }
     *st.module.borrow_mut() = Some(m.clone());
+    // `interp.module` links the child into the package, so `layer_math.exp(x)` works after
+    // `from paddle.trainer_config_helpers import *`.
+    let layer_math = interp.module("paddle.trainer_config_helpers.layer_math");
+    mixed::register_layer_math(&layer_math, st);
     for name in &HELPER_MODULES[1..] {
         interp.add_module(name, m.clone());
     }

@@ -1,5 +1,5 @@
-# layer_math: arithmetic on layers (`a + b`, `2 * a`, `1 - a`) and the element-wise
-# functions (exp, log, ...). Each builds ordinary layers, as Paddle's layer_math did.
+# layer_math: arithmetic on layers (`a + b`, `2 * a`, `1 - a`), built from ordinary layers as
+# Paddle's layer_math did. The element-wise functions (layer_math.exp, ...) are natives.
 
 
 def __layer_math_is_number__(x):
@@ -49,22 +49,3 @@ def __layer_math_mul__(layer, other):
         return scaling_layer(input=layer, weight=other)
     raise ValueError("At least one of the operand of '*' must be a number or a LayerOutput "
                      "with size=1")
-
-
-def __layer_math_unary__(op_name, act):
-    def op(input, name=None):
-        if name is None:
-            name = __unique_name__(op_name)
-        return mixed_layer(input=[identity_projection(input=input)], name=name, act=act)
-    return op
-
-
-exp = __layer_math_unary__("exp", ExpActivation())
-log = __layer_math_unary__("log", LogActivation())
-abs = __layer_math_unary__("abs", AbsActivation())
-sigmoid = __layer_math_unary__("sigmoid", SigmoidActivation())
-tanh = __layer_math_unary__("tanh", TanhActivation())
-square = __layer_math_unary__("square", SquareActivation())
-relu = __layer_math_unary__("relu", ReluActivation())
-sqrt = __layer_math_unary__("sqrt", SqrtActivation())
-reciprocal = __layer_math_unary__("reciprocal", ReciprocalActivation())

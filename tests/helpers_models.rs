@@ -1,0 +1,77 @@
+//! The tutorial's models and the small test model: each config's whole TrainerConfig is
+//! compared byte for byte with its golden in tests/golden/. `PADDLERS_REGENERATE=1` rewrites
+//! the goldens instead (review the diff before committing it).
+
+use paddlers::graph::protostr;
+use paddlers::helpers::parse_config;
+use std::path::Path;
+
+const CASES: &[(&str, &str, &str)] = &[
+    ("vgg", "models/vgg.cfg", ""),
+    ("vgg.predict", "models/vgg.cfg", "is_predict=1"),
+    ("resnet", "models/resnet.cfg", ""),
+    ("resnet.predict", "models/resnet.cfg", "is_predict=1"),
+    ("resnet.depth20", "models/resnet.cfg", "depth=20"),
+    ("small_cnn", "models/small_cnn.cfg", ""),
+    ("small_cnn.predict", "models/small_cnn.cfg", "is_predict=1"),
+];
+
+#[test]
+fn model_graphs_match_their_goldens() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let regenerate = std::env::var("PADDLERS_REGENERATE").is_ok_and(|v| v == "1");
+    let mut failures = Vec::new();
+    for (golden, config, args) in CASES {
+        let trainer = parse_config(&root.join(config), args)
+            .unwrap_or_else(|e| panic!("{config} {args}: {e}"));
+        let got = protostr::trainer_config_text(&trainer);
+        let path = root.join("tests/golden").join(format!("{golden}.protostr"));
+        if regenerate {
+            std::fs::write(&path, &got).expect("golden is writable");
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!("missing {}: run with PADDLERS_REGENERATE=1", path.display())
+        });
+        if got != want {
+            let line = want
+                .lines()
+                .zip(got.lines())
+                .position(|(a, b)| a != b)
+                .map_or(0, |i| i + 1);
+            failures.push(format!(
+                "{golden} ({config} {args}): differs from line {line}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "graphs changed (PADDLERS_REGENERATE=1 rewrites):\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn resnet_depth_must_fit_the_block_layout() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let err = parse_config(&root.join("models/resnet.cfg"), "depth=21")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("AssertionError"), "{err}");
+    assert!(err.contains("resnet.cfg"), "{err}");
+}
+
+#[test]
+fn the_prediction_graph_ends_in_the_classifier() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let t = parse_config(&root.join("models/vgg.cfg"), "is_predict=1").unwrap();
+    assert_eq!(t.model_config.input_layer_names, vec!["image"]);
+    assert_eq!(t.model_config.output_layer_names, vec!["__fc_layer_2__"]);
+    assert!(t.data_config.is_none() && t.test_data_config.is_none());
+    let train = parse_config(&root.join("models/vgg.cfg"), "").unwrap();
+    assert_eq!(train.model_config.input_layer_names, vec!["image", "label"]);
+    let data = train.data_config.expect("training declares its data");
+    let at = data.declared_at.expect("the declaration is recorded");
+    assert!(at.file.ends_with("models/vgg.cfg"));
+    assert_eq!(at.line, 10);
+}
