@@ -10,14 +10,19 @@ use train_support::*;
 fn two_passes_log_like_paddle_learn_and_load_back() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("out");
-    let log = train(&save, &["--num_passes=2", "--log_period=10", "--dot_period=2"]);
+    let log = train(
+        &save,
+        &["--num_passes=2", "--log_period=10", "--dot_period=2"],
+    );
 
     let num = r"-?[0-9.]+(e[-+][0-9]+)?";
     let eval = format!(r"classification_error_evaluator={num} ");
     let batch = regex(&format!(
         r"^ Batch=[0-9]+ samples=[0-9]+ AvgCost={num} CurrentCost={num} Eval: {eval} CurrentEval: {eval}$"
     ));
-    let pass = regex(&format!(r"^ Pass=[0-9]+ Batch=[0-9]+ samples=[0-9]+ AvgCost={num} Eval: {eval}$"));
+    let pass = regex(&format!(
+        r"^ Pass=[0-9]+ Batch=[0-9]+ samples=[0-9]+ AvgCost={num} Eval: {eval}$"
+    ));
     let test = regex(&format!(r"^ Test samples=[0-9]+ cost={num} Eval: {eval}$"));
 
     // 1000 images in batches of 50: Batch=10 and Batch=20 in each pass.
@@ -31,7 +36,10 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
     assert_eq!(passes.len(), 2, "{log}");
     for (i, l) in passes.iter().enumerate() {
         assert_matches(&pass, l);
-        assert!(l.starts_with(&format!(" Pass={i} Batch=20 samples=1000 ")), "{l}");
+        assert!(
+            l.starts_with(&format!(" Pass={i} Batch=20 samples=1000 ")),
+            "{l}"
+        );
     }
     let tests = lines_with(&log, " Test samples=");
     assert_eq!(tests.len(), 2, "{log}");
@@ -44,15 +52,24 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
 
     // Learned: chance is 0.9 on ten classes.
     let final_error = field(tests[1], "classification_error_evaluator");
-    assert!(final_error < 0.8, "test error {final_error} after 2 passes:\n{log}");
-    assert!(field(passes[1], "AvgCost") < field(passes[0], "AvgCost"), "{log}");
+    assert!(
+        final_error < 0.8,
+        "test error {final_error} after 2 passes:\n{log}"
+    );
+    assert!(
+        field(passes[1], "AvgCost") < field(passes[0], "AvgCost"),
+        "{log}"
+    );
 
     // Checkpoints: every parameter, in Paddle's format, plus done and the config.
     for p in ["pass-00000", "pass-00001"] {
         let d = save.join(p);
         assert!(d.join("done").is_file(), "{p}");
         assert!(d.join("small_cnn.cfg").is_file(), "{p}");
-        assert_eq!(std::fs::read_to_string(d.join("path.txt")).unwrap(), "small_cnn.cfg");
+        assert_eq!(
+            std::fs::read_to_string(d.join("path.txt")).unwrap(),
+            "small_cnn.cfg"
+        );
     }
     let names = param_files(&save.join("pass-00001"));
     for expected in [
@@ -63,10 +80,16 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
         "___fc_layer_0__.w0",
         "___fc_layer_0__.wbias",
     ] {
-        assert!(names.iter().any(|n| n == expected), "{expected} not in {names:?}");
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} not in {names:?}"
+        );
     }
     // conv 5x5, 3 -> 16 channels.
-    assert_eq!(read_param(&save.join("pass-00001/___conv_0__.w0")).len(), 5 * 5 * 3 * 16);
+    assert_eq!(
+        read_param(&save.join("pass-00001/___conv_0__.w0")).len(),
+        5 * 5 * 3 * 16
+    );
 
     // The saved model tests to the same error (the `test` job prints Tester's Pass line).
     let init = format!("--init_model_path={}", save.join("pass-00001").display());
@@ -76,7 +99,9 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
     let tested = lines_with(&test_log, " Pass=0 samples=");
     assert_eq!(tested.len(), 1, "{test_log}");
     assert_matches(
-        &regex(&format!(r"^ Pass=0 samples=200 AvgCost={num} Eval: {eval}$")),
+        &regex(&format!(
+            r"^ Pass=0 samples=200 AvgCost={num} Eval: {eval}$"
+        )),
         tested[0],
     );
     assert_eq!(
@@ -90,7 +115,10 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
     let csv = std::fs::read_to_string(save.join("metrics.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows.len(), 3, "{csv}");
-    assert!(rows[0].starts_with("pass,train_samples,train_cost,"), "{csv}");
+    assert!(
+        rows[0].starts_with("pass,train_samples,train_cost,"),
+        "{csv}"
+    );
     assert!(rows[2].starts_with("1,1000,"), "{csv}");
     let png = std::fs::read(save.join("curves.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
@@ -100,7 +128,14 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
 fn a_missing_or_missized_parameter_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("out");
-    train(&save, &["--num_passes=1", "--config_args=batch_size=200", "--log_period=100"]);
+    train(
+        &save,
+        &[
+            "--num_passes=1",
+            "--config_args=batch_size=200",
+            "--log_period=100",
+        ],
+    );
     let pass = save.join("pass-00000");
     let config = format!("--config={CONFIG}");
     let init = format!("--init_model_path={}", pass.display());
@@ -120,7 +155,9 @@ fn a_missing_or_missized_parameter_is_a_clear_error() {
     let (ok, log) = run(&["test", config.as_str(), init.as_str()]);
     assert!(!ok);
     assert!(
-        log.contains("___fc_layer_0__.wbias: holds 3 values, but the model's parameter has size 10"),
+        log.contains(
+            "___fc_layer_0__.wbias: holds 3 values, but the model's parameter has size 10"
+        ),
         "{log}"
     );
 }

@@ -113,12 +113,15 @@ pub struct SavedState {
     pub counters: Counters,
 }
 
+/// Named flat values: (parameter or `<parameter>.<buffer>`, values).
+pub type NamedValues = Vec<(String, Vec<f32>)>;
+
 /// Everything one pass directory holds.
 pub struct PassContents {
     /// (name, values) of every parameter, static ones included.
-    pub params: Vec<(String, Vec<f32>)>,
+    pub params: NamedValues,
     /// The optimizer's counters and its buffers as (`<parameter>.<buffer>`, values).
-    pub optimizer: Option<(SavedState, Vec<(String, Vec<f32>)>)>,
+    pub optimizer: Option<(SavedState, NamedValues)>,
     /// The config file, copied in as Paddle does, with `path.txt` naming it.
     pub config_file: Option<PathBuf>,
 }

@@ -19,15 +19,15 @@ pub enum TrainError {
         source: std::io::Error,
     },
     #[error(
-        "the cost became {value} in pass {pass}, batch {batch}: training stopped. \
-         The last good parameters are in {last_good}. Lower the learning rate, add \
-         gradient_clipping_threshold to settings(), or check the data."
+        "the cost became {value} in pass {pass}, batch {batch}: training stopped, and \
+         {saved}. Lower the learning rate, add gradient_clipping_threshold to settings(), \
+         or check the data."
     )]
     NonFiniteCost {
         value: f64,
         pass: i64,
         batch: i64,
-        last_good: String,
+        saved: String,
     },
     #[error("interrupted by Ctrl-C in pass {pass}, batch {batch}; {saved}")]
     Interrupted {

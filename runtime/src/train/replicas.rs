@@ -20,6 +20,9 @@ pub struct Replicas {
     nets: Vec<Network>,
 }
 
+/// One copy's cost and evaluator inputs.
+type CopyOutcome = (f64, HashMap<String, EvalArg>);
+
 /// What one batch produced: Paddle's summed cost and the evaluators' inputs per copy.
 pub struct BatchOutcome {
     pub samples: i64,
@@ -75,8 +78,7 @@ impl Replicas {
                 }
                 Ok((cost, eval))
             };
-        let results: Vec<Result<(f64, HashMap<String, EvalArg>), TrainError>> = if parts.len() == 1
-        {
+        let results: Vec<Result<CopyOutcome, TrainError>> = if parts.len() == 1 {
             parts.into_iter().map(|p| run(&self.nets[0], p)).collect()
         } else {
             let run = &run;
@@ -123,7 +125,7 @@ impl Replicas {
             };
             for other in others {
                 if let Some(g) = other.params().get(name).and_then(|q| q.grad()) {
-                    grad = grad + g.to_device(main.device());
+                    grad += g.to_device(main.device());
                 }
             }
             optimizer.update(name, &p.value, &grad)?;
@@ -161,7 +163,7 @@ pub fn eval_arg(arg: &Arg) -> Result<EvalArg, TrainError> {
             let v = v.detach().to_device(Device::Cpu).to_kind(Kind::Float);
             let size = v.size();
             let rows = size.first().copied().unwrap_or(0) as usize;
-            let cols = if rows == 0 { 0 } else { v.numel() / rows };
+            let cols = v.numel().checked_div(rows).unwrap_or(0);
             let data = Vec::<f32>::try_from(&v.reshape([-1]))?;
             Some(Dense { rows, cols, data })
         }

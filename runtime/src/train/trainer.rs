@@ -333,7 +333,7 @@ impl Trainer {
 
     fn saved_message(&self) -> String {
         match &self.last_saved {
-            Some(d) => format!("the last complete pass is in {}", d.display()),
+            Some(d) => format!("the last good parameters are in {}", d.display()),
             None => "no pass was saved yet".into(),
         }
     }
@@ -352,7 +352,7 @@ impl Trainer {
                 value: out.cost,
                 pass,
                 batch: batch_id + 1,
-                last_good: self.saved_message(),
+                saved: self.saved_message(),
             });
         }
         let show_stats = self.opts.show_parameter_stats_period > 0

@@ -25,7 +25,10 @@ pub fn command(args: &[&str]) -> Command {
 /// Runs the runtime; returns (success, stderr without terminal colours).
 pub fn run(args: &[&str]) -> (bool, String) {
     let out: Output = command(args).output().expect("paddlers-runtime starts");
-    (out.status.success(), strip_ansi(&String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        strip_ansi(&String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 /// `train` with the small CNN, `--save_dir=save_dir`, and `extra` flags; panics on failure.
@@ -91,7 +94,12 @@ pub fn field(line: &str, key: &str) -> f64 {
 /// A saved parameter file's values (Paddle's 16-byte header, then float32).
 pub fn read_param(path: &Path) -> Vec<f32> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(&bytes[0..8], &[0, 0, 0, 0, 4, 0, 0, 0], "{}", path.display());
+    assert_eq!(
+        &bytes[0..8],
+        &[0, 0, 0, 0, 4, 0, 0, 0],
+        "{}",
+        path.display()
+    );
     let n = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
     assert_eq!(bytes.len(), 16 + 4 * n, "{}", path.display());
     bytes[16..]
