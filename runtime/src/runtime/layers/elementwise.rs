@@ -56,6 +56,14 @@ enum Op {
         in_size: i64,
         factors: i64,
     },
+    /// repeat_layer (FeatureMapExpandLayer): the whole row `n` times, or (as_col_vec) each
+    /// value `n` times in a row.
+    Repeat {
+        n: i64,
+        as_col: bool,
+    },
+    /// The batch matrix transposed (TransLayer).
+    Trans,
 }
 
 struct Elementwise(Op);
@@ -192,6 +200,24 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
                 factors,
             }
         }
+        "featmap_expand" => {
+            cx.expect_inputs(1..=1)?;
+            let n = cx.cfg.num_filters.unwrap_or(1) as i64;
+            if cx.input_size(0)? * n != size {
+                return Err(cx.err(format!(
+                    "input size {} repeated {n} times is not the size {size}",
+                    cx.input_size(0)?
+                )));
+            }
+            Op::Repeat {
+                n,
+                as_col: cx.cfg.user_arg.as_deref() == Some("as_col_vec"),
+            }
+        }
+        "trans" => {
+            cx.expect_inputs(1..=1)?;
+            Op::Trans
+        }
         other => return Err(cx.err(format!("'{other}' is not an element-wise layer"))),
     };
     Ok(Box::new(Elementwise(op)))
@@ -289,6 +315,18 @@ impl Layer for Elementwise {
                 let x2v2 = x.square().matmul(&lv.square());
                 row_sum(&(xv.square() - x2v2)) * 0.5
             }
+            Op::Repeat { n, as_col } => {
+                let x = v(0)?;
+                if *as_col {
+                    let rows = x.size()[0];
+                    x.unsqueeze(2)
+                        .expand([rows, x.size()[1], *n], false)
+                        .reshape([rows, -1])
+                } else {
+                    x.repeat([1, *n])
+                }
+            }
+            Op::Trans => v(0)?.tr(),
         };
         Ok(Arg::dense(out))
     }

@@ -229,7 +229,8 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         | "resize"
         | "factorization_machine"
         | "cos"
-        | "convex_comb" => elementwise::build(cx)?,
+        | "featmap_expand"
+        | "trans" => elementwise::build(cx)?,
         _ if cost::is_cost_type(t) => cost::build(cx)?,
         _ => {
             return Err(RuntimeError::UnsupportedLayer {
