@@ -10,6 +10,7 @@ mod config;
 mod costs;
 mod layers;
 mod mixed;
+mod more_layers;
 mod objects;
 mod pickle;
 mod recurrent;
@@ -61,6 +62,7 @@ fn install(interp: &mut Interp, st: &Rc<State>) {
     attrs::register(&m, st);
     layers::register(&m, st);
     mixed::register(&m, st);
+    more_layers::register(&m, st);
     costs::register(&m, st);
     recurrent::register(&m, st);
     config::register(&m, st);

@@ -388,3 +388,20 @@ def simple_attention(encoded_sequence, encoded_proj, decoder_state,
     scaled = scaling_layer(weight=attention_weight, input=encoded_sequence,
                            name="%s_scaling" % name)
     return pooling_layer(input=scaled, pooling_type=SumPooling(), name="%s_pooling" % name)
+
+
+def gated_unit_layer(input, size, act=None, name=None, gate_attr=None, gate_param_attr=None,
+                     gate_bias_attr=True, inproj_attr=None, inproj_param_attr=None,
+                     inproj_bias_attr=True, layer_attr=None):
+    name = __name_or__(name, "gated_unit_layer")
+    if act is None:
+        act = LinearActivation()
+    if not isinstance(input, LayerOutput):
+        raise TypeError("The gated linear unit accepts only one input.")
+    input_proj = fc_layer(input=input, name="%s_input_proj" % name, size=size, act=act,
+                          layer_attr=inproj_attr, param_attr=inproj_param_attr,
+                          bias_attr=inproj_bias_attr)
+    gate = fc_layer(size=size, name="%s_gate" % name, act=SigmoidActivation(), input=input,
+                    layer_attr=gate_attr, param_attr=gate_param_attr, bias_attr=gate_bias_attr)
+    return mixed_layer(name="%s_gated_act" % name, input=dotmul_operator(input_proj, gate),
+                       layer_attr=layer_attr)
