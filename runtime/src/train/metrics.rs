@@ -18,6 +18,9 @@ pub struct PassMetrics {
     pub test_cost: Option<f64>,
     pub test_evals: Vec<(String, f64)>,
     pub learning_rate: f64,
+    /// The pass's batch loop alone (training throughput: train_samples / train_seconds).
+    pub train_seconds: f64,
+    /// The whole pass, with testing and saving.
     pub seconds: f64,
 }
 
@@ -73,7 +76,11 @@ impl MetricsLog {
         cols.extend(row.train_evals.iter().map(|(n, _)| format!("train_{n}")));
         cols.extend(["test_samples".to_string(), "test_cost".into()]);
         cols.extend(row.test_evals.iter().map(|(n, _)| format!("test_{n}")));
-        cols.extend(["learning_rate".to_string(), "seconds".into()]);
+        cols.extend([
+            "learning_rate".to_string(),
+            "train_seconds".into(),
+            "seconds".into(),
+        ]);
         cols.join(",")
     }
 
@@ -88,6 +95,7 @@ impl MetricsLog {
         v.push(row.test_cost.map_or(String::new(), num));
         v.extend(row.test_evals.iter().map(|(_, x)| num(*x)));
         v.push(num(row.learning_rate));
+        v.push(format!("{:.3}", row.train_seconds));
         v.push(format!("{:.3}", row.seconds));
         v.join(",")
     }
@@ -284,6 +292,7 @@ mod tests {
             test_cost: Some(cost + 0.5),
             test_evals: vec![("classification_error_evaluator".into(), err)],
             learning_rate: 0.01,
+            train_seconds: 1.25,
             seconds: 1.5,
         }
     }
@@ -298,11 +307,11 @@ mod tests {
         assert_eq!(
             text.lines().next().unwrap(),
             "pass,train_samples,train_cost,train_classification_error_evaluator,test_samples,\
-             test_cost,test_classification_error_evaluator,learning_rate,seconds"
+             test_cost,test_classification_error_evaluator,learning_rate,train_seconds,seconds"
         );
         assert_eq!(
             text.lines().nth(2).unwrap(),
-            "1,100,1.5,0.7,20,2,0.6,0.01,1.500"
+            "1,100,1.5,0.7,20,2,0.6,0.01,1.250,1.500"
         );
         // Resuming at pass 1 keeps pass 0 and replaces pass 1.
         let mut m = MetricsLog::open(dir.path(), 1);

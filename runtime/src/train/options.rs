@@ -135,3 +135,79 @@ impl TrainOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use paddlers::cli::{parse_from, Command};
+
+    fn args(extra: &[&str]) -> TrainArgs {
+        let mut argv = vec!["paddlers", "train", "--config=net.cfg"];
+        argv.extend_from_slice(extra);
+        match parse_from(argv.into_iter().map(String::from).collect())
+            .unwrap()
+            .command
+        {
+            Command::Train(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn paddle_defaults() {
+        let o = TrainOptions::from_args(&args(&[]), &TrainerConfig::default()).unwrap();
+        assert_eq!(o.save_dir, PathBuf::from("./output/model"));
+        assert_eq!(
+            (
+                o.num_passes,
+                o.log_period,
+                o.dot_period,
+                o.saving_period,
+                o.test_period
+            ),
+            (100, 100, 1, 1, 0)
+        );
+        assert_eq!((o.trainer_count, o.seed, o.start_pass), (1, 1, 0));
+        assert_eq!(o.init_model_path, None);
+    }
+
+    #[test]
+    fn flags_win_over_the_config() {
+        let config = TrainerConfig {
+            save_dir: Some("cfg_dir".into()),
+            init_model_path: Some("cfg_model".into()),
+            start_pass: Some(4),
+            ..Default::default()
+        };
+        let o = TrainOptions::from_args(&args(&[]), &config).unwrap();
+        assert_eq!(o.save_dir, PathBuf::from("cfg_dir"));
+        assert_eq!(o.init_model_path, Some(PathBuf::from("cfg_model")));
+        assert_eq!(o.start_pass, 4);
+        let o = TrainOptions::from_args(
+            &args(&["--save_dir=out", "--init_model_path=m", "--start_pass=2"]),
+            &config,
+        )
+        .unwrap();
+        assert_eq!(o.save_dir, PathBuf::from("out"));
+        assert_eq!(o.init_model_path, Some(PathBuf::from("m")));
+        assert_eq!(o.start_pass, 2);
+    }
+
+    #[test]
+    fn impossible_values_are_flag_errors() {
+        let c = TrainerConfig::default();
+        for (flag, msg) in [
+            ("--log_period=0", "--log_period=0: must be at least 1"),
+            (
+                "--saving_period=-1",
+                "--saving_period=-1: must be at least 1",
+            ),
+            ("--num_passes=-3", "--num_passes=-3: must not be negative"),
+            ("--dot_period=-1", "--dot_period=-1: must not be negative"),
+            ("--gpu_id=-1", "--gpu_id=-1: must not be negative"),
+        ] {
+            let e = TrainOptions::from_args(&args(&[flag]), &c).unwrap_err();
+            assert_eq!(e.to_string(), msg);
+        }
+    }
+}

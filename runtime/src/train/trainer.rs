@@ -136,6 +136,7 @@ impl Trainer {
         for pass in self.opts.start_pass..self.opts.num_passes {
             let pass_started = Instant::now();
             let train_samples = self.train_pass(pass)?;
+            let train_seconds = pass_started.elapsed().as_secs_f64();
             samples += train_samples;
             passes += 1;
             let test = match self.test_data.is_some() {
@@ -157,6 +158,7 @@ impl Trainer {
                 test_cost: test.as_ref().map(|t| t.cost),
                 test_evals: test.map(|t| t.evals).unwrap_or_default(),
                 learning_rate: self.optimizer.learning_rate(),
+                train_seconds,
                 seconds: pass_started.elapsed().as_secs_f64(),
             })?;
         }
@@ -462,7 +464,8 @@ impl Trainer {
         };
         self.test_evaluator.start();
         data.start_pass(self.batch_size).map_err(data_err)?;
-        let (mut samples, mut cost) = (0i64, 0f64);
+        // Paddle sums the test cost in a float32 `real`.
+        let (mut samples, mut cost) = (0i64, 0f32);
         let net = self.replicas.main();
         while let Some(batch) = data.next_batch().map_err(data_err)? {
             if batch.size == 0 {
@@ -470,7 +473,7 @@ impl Trainer {
             }
             let feed = feed_from_batch(&batch, net.device(), Kind::Float)?;
             let fwd = net.forward(&feed, Mode::Test)?;
-            cost += fwd.cost.as_ref().map_or(0.0, |c| c.double_value(&[]));
+            cost += fwd.cost.as_ref().map_or(0.0, |c| c.double_value(&[])) as f32;
             samples += batch.size as i64;
             let mut inputs: HashMap<String, EvalArg> = HashMap::new();
             for name in &self.eval_layers {
@@ -488,7 +491,7 @@ impl Trainer {
         self.test_evaluator.finish();
         Ok(TestResult {
             samples,
-            cost,
+            cost: f64::from(cost),
             evals: self.test_evaluator.values(),
         })
     }
