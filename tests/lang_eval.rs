@@ -425,7 +425,7 @@ fn unknown_modules_and_names_are_clear_errors() {
 #[test]
 fn values_reach_rust_with_their_types() {
     let m = run("a = [1, 'x', 2.5, None, True, (1,), {'k': [1]}]\n");
-    let Value::List(l) = m.get("a").unwrap() else {
+    let Value::List(ref l) = m.get("a").unwrap() else {
         panic!()
     };
     let l = l.borrow();

@@ -20,7 +20,7 @@ impl Interp {
             Value::Native(n) => {
                 let bound = bind(&n.name, &n.sig, args, kwargs)?;
                 self.enter_call()?;
-                let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || (n.f)(self, bound));
+                let r = crate::syntax::with_stack(|| (n.f)(self, bound));
                 self.depth -= 1;
                 r
             }
@@ -115,9 +115,7 @@ impl Interp {
             class_body: false,
         };
         self.enter_call()?;
-        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-            self.exec_body(&env, &func.def.body)
-        });
+        let r = crate::syntax::with_stack(|| self.exec_body(&env, &func.def.body));
         self.depth -= 1;
         match r? {
             Flow::Return(v) => Ok(v),

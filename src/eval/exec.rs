@@ -241,8 +241,8 @@ impl Interp {
     fn make_class(&mut self, env: &Env, def: &ClassDef) -> Result<Value, EvalError> {
         let mut bases = Vec::new();
         for b in &def.bases {
-            match self.eval(env, b)? {
-                Value::Class(c) => bases.push(c),
+            match &self.eval(env, b)? {
+                Value::Class(c) => bases.push(c.clone()),
                 Value::Type(_) | Value::HostType(_) => {}
                 other => {
                     return Err(EvalError::type_error(format!(

@@ -12,7 +12,7 @@ use std::rc::Rc;
 impl Interp {
     /// Evaluates an expression; an error without a location gets this expression's span.
     pub(crate) fn eval(&mut self, env: &Env, e: &Expr) -> Result<Value, EvalError> {
-        match self.eval_inner(env, e) {
+        match crate::syntax::with_stack(|| self.eval_inner(env, e)) {
             Ok(v) => Ok(v),
             Err(err) => Err(err.at(&env.file, e.span)),
         }
@@ -62,9 +62,7 @@ impl Interp {
                 }
                 Value::dict(d)
             }
-            ExprKind::Comp(c) => {
-                stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.comprehension(env, c))?
-            }
+            ExprKind::Comp(c) => crate::syntax::with_stack(|| self.comprehension(env, c))?,
             ExprKind::Attr(obj, name) => {
                 let o = self.eval(env, obj)?;
                 self.getattr(&o, name)?
@@ -75,9 +73,7 @@ impl Interp {
                 self.getitem(&o, &key)?
             }
             ExprKind::Call(call) => {
-                return stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-                    self.eval_call(env, call, e.span)
-                })
+                return crate::syntax::with_stack(|| self.eval_call(env, call, e.span))
             }
             ExprKind::Unary(op, operand) => {
                 let v = self.eval(env, operand)?;

@@ -76,7 +76,7 @@ pub(crate) fn percent_format(
                 i += 1;
             }
             if !w.is_empty() {
-                spec.width = w.parse().ok();
+                spec.width = Some(w.parse().unwrap_or(usize::MAX));
             }
         }
         if chars.get(i) == Some(&'.') {
@@ -90,9 +90,14 @@ pub(crate) fn percent_format(
                     p.push(*d);
                     i += 1;
                 }
-                spec.precision = Some(p.parse().unwrap_or(0));
+                spec.precision = Some(if p.is_empty() {
+                    0
+                } else {
+                    p.parse().unwrap_or(usize::MAX)
+                });
             }
         }
+        interp.check_size(spec.width.unwrap_or(0).max(spec.precision.unwrap_or(0)))?;
         while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
             i += 1;
         }
@@ -497,7 +502,8 @@ pub(crate) fn apply_format_spec(
             p.push(*d);
             i += 1;
         }
-        precision = p.parse().ok();
+        precision = Some(p.parse().unwrap_or(usize::MAX));
+        interp.check_size(precision.unwrap_or(0))?;
     }
     let ty = chars.get(i).copied();
     if i + ty.map_or(0, |_| 1) != chars.len() {
@@ -610,7 +616,12 @@ pub(crate) fn apply_format_spec(
     } else {
         ""
     };
-    let width: usize = width.parse().unwrap_or(0);
+    let width: usize = if width.is_empty() {
+        0
+    } else {
+        width.parse().unwrap_or(usize::MAX)
+    };
+    interp.check_size(width)?;
     let len = sign_str.chars().count() + body.chars().count();
     if len >= width {
         return Ok(format!("{sign_str}{body}"));

@@ -430,6 +430,12 @@ fn str_method(
         "replace" => {
             arity(name, args, 2, 3)?;
             let (a, b) = (str_arg(name, &args[0])?, str_arg(name, &args[1])?);
+            let hits = if a.is_empty() {
+                t.chars().count() + 1
+            } else {
+                t.matches(a).count()
+            };
+            interp.check_size(t.len() + hits.saturating_mul(b.len()))?;
             let r = match args.get(2) {
                 Some(n) if int_arg(name, n)? >= 0 => t.replacen(a, b, int_arg(name, n)? as usize),
                 _ => t.replace(a, b),

@@ -444,6 +444,18 @@ impl Interp {
     }
 
     fn order_seq(&mut self, x: &[Value], y: &[Value]) -> Result<Ordering, EvalError> {
+        if self.depth >= self.limits.max_depth {
+            return Err(EvalError::runtime_error(
+                "maximum recursion depth exceeded in cmp",
+            ));
+        }
+        self.depth += 1;
+        let r = self.order_seq_inner(x, y);
+        self.depth -= 1;
+        r
+    }
+
+    fn order_seq_inner(&mut self, x: &[Value], y: &[Value]) -> Result<Ordering, EvalError> {
         for (p, q) in x.iter().zip(y) {
             if !self.eq(p, q)? {
                 return self.order(p, q);

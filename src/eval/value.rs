@@ -349,6 +349,54 @@ impl Value {
     }
 }
 
+/// Dropping a deeply nested value (`x = [x]` in a long loop, a long chain of instances)
+/// would recurse once per level and overflow the stack; this drops containers iteratively.
+impl Drop for Value {
+    fn drop(&mut self) {
+        if !matches!(
+            self,
+            Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Instance(_)
+        ) {
+            return;
+        }
+        let mut pending = Vec::new();
+        take_children(self, &mut pending);
+        while let Some(mut v) = pending.pop() {
+            take_children(&mut v, &mut pending);
+        }
+    }
+}
+
+/// Moves out the children of a container this value solely owns.
+fn take_children(v: &mut Value, out: &mut Vec<Value>) {
+    match v {
+        Value::List(l) if Rc::strong_count(l) == 1 => {
+            if let Ok(mut items) = l.try_borrow_mut() {
+                out.append(&mut items);
+            }
+        }
+        Value::Tuple(t) => {
+            if let Some(items) = Rc::get_mut(t) {
+                out.append(items);
+            }
+        }
+        Value::Dict(d) | Value::Set(d) if Rc::strong_count(d) == 1 => {
+            if let Ok(mut map) = d.try_borrow_mut() {
+                for (k, v) in map.drain(..) {
+                    out.push(k.0);
+                    out.push(v);
+                }
+            }
+        }
+        Value::Instance(i) if Rc::strong_count(i) == 1 => {
+            if let Ok(mut attrs) = i.attrs.try_borrow_mut() {
+                out.extend(attrs.drain(..).map(|(_, v)| v));
+            }
+        }
+        _ => {}
+    }
+}
+
 impl std::fmt::Debug for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.repr())
@@ -473,15 +521,22 @@ impl Key {
     }
 }
 
+/// Iterative, since tuples can nest arbitrarily deep.
 fn check_hashable(v: &Value) -> Result<(), EvalError> {
-    match v {
-        Value::List(_) | Value::Dict(_) | Value::Set(_) => Err(EvalError::type_error(format!(
-            "unhashable type: '{}'",
-            v.type_name()
-        ))),
-        Value::Tuple(t) => t.iter().try_for_each(check_hashable),
-        _ => Ok(()),
+    let mut pending = vec![v];
+    while let Some(v) = pending.pop() {
+        match v {
+            Value::List(_) | Value::Dict(_) | Value::Set(_) => {
+                return Err(EvalError::type_error(format!(
+                    "unhashable type: '{}'",
+                    v.type_name()
+                )))
+            }
+            Value::Tuple(t) => pending.extend(t.iter()),
+            _ => {}
+        }
     }
+    Ok(())
 }
 
 impl Hash for Key {
@@ -491,6 +546,12 @@ impl Hash for Key {
 }
 
 fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    hash_depth(v, state, 0)
+}
+
+/// Nested tuples hash only their first levels: equal values still hash equally, and a
+/// tuple nested a million deep cannot overflow the stack.
+fn hash_depth<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
     match v {
         Value::None => 0u8.hash(state),
         Value::Bool(b) => (*b as i64).hash(state),
@@ -505,8 +566,10 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
         Value::Str(s) => s.hash(state),
         Value::Tuple(t) => {
             t.len().hash(state);
-            for x in t.iter() {
-                hash_value(x, state);
+            if depth < 32 {
+                for x in t.iter() {
+                    hash_depth(x, state, depth + 1);
+                }
             }
         }
         Value::Type(t) => t.hash(state),
@@ -532,6 +595,17 @@ impl Eq for Key {}
 /// Equality that needs no interpreter: numbers across types, strings, containers
 /// element-wise, identity otherwise. Instances with `__eq__` go through `Interp::eq`.
 pub fn equal_simple(a: &Value, b: &Value) -> bool {
+    equal_depth(a, b, 0)
+}
+
+/// Past this nesting depth containers compare unequal (Python raises "maximum recursion
+/// depth exceeded in cmp"); it keeps self-referential lists from recursing forever.
+const MAX_COMPARE_DEPTH: usize = 400;
+
+fn equal_depth(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > MAX_COMPARE_DEPTH {
+        return false;
+    }
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
@@ -543,8 +617,10 @@ pub fn equal_simple(a: &Value, b: &Value) -> bool {
             (Some(x), Some(y)) => x == y,
             _ => a.as_float() == b.as_float(),
         },
-        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_equal(&x.borrow(), &y.borrow()),
-        (Value::Tuple(x), Value::Tuple(y)) => seq_equal(x, y),
+        (Value::List(x), Value::List(y)) => {
+            Rc::ptr_eq(x, y) || seq_equal(&x.borrow(), &y.borrow(), depth)
+        }
+        (Value::Tuple(x), Value::Tuple(y)) => seq_equal(x, y, depth),
         (Value::Dict(x), Value::Dict(y)) => {
             if Rc::ptr_eq(x, y) {
                 return true;
@@ -552,7 +628,7 @@ pub fn equal_simple(a: &Value, b: &Value) -> bool {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len()
                 && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| equal_simple(v, w)))
+                    .all(|(k, v)| y.get(k).is_some_and(|w| equal_depth(v, w, depth + 1)))
         }
         (Value::Set(x), Value::Set(y)) => {
             if Rc::ptr_eq(x, y) {
@@ -567,8 +643,8 @@ pub fn equal_simple(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn seq_equal(a: &[Value], b: &[Value]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| equal_simple(x, y))
+fn seq_equal(a: &[Value], b: &[Value], depth: usize) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| equal_depth(x, y, depth + 1))
 }
 
 /// Converts anything iterable without running DSL code into a vector of its items.

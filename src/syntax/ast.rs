@@ -315,3 +315,87 @@ pub enum CmpOp {
     Is,
     IsNot,
 }
+
+impl Expr {
+    /// A childless expression, left behind when a child is moved out.
+    fn leaf() -> Expr {
+        Expr {
+            kind: ExprKind::None,
+            span: Span::default(),
+        }
+    }
+}
+
+/// Long operator chains and trailer chains (`1+1+...`, `a.b.b...`, `f()()...`) nest
+/// thousands deep without nesting brackets; dropping them recursively would overflow the
+/// stack, so the children are moved to a worklist instead.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        if matches!(
+            self.kind,
+            ExprKind::None
+                | ExprKind::True
+                | ExprKind::False
+                | ExprKind::Int(_)
+                | ExprKind::Float(_)
+                | ExprKind::Str(_)
+                | ExprKind::Name(_)
+        ) {
+            return;
+        }
+        let mut pending = Vec::new();
+        take_children(&mut self.kind, &mut pending);
+        while let Some(mut e) = pending.pop() {
+            take_children(&mut e.kind, &mut pending);
+        }
+    }
+}
+
+fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
+    let take = |b: &mut Box<Expr>, out: &mut Vec<Expr>| {
+        out.push(std::mem::replace(&mut **b, Expr::leaf()));
+    };
+    match kind {
+        ExprKind::Unary(_, e) | ExprKind::Not(e) | ExprKind::Attr(e, _) => take(e, out),
+        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+            take(a, out);
+            take(b, out);
+        }
+        ExprKind::Subscript(e, sub) => {
+            take(e, out);
+            if let Subscript::Index(i) = &mut **sub {
+                out.push(std::mem::replace(i, Expr::leaf()));
+            }
+        }
+        ExprKind::Call(call) => {
+            out.push(std::mem::replace(&mut call.func, Expr::leaf()));
+            for a in call.args.drain(..) {
+                match a {
+                    Arg::Positional(e)
+                    | Arg::Keyword(_, e, _)
+                    | Arg::Star(e)
+                    | Arg::StarStar(e) => out.push(e),
+                }
+            }
+        }
+        ExprKind::IfElse { test, body, orelse } => {
+            take(test, out);
+            take(body, out);
+            take(orelse, out);
+        }
+        ExprKind::Compare(first, rest) => {
+            take(first, out);
+            out.extend(rest.drain(..).map(|(_, e)| e));
+        }
+        ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Set(items) => {
+            out.append(items);
+        }
+        ExprKind::Dict(items) => {
+            for (k, v) in items.drain(..) {
+                out.push(k);
+                out.push(v);
+            }
+        }
+        _ => {}
+    }
+}

@@ -20,6 +20,15 @@ type PResult<T> = Result<T, SyntaxError>;
 
 /// Parses a whole file: pre-pass, indentation check, grammar, AST.
 pub fn parse_module(src: &str) -> PResult<Module> {
+    // pest and the tree builder recurse per nesting level; a fresh stack segment makes the
+    // nesting a config may use independent of the calling thread's stack size.
+    stacker::maybe_grow(PARSE_RED_ZONE, PARSE_STACK, || parse_module_on_stack(src))
+}
+
+const PARSE_STACK: usize = 32 * 1024 * 1024;
+const PARSE_RED_ZONE: usize = 4 * 1024 * 1024;
+
+fn parse_module_on_stack(src: &str) -> PResult<Module> {
     let pre = prepass(src)?;
     check_indentation(&pre.text, &pre.line_starts)?;
     let mut pairs =
@@ -40,7 +49,8 @@ pub fn parse_module(src: &str) -> PResult<Module> {
 /// Parses a parameter list as written after `def f(` (used for native signatures).
 pub fn parse_params(spec: &str) -> PResult<Params> {
     let src = format!("def f({spec}): pass\n");
-    let module = parse_module(&src)?;
+    // Specs are short: no need for a fresh stack segment.
+    let module = parse_module_on_stack(&src)?;
     match module.body.into_iter().next().map(|s| s.kind) {
         Some(StmtKind::FunctionDef(def)) => Ok((*def.params).clone()),
         _ => Err(SyntaxError::syntax(
@@ -194,9 +204,9 @@ fn simple_stmt(p: Pair<Rule>) -> PResult<Stmt> {
         Rule::del_stmt => {
             it.next();
             let list = next_pair(&mut it, span)?;
-            let e = exprlist(list)?;
-            let targets = match e.kind {
-                ExprKind::Tuple(items) => items
+            let mut e = exprlist(list)?;
+            let targets = match &mut e.kind {
+                ExprKind::Tuple(items) => std::mem::take(items)
                     .into_iter()
                     .map(to_target)
                     .collect::<PResult<Vec<_>>>()?,
@@ -361,9 +371,9 @@ fn expr_stmt(mut it: Pairs<Rule>, span: Span) -> PResult<Stmt> {
 }
 
 /// Turns an expression on the left of `=` into an assignment target.
-pub fn to_target(e: Expr) -> PResult<Target> {
+pub fn to_target(mut e: Expr) -> PResult<Target> {
     let span = e.span;
-    let kind = match e.kind {
+    let kind = match std::mem::replace(&mut e.kind, ExprKind::None) {
         ExprKind::Name(n) => TargetKind::Name(n),
         ExprKind::Attr(obj, name) => TargetKind::Attr(obj, name),
         ExprKind::Subscript(obj, sub) => TargetKind::Subscript(obj, sub),
@@ -712,7 +722,7 @@ fn exprlist(p: Pair<Rule>) -> PResult<Expr> {
 /// Deeply nested expressions are parsed by pest within its stack guard; building and later
 /// evaluating them grows the stack on demand instead of overflowing it.
 fn grow<T>(f: impl FnOnce() -> T) -> T {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
+    super::with_stack(f)
 }
 
 fn test(p: Pair<Rule>) -> PResult<Expr> {
@@ -757,6 +767,10 @@ fn single_or<'a>(p: &Pair<'a, Rule>) -> Option<Pair<'a, Rule>> {
 }
 
 fn expr(p: Pair<Rule>) -> PResult<Expr> {
+    grow(|| expr_on_stack(p))
+}
+
+fn expr_on_stack(p: Pair<Rule>) -> PResult<Expr> {
     let span = span_of(&p);
     match p.as_rule() {
         Rule::test => {
