@@ -270,7 +270,7 @@ fn register_optimizers(m: &Module) {
 }
 
 /// networks.py's `outputs`: the data layers feeding `layers`, in depth-first order, become
-/// the inputs, and `layers` the outputs, unless the inputs were set explicitly.
+/// the inputs (unless they were set explicitly), and `layers` the outputs.
 fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "outputs";
     let mut layers = items(a.get("layers"));
@@ -317,10 +317,9 @@ fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
         );
         dfs(l, &|x| x.layer_type == "cost", &mut seen_costs, &mut costs);
     }
-    let outputs = if costs.is_empty() { names } else { costs };
     let mut b = st.b();
     b.add_inputs(&inputs).cfg()?;
-    b.add_outputs(&outputs).cfg()?;
+    b.add_outputs(&names).cfg()?;
     Ok(Value::None)
 }
 

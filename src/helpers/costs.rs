@@ -188,7 +188,11 @@ fn cross_entropy_with_selfnorm(
         coeff(&a, f)?,
         extra,
         "multi_class_cross_entropy_with_selfnorm",
-        |l| l.softmax_selfnorm_alpha = Some(alpha),
+        // config_parser's selfnorm cost layer, unlike the others, leaves its size unset.
+        |l| {
+            l.size = None;
+            l.softmax_selfnorm_alpha = Some(alpha);
+        },
     )
 }
 

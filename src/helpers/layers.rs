@@ -1043,8 +1043,8 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         stride_z: 1,
         groups: groups as u32,
         caffe_mode: true,
-        dilation: dx as u32,
-        dilation_y: dy as u32,
+        dilation: Some(dx as u32),
+        dilation_y: Some(dy as u32),
     };
     let idx = image::conv_layer(
         &mut st.b(),

@@ -132,7 +132,12 @@ fn context_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         // Python 2 floors: -(len - 1) / 2.
         None => (-(len - 1)).div_euclid(2),
     };
-    let padding = a.get("padding_attr");
+    // Paddle's wrap_bias_attr_default: an unset padding_attr means a trainable, zero padding.
+    let padding = if a.is_given("padding_attr") {
+        a.get("padding_attr")
+    } else {
+        &Value::None
+    };
     let (trainable, attr) = match padding {
         Value::Bool(false) => (false, ParamAttrs::default()),
         Value::None | Value::Bool(true) => (true, zero_param()),
@@ -180,8 +185,8 @@ fn conv_spec(a: &Bound, f: &str, channels: u64, groups: u64) -> Result<ConvSpec,
         stride_z: 1,
         groups: groups as u32,
         caffe_mode: true,
-        dilation: 1,
-        dilation_y: 1,
+        dilation: None,
+        dilation_y: None,
     })
 }
 

@@ -6,7 +6,7 @@ use super::layers::{def, layer_name, Simple};
 use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
-use crate::graph::layers::image::{self, img_size, parse_image, ConvSpec, PoolSpec};
+use crate::graph::layers::image::{self, parse_image, ConvSpec, PoolSpec};
 use crate::graph::{
     ClipConfig, DetectionOutputConfig, ImageConfig, InputSpec, LayerConfig, MaxOutConfig,
     MultiBoxLossConfig, PadConfig, ParamAttrs, ROIPoolConfig, Real, RowConvConfig,
@@ -555,8 +555,15 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
                 "a wrong setting for partial_sum".into()
             })?;
             b.set_layer_size(added.index, s)?;
+            let input = b.input_layer(added.index, 0).clone();
+            b.set_height_width(
+                added.index,
+                input.height.unwrap_or(0),
+                input.width.unwrap_or(0),
+            );
+            b.layer_at_mut(added.index).depth = Some(input.depth.unwrap_or(1));
             b.layer_at_mut(added.index).partial_sum = Some(partial_sum as u32);
-            b.create_input_parameter(added, 0, s / partial_sum, vec![])
+            b.create_input_parameter(added, 0, s / partial_sum, vec![1, s / partial_sum])
         },
     )?;
     Ok(LayerOutput::new(st, &name, "prelu", Some(size))
@@ -1060,8 +1067,8 @@ fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         stride_z: sz as u32,
         groups: groups as u32,
         caffe_mode: true,
-        dilation: 1,
-        dilation_y: 1,
+        dilation: None,
+        dilation_y: None,
     };
     let idx = image::conv_layer(
         &mut st.b(),
@@ -1209,9 +1216,16 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         &extra,
         |b, added| {
             let in_name = b.layer_at(added.index).inputs[0].input_layer_name.clone();
-            let (ix, iy) = img_size(b, &in_name, channels as u32)?;
+            // Paddle's block_expand_layer passes no image size, so the outputs stay 0 and
+            // the runtime takes the shape from the input.
+            let _ = in_name;
+            let (ix, iy) = (0u32, 0u32);
             let out = |img: u32, block: u32, pad: u32, stride: u32| {
-                image::cnn_output_size(img, block, pad, stride, false)
+                if img == 0 {
+                    Ok(0)
+                } else {
+                    image::cnn_output_size(img, block, pad, stride, false)
+                }
             };
             let conf = crate::graph::BlockExpandConfig {
                 channels: channels as u32,

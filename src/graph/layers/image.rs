@@ -106,8 +106,9 @@ pub struct ConvSpec {
     pub stride_z: u32,
     pub groups: u32,
     pub caffe_mode: bool,
-    pub dilation: u32,
-    pub dilation_y: u32,
+    /// Unset for convolutions made without Paddle's `dilation` argument (operators, projections).
+    pub dilation: Option<u32>,
+    pub dilation_y: Option<u32>,
 }
 
 /// `parse_conv`: the ConvConfig of a 2-D (transposed) convolution over `input_layer`.
@@ -129,13 +130,13 @@ pub fn parse_conv(
         stride_y: conv.stride_y,
         groups: conv.groups,
         caffe_mode: conv.caffe_mode,
-        dilation: Some(conv.dilation),
-        dilation_y: Some(conv.dilation_y),
+        dilation: conv.dilation,
+        dilation_y: conv.dilation_y,
         ..Default::default()
     };
     // A dilated filter covers (size - 1) * dilation + 1 pixels.
-    let fx = (conv.filter_size.max(1) - 1) * conv.dilation + 1;
-    let fy = (conv.filter_size_y.max(1) - 1) * conv.dilation_y + 1;
+    let fx = (conv.filter_size.max(1) - 1) * conv.dilation.unwrap_or(1) + 1;
+    let fy = (conv.filter_size_y.max(1) - 1) * conv.dilation_y.unwrap_or(1) + 1;
     if !trans {
         c.filter_channels = conv.channels / conv.groups;
         let (x, y) = img_size(b, input_layer, conv.channels)?;

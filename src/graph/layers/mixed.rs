@@ -324,7 +324,9 @@ pub fn mixed_layer(b: &mut Builder, l: MixedLayer) -> Result<usize> {
         let in_size = b.input_layer(idx, i).size();
         conf.input_size = in_size;
         conf.output_size = if concat { out } else { size };
-        conf.name = gen_parameter_name(&b.layer_at(idx).name, i);
+        // Named after the layer as the config named it, without the `@group` suffix the
+        // layer and its parameters get inside a recurrent group.
+        conf.name = gen_parameter_name(&l.name, i);
         let (psize, dims) = parameter_shape(&kind, &conf, in_size, conf.output_size);
         b.layer_at_mut(idx).inputs[i].proj_conf = Some(conf);
         b.create_input_parameter(&added, i, psize, dims)?;

@@ -165,16 +165,26 @@ def simple_lstm(input, size, name=None, reverse=False, mat_param_attr=None,
                      state_act=state_act, layer_attr=lstm_cell_attr)
 
 
-def lstmemory_unit(input, name=None, size=None, param_attr=None, act=None, gate_act=None,
-                   state_act=None, mixed_bias_attr=None, lstm_bias_attr=None,
-                   mixed_layer_attr=None, lstm_layer_attr=None, get_output_layer_attr=None):
+def lstmemory_unit(input, out_memory=None, name=None, size=None, param_attr=None, act=None,
+                   gate_act=None, state_act=None, input_proj_bias_attr=None,
+                   input_proj_layer_attr=None, lstm_bias_attr=None, lstm_layer_attr=None,
+                   mixed_bias_attr=None, mixed_layer_attr=None, get_output_layer_attr=None):
+    # mixed_* and get_output_layer_attr are the older names of the input projection's
+    # attributes.
     name = __name_or__(name, "lstm_unit")
+    if input_proj_bias_attr is None:
+        input_proj_bias_attr = mixed_bias_attr
+    if input_proj_layer_attr is None:
+        input_proj_layer_attr = mixed_layer_attr
     if size is None:
         size = input.size / 4
-    out_mem = memory(name=name, size=size)
+    if out_memory is None:
+        out_mem = memory(name=name, size=size)
+    else:
+        out_mem = out_memory
     state_mem = memory(name="%s_state" % name, size=size)
     with mixed_layer(name="%s_input_recurrent" % name, size=size * 4,
-                     bias_attr=mixed_bias_attr, layer_attr=mixed_layer_attr,
+                     bias_attr=input_proj_bias_attr, layer_attr=input_proj_layer_attr,
                      act=IdentityActivation()) as m:
         m += identity_projection(input=input)
         m += full_matrix_projection(input=out_mem, param_attr=param_attr)
@@ -186,18 +196,21 @@ def lstmemory_unit(input, name=None, size=None, param_attr=None, act=None, gate_
     return lstm_out
 
 
-def lstmemory_group(input, size=None, name=None, reverse=False, param_attr=None, act=None,
-                    gate_act=None, state_act=None, mixed_bias_attr=None,
-                    lstm_bias_attr=None, mixed_layer_attr=None, lstm_layer_attr=None,
-                    get_output_layer_attr=None):
+def lstmemory_group(input, size=None, name=None, out_memory=None, reverse=False,
+                    param_attr=None, act=None, gate_act=None, state_act=None,
+                    input_proj_bias_attr=None, input_proj_layer_attr=None,
+                    lstm_bias_attr=None, lstm_layer_attr=None, mixed_bias_attr=None,
+                    mixed_layer_attr=None, get_output_layer_attr=None):
     name = __name_or__(name, "lstm_group")
 
     def __lstm_step__(ipt):
-        return lstmemory_unit(input=ipt, name=name, size=size,
-                              mixed_bias_attr=mixed_bias_attr,
-                              mixed_layer_attr=mixed_layer_attr, param_attr=param_attr,
-                              lstm_bias_attr=lstm_bias_attr, act=act, gate_act=gate_act,
-                              state_act=state_act, lstm_layer_attr=lstm_layer_attr,
+        return lstmemory_unit(input=ipt, name=name, size=size, act=act, gate_act=gate_act,
+                              state_act=state_act, out_memory=out_memory,
+                              input_proj_bias_attr=input_proj_bias_attr,
+                              input_proj_layer_attr=input_proj_layer_attr,
+                              param_attr=param_attr, lstm_layer_attr=lstm_layer_attr,
+                              lstm_bias_attr=lstm_bias_attr, mixed_bias_attr=mixed_bias_attr,
+                              mixed_layer_attr=mixed_layer_attr,
                               get_output_layer_attr=get_output_layer_attr)
 
     return recurrent_group(name="%s_recurrent_group" % name, step=__lstm_step__,
@@ -238,12 +251,12 @@ def gru_step_naive_layer(input, output_mem, size=None, name=None, act=None, gate
     return output
 
 
-def gru_unit(input, size=None, name=None, gru_bias_attr=None, gru_param_attr=None, act=None,
-             gate_act=None, gru_layer_attr=None, naive=False):
+def gru_unit(input, memory_boot=None, size=None, name=None, gru_bias_attr=None,
+             gru_param_attr=None, act=None, gate_act=None, gru_layer_attr=None, naive=False):
     name = __name_or__(name, "gru_unit")
     if size is None:
         size = input.size / 3
-    out_mem = memory(name=name, size=size)
+    out_mem = memory(name=name, size=size, boot_layer=memory_boot)
     if naive:
         step = gru_step_naive_layer
     else:
@@ -253,12 +266,14 @@ def gru_unit(input, size=None, name=None, gru_bias_attr=None, gru_param_attr=Non
                 gate_act=gate_act, layer_attr=gru_layer_attr)
 
 
-def gru_group(input, size=None, name=None, reverse=False, gru_bias_attr=None,
-              gru_param_attr=None, act=None, gate_act=None, gru_layer_attr=None, naive=False):
+def gru_group(input, memory_boot=None, size=None, name=None, reverse=False,
+              gru_bias_attr=None, gru_param_attr=None, act=None, gate_act=None,
+              gru_layer_attr=None, naive=False):
     name = __name_or__(name, "gru_group")
 
     def __gru_step__(ipt):
-        return gru_unit(input=ipt, name=name, size=size, gru_bias_attr=gru_bias_attr,
+        return gru_unit(input=ipt, memory_boot=memory_boot, name=name, size=size,
+                        gru_bias_attr=gru_bias_attr,
                         gru_param_attr=gru_param_attr, act=act, gate_act=gate_act,
                         gru_layer_attr=gru_layer_attr, naive=naive)
 
