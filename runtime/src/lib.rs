@@ -6,6 +6,7 @@
 //! - [`train`]: the pass/batch loop, optimizers, lr schedules, evaluators, logs, checkpoints.
 
 pub mod cuda;
+pub mod predict;
 pub mod runtime;
 pub mod train;
 pub mod version;

@@ -33,11 +33,10 @@ fn main() -> ExitCode {
         }
         Command::Train(args) => train::run::run(args, args.job),
         Command::Test(args) => train::run::run(args, Job::Test),
+        Command::Predict(args) => paddlers_runtime::predict::predict(args),
+        Command::Extract(args) => paddlers_runtime::predict::extract(args),
         Command::DumpConfig(_) | Command::Data(_) => Err(anyhow::anyhow!(
             "this command needs no libtorch: run it through `paddlers`"
-        )),
-        other => Err(anyhow::anyhow!(
-            "{other:?} is not available in this build yet"
         )),
     };
     match result {

@@ -1,0 +1,245 @@
+//! `paddlers predict` and `paddlers extract`: the tutorial's classify.py. The config is parsed
+//! with `is_predict=1`, parameters come from a `pass-%05d` directory in Paddle's format, and
+//! each image is resized, laid out C x H x W and mean-subtracted as classify.py does.
+//!
+//! predict prints `Label of <path> is: <n>` (the arg-max of the first output layer); extract
+//! writes the chosen layer's output, one row per image, as a float32 .npy file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use paddlers::cli::args::{ExtractArgs, PredictArgs};
+use paddlers::graph::TrainerConfig;
+use paddlers_providers::predict_input::{load_predict_image, PredictImageOptions};
+use tch::{Device, Kind, Tensor};
+
+use crate::runtime::{Arg, Feed, Mode, Network};
+use crate::train::checkpoint;
+
+/// Images per forward pass.
+const BATCH: usize = 128;
+
+/// A network with trained parameters, and the data layer images go into.
+pub struct Predictor {
+    pub net: Network,
+    pub config: TrainerConfig,
+    input: String,
+    image_size: usize,
+    options: PredictImageOptions,
+}
+
+fn device(args: &PredictArgs) -> anyhow::Result<Device> {
+    if args.device.use_gpu {
+        crate::cuda::require_gpu()?;
+        Ok(Device::Cuda(args.device.gpu_id.max(0) as usize))
+    } else {
+        Ok(Device::Cpu)
+    }
+}
+
+impl Predictor {
+    pub fn load(args: &PredictArgs) -> anyhow::Result<Predictor> {
+        if !args.config.is_file() {
+            bail!("--config={}: no such file", args.config.display());
+        }
+        let config_args = if args.config_args.is_empty() {
+            "is_predict=1".to_string()
+        } else {
+            format!("{},is_predict=1", args.config_args)
+        };
+        let config = paddlers::helpers::parse_config(&args.config, &config_args)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let model = &config.model_config;
+        let mut net = Network::build(model, device(args)?, args.device.seed.max(0) as u64)?;
+        let wanted: Vec<(String, usize)> = model
+            .parameters
+            .iter()
+            .map(|p| (p.name.clone(), p.size as usize))
+            .collect();
+        for (name, values) in checkpoint::load_params(&args.model, &wanted)? {
+            net.params_mut().set_values_f32(&name, &values)?;
+        }
+        let (input, size) = net
+            .data_layers()
+            .next()
+            .map(|(n, s)| (n.to_string(), s))
+            .context("the config has no data layer to feed images into")?;
+        let side = ((size / 3) as f64).sqrt().round() as usize;
+        if size <= 0 || 3 * side * side != size as usize {
+            bail!("data layer '{input}' has size {size}, not 3 x N x N: predict takes RGB images");
+        }
+        let mean_path = args.mean.clone().or_else(|| {
+            let default = PathBuf::from("data/mean.meta");
+            default.is_file().then_some(default)
+        });
+        Ok(Predictor {
+            net,
+            config,
+            input,
+            image_size: side,
+            options: PredictImageOptions {
+                size: side,
+                mean_path,
+                bgr: false,
+            },
+        })
+    }
+
+    /// Runs images through the network, `BATCH` at a time, calling `each` with every batch's
+    /// paths and forward result.
+    pub fn run(
+        &self,
+        images: &[PathBuf],
+        mut each: impl FnMut(&[PathBuf], &crate::runtime::Forward) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let dim = 3 * self.image_size * self.image_size;
+        for chunk in images.chunks(BATCH) {
+            let mut data = Vec::with_capacity(chunk.len() * dim);
+            for p in chunk {
+                let v = load_predict_image(p, &self.options)?;
+                data.extend(v.iter().copied());
+            }
+            let t = Tensor::from_slice(&data)
+                .view([chunk.len() as i64, dim as i64])
+                .to_device(self.net.device());
+            let mut feed = Feed::new();
+            feed.insert(self.input.clone(), Arg::dense(t));
+            let fwd = self.net.forward(&feed, Mode::Test)?;
+            each(chunk, &fwd)?;
+        }
+        Ok(())
+    }
+}
+
+/// `--data` entries: image files, or lists of image paths (one per line, relative to the
+/// list's directory when not absolute).
+pub fn expand_data(data: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in data {
+        let ext = p
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if matches!(ext.as_str(), "png" | "jpg" | "jpeg") {
+            out.push(p.clone());
+            continue;
+        }
+        let text = std::fs::read_to_string(p).with_context(|| {
+            format!(
+                "--data={}: not an image, and not a readable file list",
+                p.display()
+            )
+        })?;
+        let base = p.parent().unwrap_or(Path::new("."));
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let q = PathBuf::from(line);
+            out.push(if q.is_absolute() || q.exists() {
+                q
+            } else {
+                base.join(q)
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `paddlers predict`.
+pub fn predict(args: &PredictArgs) -> anyhow::Result<()> {
+    let images = expand_data(&args.data)?;
+    let p = Predictor::load(args)?;
+    let output = p
+        .config
+        .model_config
+        .output_layer_names
+        .first()
+        .cloned()
+        .context("the config declares no output layer")?;
+    let stdout = std::io::stdout();
+    p.run(&images, |paths, fwd| {
+        let probs = fwd
+            .output(&output)
+            .and_then(|a| a.value.as_ref())
+            .with_context(|| format!("output layer '{output}' has no dense value"))?;
+        let labels = Vec::<i64>::try_from(&probs.argmax(-1, false).to_device(Device::Cpu))?;
+        let mut out = stdout.lock();
+        for (path, label) in paths.iter().zip(labels) {
+            writeln!(out, "Label of {} is: {label}", path.display())?;
+        }
+        Ok(())
+    })
+}
+
+/// `paddlers extract`.
+pub fn extract(args: &ExtractArgs) -> anyhow::Result<()> {
+    let images = expand_data(&args.predict.data)?;
+    let p = Predictor::load(&args.predict)?;
+    let model = &p.config.model_config;
+    let layer = match &args.layer {
+        Some(l) => {
+            if model.layer(l).is_none() {
+                bail!(
+                    "--layer={l}: no such layer in {}",
+                    args.predict.config.display()
+                );
+            }
+            l.clone()
+        }
+        None => model
+            .layers
+            .iter()
+            .find(|l| matches!(l.r#type.as_str(), "exconv" | "cudnn_conv" | "conv"))
+            .map(|l| l.name.clone())
+            .context("the config has no convolution layer: choose one with --layer")?,
+    };
+    let mut rows: Vec<f32> = Vec::new();
+    let mut width = 0;
+    p.run(&images, |_, fwd| {
+        let v = fwd
+            .output(&layer)
+            .and_then(|a| a.value.as_ref())
+            .with_context(|| format!("layer '{layer}' has no dense output"))?;
+        width = v.size()[1] as usize;
+        rows.extend(Vec::<f32>::try_from(
+            &v.to_kind(Kind::Float).to_device(Device::Cpu).reshape([-1]),
+        )?);
+        Ok(())
+    })?;
+    write_npy_f32(&args.output, &rows, &[images.len(), width])
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    println!(
+        "Wrote the output of layer '{layer}' for {} images ({} values each) to {}",
+        images.len(),
+        width,
+        args.output.display()
+    );
+    Ok(())
+}
+
+/// A little-endian float32 .npy file (format version 1.0).
+pub fn write_npy_f32(path: &Path, values: &[f32], shape: &[usize]) -> std::io::Result<()> {
+    let dims = match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {dims}, }}");
+    // The magic, version, header length and header pad to a multiple of 64, ending in \n.
+    let unpadded = 10 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
+    header.push('\n');
+    let mut bytes = Vec::with_capacity(10 + header.len() + values.len() * 4);
+    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, bytes)
+}
