@@ -235,3 +235,36 @@ s = a.initial_std * 2
     );
     assert_eq!(d.notes, vec!["did you mean 'size'?".to_string()]);
 }
+
+#[test]
+fn signature_specs_parse_with_literal_defaults() {
+    use paddlers::eval::Signature;
+    let s = Signature::parse("input, size=10, act=None, name='fc', shape=(1, 2), sizes=[3, 4.5], flag=True, *args, **kwargs");
+    let names: Vec<&str> = s.params.iter().map(|p| &*p.name).collect();
+    assert_eq!(
+        names,
+        ["input", "size", "act", "name", "shape", "sizes", "flag"]
+    );
+    let defaults: Vec<String> = s
+        .params
+        .iter()
+        .map(|p| p.default.as_ref().map(|v| v.repr()).unwrap_or("-".into()))
+        .collect();
+    assert_eq!(
+        defaults,
+        ["-", "10", "None", "'fc'", "(1, 2)", "[3, 4.5]", "True"]
+    );
+    assert_eq!(s.varargs.as_deref(), Some("args"));
+    assert_eq!(s.kwargs.as_deref(), Some("kwargs"));
+    // Unusual defaults go through the full grammar and agree with it.
+    let s = Signature::parse("a=-1, b='x\\ty', c=1e-3, d=()");
+    let defaults: Vec<String> = s
+        .params
+        .iter()
+        .map(|p| p.default.as_ref().unwrap().repr())
+        .collect();
+    assert_eq!(defaults, ["-1", "'x\\ty'", "0.001", "()"]);
+    assert!(Signature::try_parse("a=1, b").is_err());
+    assert!(Signature::try_parse("a, a").is_err());
+    assert!(Signature::try_parse("a=f(1)").is_err());
+}

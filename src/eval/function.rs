@@ -41,6 +41,9 @@ impl Signature {
     }
 
     pub fn try_parse(spec: &str) -> Result<Signature, String> {
+        if let Some(sig) = super::literal::fast_params(spec) {
+            return Ok(sig);
+        }
         let params = crate::syntax::parse_params(spec).map_err(|e| e.to_string())?;
         let mut sig = Signature {
             params: Vec::new(),

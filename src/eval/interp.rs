@@ -320,7 +320,11 @@ impl Interp {
             return Ok(m);
         }
         if !dotted.contains('.') {
-            for dir in self.search_dirs.clone() {
+            // The config's directory and added dirs first, then the working directory, as
+            // Python's sys.path[0] and '' would be.
+            let mut dirs = self.search_dirs.clone();
+            dirs.push(PathBuf::from("."));
+            for dir in dirs {
                 let path = dir.join(format!("{dotted}.py"));
                 if path.is_file() {
                     return self.load_file_module(dotted, &path);

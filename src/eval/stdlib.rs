@@ -11,6 +11,9 @@ pub(crate) fn install(interp: &mut Interp) {
     install_math(interp);
     install_os(interp);
     install_sys(interp);
+    // Data providers are Rust, but configs and helper files import this module; the helpers
+    // register its names (input types, CacheType, provider) into it.
+    interp.module("paddle.trainer.PyDataProvider2");
     let cp = interp.module("paddle.trainer.config_parser");
     for name in ["get_config_arg", "get_config_args"] {
         if let Some(v) = interp.builtins.get(name) {
