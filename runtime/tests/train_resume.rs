@@ -62,3 +62,21 @@ fn resuming_from_a_missing_pass_is_a_clear_error() {
         "{log}"
     );
 }
+
+#[test]
+fn a_pass_without_optimizer_state_resumes_as_paddle_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("out");
+    let flags = ["--config_args=batch_size=200", "--log_period=100"];
+    let mut first = vec!["--num_passes=1"];
+    first.extend_from_slice(&flags);
+    train(&save, &first);
+    // As if Paddle had saved it: parameters only.
+    std::fs::remove_dir_all(save.join("pass-00000/optimizer_state")).unwrap();
+    let mut rest = vec!["--num_passes=2", "--start_pass=1"];
+    rest.extend_from_slice(&flags);
+    let log = train(&save, &rest);
+    assert!(log.contains("has no optimizer_state"), "{log}");
+    assert_eq!(lines_with(&log, " Pass=1 ").len(), 1, "{log}");
+    assert!(save.join("pass-00001/done").is_file());
+}

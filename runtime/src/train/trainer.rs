@@ -232,6 +232,7 @@ impl Trainer {
                  sample 0, as in Paddle",
                 dir.display()
             );
+            self.optimizer.set_pass(self.opts.start_pass);
             return Ok(());
         };
         let method = self.optimizer.method().name();

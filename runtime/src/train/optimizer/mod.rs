@@ -156,6 +156,12 @@ impl Optimizer {
 
     pub fn start_pass(&mut self) {}
 
+    /// Resuming without saved counters (a Paddle-made checkpoint): at least `pass_manual`
+    /// schedules see the right pass; the sample count starts from 0 as in Paddle.
+    pub fn set_pass(&mut self, pass: i64) {
+        self.counters.pass = pass;
+    }
+
     /// Before a batch of `batch_size` samples: Paddle counts the batch's samples first, then
     /// computes the schedule, so the first batch already sees `n = batch_size`.
     pub fn start_batch(&mut self, batch_size: i64) {
