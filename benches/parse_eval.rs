@@ -89,6 +89,20 @@ fn main() {
         total_parse.as_secs_f64() / n * 1e6,
         mean_full * 1e6
     );
+    // Raw interpreter speed on a loop-heavy program.
+    let loop_src = "def f(n):\n    s = 0\n    for i in xrange(n):\n        if i % 3 == 0:\n            s += i * 2\n        else:\n            s -= 1\n    return s\nr = f(300000)\n";
+    let mut steps = 0;
+    let loop_time = time(3.min(runs), || {
+        let mut i = paddlers::eval::Interp::new();
+        let r = i.run_source("loop.py", loop_src).is_ok();
+        steps = i.steps();
+        r
+    });
+    println!(
+        "interpreter loop: {steps} steps in {:.1} ms ({:.0} ns/step)",
+        loop_time.as_secs_f64() * 1e3,
+        loop_time.as_secs_f64() * 1e9 / steps.max(1) as f64
+    );
     println!(
         "vs Paddle's 0.25-0.5 s per config: {:.0}x-{:.0}x faster",
         0.25 / mean_full,

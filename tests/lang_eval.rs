@@ -149,6 +149,38 @@ fn strings_and_formatting() {
 }
 
 #[test]
+fn float_text_matches_python_2() {
+    assert_eq!(
+        r("r = repr(1e16), repr(1e15), str(1e12), str(1e11), repr(1e-5), repr(0.0001), str(-2.5e-7)"),
+        "('1e+16', '1000000000000000.0', '1e+12', '100000000000.0', '1e-05', '0.0001', '-2.5e-07')"
+    );
+    assert_eq!(
+        r("r = [0.1, 1.0 / 3, 2.0 ** 0.5]"),
+        "[0.1, 0.3333333333333333, 1.4142135623730951]"
+    );
+    assert_eq!(
+        r("r = str(1.0 / 3), str(0.1 + 0.2), str(100.0), '%s' % 0.25"),
+        "('0.333333333333', '0.3', '100.0', '0.25')"
+    );
+}
+
+#[test]
+fn identity_and_membership() {
+    assert_eq!(
+        r("a = [1]
+b = a
+c = [1]
+r = a is b, a is c, a == c, a is not c, None is None, 2 not in a"),
+        "(True, False, True, True, True, True)"
+    );
+    assert_eq!(
+        r("d = {1: 'x'}
+r = d[1.0], 1 in d, 'x' in d.values(), (1, 2) in [(1, 2)]"),
+        "('x', True, True, True)"
+    );
+}
+
+#[test]
 fn collections() {
     assert_eq!(r("a = [1, 2, 3]\na.append(4)\na.extend((5,))\na.insert(0, 0)\nr = a, a.pop(), a.index(2), a.count(1)"), "([0, 1, 2, 3, 4], 5, 2, 1)");
     assert_eq!(

@@ -443,7 +443,7 @@ pub fn format_float_repr(f: f64) -> String {
     let s = format!("{f:e}");
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    python_float_layout(mant, exp, 17)
+    python_float_layout(mant, exp, 16)
 }
 
 /// Python 2 `str(float)`: 12 significant digits (`0.0441941738242`).
