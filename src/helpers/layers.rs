@@ -605,7 +605,7 @@ fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
-    let num_filters = inputs.iter().filter_map(|l| lo(l).num_filters).last();
+    let num_filters = inputs.iter().filter_map(|l| lo(l).num_filters).next_back();
     let size = {
         let mut b = st.b();
         let added = b

@@ -26,7 +26,7 @@ use std::rc::Rc;
 /// Why a config could not be turned into a graph. Display renders the full diagnostic:
 /// `file:line:col: Kind: message`, the source line with a caret, and the call stack.
 #[derive(Debug, Clone)]
-pub struct ConfigError(pub Diagnostic);
+pub struct ConfigError(pub Box<Diagnostic>);
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -132,7 +132,7 @@ pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, Con
     let mut interp = Interp::new();
     interp
         .set_config_args(config_args)
-        .map_err(|d| ConfigError(*d))?;
+        .map_err(ConfigError)?;
     let args: Vec<(String, String)> = interp
         .config_args()
         .iter()
@@ -140,14 +140,14 @@ pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, Con
         .collect();
     let st = Rc::new(State::new(Builder::new(args), path.to_path_buf()));
     install(&mut interp, &st);
-    interp.run_file(path).map_err(|d| ConfigError(*d))?;
+    interp.run_file(path).map_err(ConfigError)?;
     let builder = st.take_builder();
     let mut trainer = builder.finish().map_err(|e| {
-        ConfigError(Diagnostic::plain(
+        ConfigError(Box::new(Diagnostic::plain(
             &path.display().to_string(),
             "ConfigError",
             e.0,
-        ))
+        )))
     })?;
     trainer.config_file = None;
     Ok(trainer)

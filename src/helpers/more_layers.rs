@@ -31,6 +31,7 @@ fn channels_of(input: &LayerOutput, given: &Value, f: &str) -> Result<u64, EvalE
 }
 
 /// Adds a layer with the given inputs and lets `build` finish it with the builder.
+#[allow(clippy::too_many_arguments)]
 fn with_layer(
     st: &State,
     name: &str,

@@ -56,13 +56,7 @@ pub fn img_size(b: &Builder, layer_name: &str, channels: u32) -> Result<(u32, u3
     } else {
         (pixels as f64).sqrt() as u64
     };
-    let y = if height > 0 {
-        height
-    } else if x > 0 {
-        pixels / x
-    } else {
-        0
-    };
+    let y = if height > 0 { height } else { pixels.checked_div(x).unwrap_or(0) };
     check(
         x * y == pixels && input.size() % channels as u64 == 0,
         || {

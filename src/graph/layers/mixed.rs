@@ -79,6 +79,8 @@ pub struct Operator {
     pub inputs: Vec<String>,
 }
 
+// A handful of these exist per layer while it is built; boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum MixedInput {
     Proj(Projection),
