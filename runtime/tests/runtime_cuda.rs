@@ -18,9 +18,11 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
 fn to_device(feed: &Feed, device: Device) -> Feed {
     feed.iter()
         .map(|(k, a)| {
-            let mut b = Arg::default();
-            b.value = a.value.as_ref().map(|v| v.detach().to_device(device));
-            b.ids = a.ids.as_ref().map(|v| v.to_device(device));
+            let b = Arg {
+                value: a.value.as_ref().map(|v| v.detach().to_device(device)),
+                ids: a.ids.as_ref().map(|v| v.to_device(device)),
+                ..Default::default()
+            };
             (k.clone(), b)
         })
         .collect()

@@ -102,6 +102,8 @@ output_layer_names: "p""#,
 }
 
 /// Paddle's pooling as plain loops (hl_maxpool / hl_avgpool_forward semantics).
+// The geometry is spelled out as the kernel's own arguments.
+#[allow(clippy::too_many_arguments)]
 fn naive_pool(
     x: &[f64],
     c: i64,
@@ -185,6 +187,8 @@ fn out_of(n: &Network, f: &Feed, layer: &str) -> Vec<f64> {
 
 // ---------------------------------------------------------------- convolution
 
+/// Paddle's convolution as plain loops.
+#[allow(clippy::too_many_arguments)]
 fn naive_conv(
     x: &[f64],
     w: &[f64],

@@ -94,11 +94,9 @@ impl Layer for BatchNorm {
                     batch_var *= count / (count - 1.0);
                 }
                 let f = self.fraction;
-                let _ = mean
-                    .shallow_clone()
+                mean.shallow_clone()
                     .copy_(&(mean * f + batch_mean * (1.0 - f)));
-                let _ = var
-                    .shallow_clone()
+                var.shallow_clone()
                     .copy_(&(var * f + batch_var * (1.0 - f)));
             }
             y

@@ -232,9 +232,10 @@ impl Layer for Elementwise {
         let v = |i: usize| value(inputs[i], "input");
         let out = match &self.0 {
             Op::AddTo { bias } => {
+                // Out of place: `acc` starts as input 0 itself, which must not change.
                 let mut acc = v(0)?.shallow_clone();
                 for i in 1..inputs.len() {
-                    acc = acc + v(i)?;
+                    acc = &acc + v(i)?;
                 }
                 match bias {
                     Some(b) => acc + cx.param(b)?,
