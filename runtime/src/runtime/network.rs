@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 use paddlers::graph::ModelConfig;
 use tch::{Device, Kind, Tensor};
@@ -38,14 +39,15 @@ struct Node {
 pub struct Network {
     model: ModelConfig,
     nodes: Vec<Node>,
-    index: HashMap<String, usize>,
+    /// Shared with every `Forward`, so a pass does not copy the name table.
+    index: Arc<HashMap<String, usize>>,
     outputs: Vec<usize>,
     params: ParamStore,
 }
 
 /// The result of one forward pass.
 pub struct Forward {
-    names: HashMap<String, usize>,
+    names: Arc<HashMap<String, usize>>,
     args: Vec<Option<Arg>>,
     /// What to call `backward` on: the sum of every cost layer's per-sample costs, each
     /// multiplied by its `coeff`. `None` when the network has no cost layer.
@@ -144,7 +146,7 @@ impl Network {
         Ok(Network {
             model: model.clone(),
             nodes,
-            index,
+            index: Arc::new(index),
             outputs,
             params,
         })
@@ -262,7 +264,7 @@ impl Network {
                 }
             }
         }
-        let names = self.index.clone();
+        let names = Arc::clone(&self.index);
         Ok(Forward {
             names,
             args,

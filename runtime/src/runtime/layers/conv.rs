@@ -132,13 +132,18 @@ impl ConvInput {
     /// x: [N, in_size] → [N, filters, out_y, out_x] with filter w (any shape, weight_shape
     /// elements).
     pub(super) fn apply(&self, x: &Tensor, w: &Tensor) -> Tensor {
+        self.apply_with_bias(x, w, None)
+    }
+
+    /// As `apply`, with a per-filter bias fused into the convolution.
+    pub(super) fn apply_with_bias(&self, x: &Tensor, w: &Tensor, bias: Option<&Tensor>) -> Tensor {
         let n = x.size()[0];
         let mut x = x.reshape([n, self.in_shape[0], self.in_shape[1], self.in_shape[2]]);
         let w = w.view(self.weight_shape);
         if self.trans {
             x.conv_transpose2d(
                 &w,
-                None::<Tensor>,
+                bias,
                 self.stride,
                 self.padding,
                 self.output_padding,
@@ -151,7 +156,7 @@ impl ConvInput {
             }
             x.conv2d(
                 &w,
-                None::<Tensor>,
+                bias,
                 self.stride,
                 self.padding,
                 self.dilation,
@@ -220,22 +225,25 @@ fn nonzero(v: u32, fallback: u32) -> u32 {
 
 impl Layer for Conv {
     fn forward(&self, cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        // A bias shared per filter rides along in the first convolution (one fused kernel,
+        // no extra pass over the output); a per-pixel bias is added afterwards.
+        let (fused, unshared) = match &self.bias {
+            Some((b, true)) => (Some(cx.param(b)?), None),
+            Some((b, false)) => (None, Some(cx.param(b)?)),
+            None => (None, None),
+        };
         let mut acc: Option<Tensor> = None;
-        for ((ci, w), arg) in self.inputs.iter().zip(inputs) {
-            let y = ci.apply(value(arg, "conv input")?, cx.param(w)?);
+        for (i, ((ci, w), arg)) in self.inputs.iter().zip(inputs).enumerate() {
+            let bias = if i == 0 { fused } else { None };
+            let y = ci.apply_with_bias(value(arg, "conv input")?, cx.param(w)?, bias);
             acc = Some(match acc {
                 None => y,
                 Some(a) => a + y,
             });
         }
         let mut y = acc.expect("conv has at least one input");
-        if let Some((b, shared)) = &self.bias {
-            let b = cx.param(b)?;
-            y = if *shared {
-                y + b.view([1, self.num_filters, 1, 1])
-            } else {
-                y + b.view([1, self.num_filters, self.out_hw[0], self.out_hw[1]])
-            };
+        if let Some(b) = unshared {
+            y = y + b.view([1, self.num_filters, self.out_hw[0], self.out_hw[1]]);
         }
         let n = y.size()[0];
         Ok(Arg::dense(y.view([n, -1])))
