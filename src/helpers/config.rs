@@ -371,6 +371,20 @@ fn data_args(interp: &mut Interp, v: &Value) -> Result<String, EvalError> {
     }
 }
 
+fn py_data(
+    kind: &str,
+    files: &Value,
+    module: &Value,
+    obj: &Value,
+    args: String,
+    for_test: bool,
+    at: &SourceLocation,
+) -> Result<DataConfig, EvalError> {
+    let mut d = py2_data(files, module, obj, args, for_test, at)?;
+    d.r#type = kind.to_string();
+    Ok(d)
+}
+
 fn py2_data(
     files: &Value,
     module: &Value,
@@ -404,10 +418,30 @@ fn py2_data(
     })
 }
 
+/// `define_py_data_sources2` declares PyDataProvider2 sources (`py2`), the older
+/// `define_py_data_sources` PyDataProvider ones (`py`).
 fn define_py_data_sources2(
     st: &Rc<State>,
     interp: &mut Interp,
     a: Bound,
+) -> Result<Value, EvalError> {
+    define_sources(st, interp, a, "py2", "define_py_data_sources2")
+}
+
+fn define_py_data_sources(
+    st: &Rc<State>,
+    interp: &mut Interp,
+    a: Bound,
+) -> Result<Value, EvalError> {
+    define_sources(st, interp, a, "py", "define_py_data_sources")
+}
+
+fn define_sources(
+    st: &Rc<State>,
+    interp: &mut Interp,
+    a: Bound,
+    kind: &str,
+    func: &str,
 ) -> Result<Value, EvalError> {
     let (train_list, test_list) = (a.get("train_list"), a.get("test_list"));
     if train_list.is_none() && test_list.is_none() {
@@ -420,11 +454,22 @@ fn define_py_data_sources2(
     let (train_args, test_args) = split2(a.get("args"));
     let at = SourceLocation {
         file: st.config_path.clone(),
-        line: declaration_line(st, "define_py_data_sources2"),
+        line: declaration_line(st, func),
     };
     if !train_list.is_none() {
         let args = data_args(interp, &train_args)?;
-        let d = py2_data(train_list, &train_module, &train_obj, args, false, &at)?;
+        let mut d = py_data(
+            kind,
+            train_list,
+            &train_module,
+            &train_obj,
+            args,
+            false,
+            &at,
+        )?;
+        if kind == "py" && a.bool("train_async") {
+            d.async_load_data = Some(true);
+        }
         let mut b = st.b();
         if b.trainer.data_config.is_some() {
             return Err(EvalError::new(
@@ -436,7 +481,7 @@ fn define_py_data_sources2(
     }
     if !test_list.is_none() {
         let args = data_args(interp, &test_args)?;
-        let d = py2_data(test_list, &test_module, &test_obj, args, true, &at)?;
+        let d = py_data(kind, test_list, &test_module, &test_obj, args, true, &at)?;
         let mut b = st.b();
         if b.trainer.test_data_config.is_some() {
             return Err(EvalError::new(
@@ -463,6 +508,13 @@ pub fn register(m: &Module, st: &Rc<State>) {
     register_optimizers(m);
     def(m, st, "outputs", "layers, *args", outputs);
     def(m, st, "inputs", "layers, *args", inputs);
+    def(
+        m,
+        st,
+        "define_py_data_sources",
+        "train_list, test_list, module, obj, args=None, train_async=False, data_cls=None",
+        define_py_data_sources,
+    );
     def(
         m,
         st,

@@ -13,6 +13,7 @@ mod mixed;
 mod more_layers;
 mod objects;
 mod pickle;
+mod raw;
 mod recurrent;
 mod state;
 
@@ -80,6 +81,11 @@ fn install(interp: &mut Interp, st: &Rc<State>) {
     *st.module.borrow_mut() = Some(m.clone());
     // `interp.module` links the child into the package, so `layer_math.exp(x)` works after
     // `from paddle.trainer_config_helpers import *`.
+    // Paddle made config_parser's API global in every config; it is also importable.
+    let raw = interp.module("paddle.trainer.config_parser");
+    raw::register(&raw, st);
+    let builtins = interp.builtins().clone();
+    raw::register(&builtins, st);
     let layer_math = interp.module("paddle.trainer_config_helpers.layer_math");
     mixed::register_layer_math(&layer_math, st);
     for name in &HELPER_MODULES[1..] {
@@ -130,9 +136,7 @@ fn constants(m: &crate::eval::Module) {
 /// `config_args` is Paddle's `name1=value1,name2=value2`, read by `get_config_arg`.
 pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, ConfigError> {
     let mut interp = Interp::new();
-    interp
-        .set_config_args(config_args)
-        .map_err(ConfigError)?;
+    interp.set_config_args(config_args).map_err(ConfigError)?;
     let args: Vec<(String, String)> = interp
         .config_args()
         .iter()

@@ -1,0 +1,657 @@
+//! config_parser's own API, for configs older than trainer_config_helpers: `Settings`,
+//! `Inputs`/`Outputs`, `Layer(name=..., type=..., inputs=[Input(...)])`, `Parameter`,
+//! `Evaluator`, the data declarations and the `default_*` setters. Paddle made these global
+//! in every config, so they are installed as builtins.
+
+use super::args::*;
+use super::state::{OrConfigError, State};
+use crate::eval::{Bound, EvalError, HostObject, Interp, Module, Value};
+use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
+use crate::graph::settings::Setting;
+use crate::graph::{
+    DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real, SourceLocation,
+};
+use std::any::Any;
+use std::rc::Rc;
+
+/// A config_parser object made of keyword arguments (`Input`, `Conv`, `Bias`, ...).
+pub struct Cfg {
+    pub class: &'static str,
+    pub args: Vec<(String, Value)>,
+    /// What `get` returns for an argument that was not given.
+    none: Value,
+}
+
+impl Cfg {
+    fn new(class: &'static str, args: Vec<(String, Value)>) -> Cfg {
+        Cfg {
+            class,
+            args,
+            none: Value::None,
+        }
+    }
+
+    fn get(&self, k: &str) -> &Value {
+        self.args
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or(&self.none, |(_, v)| v)
+    }
+}
+
+impl HostObject for Cfg {
+    fn type_name(&self) -> &str {
+        self.class
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn getattr(&self, _: &mut Interp, _: &Value, name: &str) -> Result<Option<Value>, EvalError> {
+        Ok(self
+            .args
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone()))
+    }
+}
+
+fn cfg_ctor(m: &Module, class: &'static str, spec: &str) {
+    let names = spec_names(spec);
+    m.add_native(class, spec, move |_, a| {
+        let (values, _, kwargs) = a.into_parts();
+        let names = names.clone();
+        let mut args: Vec<(String, Value)> = names.into_iter().zip(values).collect();
+        args.extend(kwargs.into_iter().map(|(k, v)| (k.to_string(), v)));
+        Ok(Value::host(Cfg::new(class, args)))
+    });
+}
+
+fn spec_names(spec: &str) -> Vec<String> {
+    spec.split(',')
+        .map(|p| p.split('=').next().unwrap_or("").trim().to_string())
+        .filter(|p| !p.is_empty() && !p.starts_with('*'))
+        .collect()
+}
+
+const PARAM_KEYS: &str = "parameter_name=None, learning_rate=None, momentum=None, decay_rate=None, \
+    decay_rate_l1=None, initial_mean=None, initial_std=None, initial_strategy=None, initial_smart=None, \
+    num_batches_regularization=None, sparse_remote_update=None, gradient_clipping_threshold=None, \
+    is_static=None, is_shared=None, initializer=None";
+
+fn param_attrs_of(c: &Cfg, f: &str) -> Result<ParamAttrs, EvalError> {
+    let opt_bool = |k: &str| -> Option<bool> {
+        let v = c.get(k);
+        (!v.is_none()).then(|| v.truthy())
+    };
+    Ok(ParamAttrs {
+        parameter_name: opt_str(c.get("parameter_name"), f, "parameter_name")?,
+        learning_rate: opt_real(c.get("learning_rate"), f, "learning_rate")?,
+        momentum: opt_real(c.get("momentum"), f, "momentum")?,
+        decay_rate: opt_real(c.get("decay_rate"), f, "decay_rate")?,
+        decay_rate_l1: opt_real(c.get("decay_rate_l1"), f, "decay_rate_l1")?,
+        initial_mean: opt_real(c.get("initial_mean"), f, "initial_mean")?,
+        initial_std: opt_real(c.get("initial_std"), f, "initial_std")?,
+        initial_strategy: opt_uint(c.get("initial_strategy"), f, "initial_strategy")?
+            .map(|v| v as i32),
+        initial_smart: opt_bool("initial_smart"),
+        num_batches_regularization: opt_uint(
+            c.get("num_batches_regularization"),
+            f,
+            "num_batches_regularization",
+        )?
+        .map(|v| v as i32),
+        sparse_remote_update: opt_bool("sparse_remote_update"),
+        sparse_update: opt_bool("sparse_update"),
+        gradient_clipping_threshold: opt_real(
+            c.get("gradient_clipping_threshold"),
+            f,
+            "gradient_clipping_threshold",
+        )?,
+        is_static: opt_bool("is_static"),
+        is_shared: opt_bool("is_shared"),
+        update_hooks: Vec::new(),
+        format: opt_str(c.get("format"), f, "format")?,
+        nnz: opt_uint(c.get("nnz"), f, "nnz")?,
+    })
+}
+
+/// One entry of `inputs=`: a layer name or an `Input(...)`.
+fn input_of(v: &Value, f: &str) -> Result<(InputSpec, Option<Rc<Cfg>>), EvalError> {
+    match v {
+        Value::Str(s) => Ok((InputSpec::new(s.to_string()), None)),
+        Value::Host(h) => match h.as_any().downcast_ref::<Cfg>() {
+            Some(c) if c.class == "Input" => {
+                let name = str_arg(c.get("input_layer_name"), f, "input_layer_name")?;
+                let mut spec = InputSpec::with_param(name, param_attrs_of(c, f)?);
+                spec.input_layer_argument =
+                    opt_str(c.get("input_layer_argument"), f, "input_layer_argument")?;
+                let rc: Rc<dyn HostObject> = h.clone();
+                let _ = rc;
+                Ok((spec, Some(Rc::new(Cfg::new(c.class, c.args.clone())))))
+            }
+            _ => Err(EvalError::type_error(format!(
+                "{f}: inputs must be layer names or Input(...), not {}",
+                v.type_name()
+            ))),
+        },
+        other => Err(EvalError::type_error(format!(
+            "{f}: inputs must be layer names or Input(...), not {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn bias_of(v: &Value, f: &str, default: bool) -> Result<Option<ParamAttrs>, EvalError> {
+    match v {
+        Value::None => Ok(default.then(ParamAttrs::default)),
+        Value::Bool(b) => Ok(b.then(ParamAttrs::default)),
+        Value::Host(h) => match h.as_any().downcast_ref::<Cfg>() {
+            Some(c) if c.class == "Bias" => Ok(Some(param_attrs_of(c, f)?)),
+            _ => Err(EvalError::type_error(format!(
+                "{f}: bias must be a bool or Bias(...)"
+            ))),
+        },
+        other => Err(EvalError::type_error(format!(
+            "{f}: bias must be a bool or Bias(...), not {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn sub_cfg<'a>(input: &'a Option<Rc<Cfg>>, key: &str) -> Option<&'a Cfg> {
+    input
+        .as_ref()
+        .and_then(|c| c.get(key).downcast_host::<Cfg>())
+}
+
+fn conv_of(c: &Cfg, f: &str) -> Result<ConvSpec, EvalError> {
+    let u =
+        |k: &str, d: u64| -> Result<u64, EvalError> { Ok(opt_uint(c.get(k), f, k)?.unwrap_or(d)) };
+    let fx = uint_arg(c.get("filter_size"), f, "filter_size")?;
+    let (px, sx) = (u("padding", 0)?, u("stride", 1)?);
+    Ok(ConvSpec {
+        filter_size: fx as u32,
+        filter_size_y: u("filter_size_y", fx)? as u32,
+        filter_size_z: 1,
+        channels: uint_arg(c.get("channels"), f, "channels")? as u32,
+        padding: px as u32,
+        padding_y: u("padding_y", px)? as u32,
+        padding_z: 0,
+        stride: sx as u32,
+        stride_y: u("stride_y", sx)? as u32,
+        stride_z: 1,
+        groups: u("groups", 1)? as u32,
+        caffe_mode: c.get("caffe_mode").is_none() || c.get("caffe_mode").truthy(),
+        dilation: opt_uint(c.get("dilation"), f, "dilation")?.map(|v| v as u32),
+        dilation_y: opt_uint(c.get("dilation_y"), f, "dilation_y")?
+            .or(opt_uint(c.get("dilation"), f, "dilation")?)
+            .map(|v| v as u32),
+    })
+}
+
+fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "Layer";
+    let name = str_arg(a.get("name"), f, "name")?;
+    let t = str_arg(a.get("type"), f, "type")?;
+    let kw = |k: &str| {
+        a.kwargs
+            .iter()
+            .find(|(n, _)| &**n == k)
+            .map_or(Value::None, |(_, v)| v.clone())
+    };
+    let mut inputs = Vec::new();
+    for v in items(&kw("inputs")) {
+        inputs.push(input_of(&v, f)?);
+    }
+    let size = opt_uint(&kw("size"), f, "size")?.unwrap_or(0);
+    let active_type = opt_str(&kw("active_type"), f, "active_type")?.unwrap_or_default();
+    let extra = LayerExtra {
+        device: opt_uint(&kw("device"), f, "device")?.map(|d| d as i32),
+        drop_rate: opt_real(&kw("drop_rate"), f, "drop_rate")?,
+        coeff: opt_real(&kw("coeff"), f, "coeff")?,
+        error_clipping_threshold: opt_real(
+            &kw("error_clipping_threshold"),
+            f,
+            "error_clipping_threshold",
+        )?,
+    };
+    let specs: Vec<InputSpec> = inputs.iter().map(|(s, _)| s.clone()).collect();
+    let cfg = |i: usize, key: &str| sub_cfg(&inputs[i].1, key);
+    let mut b = st.b();
+    match t.as_str() {
+        "data" => {
+            let added = b.add_layer(&name, "data", size, vec![], "", &extra).cfg()?;
+            let (h, w) = (opt_uint(&kw("height"), f, "height")?, opt_uint(&kw("width"), f, "width")?);
+            if let (Some(h), Some(w)) = (h, w) {
+                b.set_height_width(added.index, h, w);
+            }
+        }
+        "fc" => {
+            let bias = bias_of(&kw("bias"), f, true)?;
+            let added = b.add_layer(&name, "fc", size, specs, &active_type, &extra).cfg()?;
+            for i in 0..inputs.len() {
+                let s = b.input_layer(added.index, i).size();
+                b.create_input_parameter(&added, i, size * s, vec![s, size]).cfg()?;
+            }
+            b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
+        }
+        "conv" | "exconv" | "cudnn_conv" => {
+            let convs = (0..inputs.len())
+                .map(|i| cfg(i, "conv").ok_or_else(|| EvalError::value_error(format!("Layer {name}: each input needs conv=Conv(...)"))).and_then(|c| conv_of(c, f)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let num_filters = uint_arg(&kw("num_filters"), f, "num_filters")? as u32;
+            let shared = kw("shared_biases").is_none() || kw("shared_biases").truthy();
+            let bias = bias_of(&kw("bias"), f, true)?;
+            image::conv_layer(
+                &mut b,
+                image::ConvLayer {
+                    name: name.clone(),
+                    layer_type: "exconv".into(),
+                    inputs: specs.into_iter().zip(convs).collect(),
+                    num_filters,
+                    bias,
+                    shared_biases: shared,
+                    active_type,
+                    extra,
+                },
+            )
+            .cfg()?;
+        }
+        "pool" => {
+            let p = cfg(0, "pool").ok_or_else(|| EvalError::value_error(format!("Layer {name}: the input needs pool=Pool(...)")))?;
+            let pool = PoolSpec {
+                pool_type: str_arg(p.get("pool_type"), f, "pool_type")?,
+                channels: uint_arg(p.get("channels"), f, "channels")? as u32,
+                size_x: uint_arg(p.get("size_x"), f, "size_x")? as u32,
+                size_y: opt_uint(p.get("size_y"), f, "size_y")?.map(|v| v as u32),
+                stride: opt_uint(p.get("stride"), f, "stride")?.unwrap_or(1) as u32,
+                stride_y: opt_uint(p.get("stride_y"), f, "stride_y")?.map(|v| v as u32),
+                padding: opt_uint(p.get("padding"), f, "padding")?.map(|v| v as u32),
+                padding_y: opt_uint(p.get("padding_y"), f, "padding_y")?.map(|v| v as u32),
+                ..Default::default()
+            };
+            let ceil = kw("ceil_mode").is_none() || kw("ceil_mode").truthy();
+            image::pool_layer(
+                &mut b,
+                image::PoolLayer { name, layer_type: "pool".into(), input: specs[0].clone(), pool, ceil_mode: ceil, active_type, extra },
+            )
+            .cfg()?;
+        }
+        "norm" => {
+            let n = cfg(0, "norm").ok_or_else(|| EvalError::value_error(format!("Layer {name}: the input needs norm=Norm(...)")))?;
+            let norm = NormSpec {
+                norm_type: str_arg(n.get("norm_type"), f, "norm_type")?,
+                channels: uint_arg(n.get("channels"), f, "channels")? as u32,
+                size: uint_arg(n.get("size"), f, "size")? as u32,
+                scale: real_arg(n.get("scale"), f, "scale")?.as_f64(),
+                pow: real_arg(n.get("pow"), f, "pow")?,
+                blocked: n.get("blocked").truthy(),
+            };
+            image::norm_layer(&mut b, &name, specs[0].clone(), &norm, &active_type, &extra).cfg()?;
+        }
+        "batch_norm" | "cudnn_batch_norm" => {
+            let channels = match cfg(0, "image") {
+                Some(i) => uint_arg(i.get("channels"), f, "channels")?,
+                None => return Err(EvalError::value_error(format!("Layer {name}: the input needs image=Image(channels)"))),
+            };
+            let bias = bias_of(&kw("bias"), f, true)?;
+            image::batch_norm_layer(
+                &mut b,
+                image::BatchNormLayer {
+                    name,
+                    layer_type: "batch_norm".into(),
+                    input: specs[0].clone(),
+                    channels: channels as u32,
+                    img3d: false,
+                    bias,
+                    use_global_stats: (!kw("use_global_stats").is_none()).then(|| kw("use_global_stats").truthy()),
+                    moving_average_fraction: opt_real(&kw("moving_average_fraction"), f, "moving_average_fraction")?
+                        .unwrap_or(Real::Float(0.9)),
+                    epsilon: opt_real(&kw("epsilon"), f, "epsilon")?.unwrap_or(Real::Float(1e-5)),
+                    mean_var_names: None,
+                    active_type,
+                    extra,
+                },
+            )
+            .cfg()?;
+        }
+        "addto" | "concat" | "trans" | "seqlastins" | "seqfirstins" | "max" | "average" | "expand" | "sum_to_one_norm"
+        | "maxid" | "sampling_id" | "row_l2_norm" | "slope_intercept" | "scaling" | "power" | "interpolation" => {
+            let bias = bias_of(&kw("bias"), f, false)?;
+            let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
+            let size = match t.as_str() {
+                "concat" => (0..inputs.len()).map(|i| b.input_layer(added.index, i).size()).sum(),
+                "scaling" | "power" | "interpolation" => b.input_layer(added.index, 1).size(),
+                _ => b.input_layer(added.index, 0).size(),
+            };
+            b.set_layer_size(added.index, size).cfg()?;
+            {
+                let l = b.layer_at_mut(added.index);
+                if matches!(t.as_str(), "seqlastins" | "seqfirstins" | "max" | "average" | "expand") {
+                    l.trans_type = Some(opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()));
+                }
+                if matches!(t.as_str(), "seqlastins" | "seqfirstins" | "max" | "average") {
+                    l.seq_pool_stride = Some(opt_uint(&kw("stride"), f, "stride")?.map_or(-1, |v| v as i32));
+                }
+                if t == "seqfirstins" {
+                    l.r#type = "seqlastins".into();
+                    l.select_first = Some(true);
+                }
+                if t == "average" {
+                    l.average_strategy = Some(opt_str(&kw("average_strategy"), f, "average_strategy")?.unwrap_or_else(|| "average".into()));
+                }
+                if t == "slope_intercept" {
+                    l.slope = Some(opt_real(&kw("slope"), f, "slope")?.unwrap_or(Real::Float(1.0)));
+                    l.intercept = Some(opt_real(&kw("intercept"), f, "intercept")?.unwrap_or(Real::Float(0.0)));
+                }
+            }
+            if matches!(t.as_str(), "addto" | "seqlastins" | "seqfirstins" | "max" | "average" | "expand") {
+                b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
+            }
+        }
+        "multi-class-cross-entropy" | "rank-cost" | "square_error" | "multi_binary_label_cross_entropy"
+        | "soft_binary_class_cross_entropy" | "huber_classification" | "sum_cost" | "smooth_l1" | "auc-validation"
+        | "pnpair-validation" => {
+            let coeff = Some(Real::Float(extra.coeff.map_or(1.0, |c| c.as_f64())));
+            b.add_layer(&name, &t, 1, specs, "", &LayerExtra { coeff, device: extra.device, ..Default::default() }).cfg()?;
+        }
+        other => {
+            return Err(EvalError::value_error(format!(
+                "Layer(): layer type '{other}' is not supported through Layer(); use its trainer_config_helpers function"
+            )))
+        }
+    }
+    Ok(Value::None)
+}
+
+fn names_of(a: &Bound, f: &str) -> Result<Vec<String>, EvalError> {
+    a.varargs.iter().map(|v| str_arg(v, f, "name")).collect()
+}
+
+fn settings_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    for (k, v) in &a.kwargs {
+        if &**k == "usage_ratio" {
+            continue;
+        }
+        let setting = match v {
+            Value::None => None,
+            Value::Bool(b) => Some(Setting::Bool(*b)),
+            Value::Str(s) => Some(Setting::Str(s.to_string())),
+            v => Some(Setting::Num(real_arg(v, "Settings", k)?)),
+        };
+        st.b()
+            .settings
+            .set_checked(k, setting)
+            .map_err(|e| EvalError::new("ConfigError", format!("Unkown setting: {k} ({})", e.0)))?;
+    }
+    Ok(Value::None)
+}
+
+fn data_config(a: &Bound, f: &str, kind: &str) -> Result<DataConfig, EvalError> {
+    let kw = |k: &str| -> Value {
+        a.values()
+            .get(a_index(a, k))
+            .cloned()
+            .unwrap_or(Value::None)
+    };
+    let _ = kw;
+    let files = opt_str(a.get("files"), f, "files")?;
+    let mut d = DataConfig {
+        r#type: kind.to_string(),
+        files: files.or_else(|| (kind == "py").then(String::new)),
+        async_load_data: Some(a.opt("async_load_data").is_some_and(|v| v.truthy())),
+        data_ratio: Some(1),
+        is_main_data: Some(true),
+        usage_ratio: Some(Real::Float(1.0)),
+        ..Default::default()
+    };
+    if kind == "py" {
+        d.load_data_module = Some(str_arg(a.get("load_data_module"), f, "load_data_module")?);
+        d.load_data_object = Some(str_arg(a.get("load_data_object"), f, "load_data_object")?);
+        d.load_data_args =
+            Some(opt_str(a.get("load_data_args"), f, "load_data_args")?.unwrap_or_default());
+    }
+    if kind == "simple" {
+        d.feat_dim = opt_uint(a.get("feat_dim"), f, "feat_dim")?.map(|v| v as i32);
+    }
+    let group = |k: &str| a.opt(k).map(|v| uint_arg(v, f, k)).transpose();
+    let (cap, count, threads) = (
+        group("file_group_queue_capacity")?,
+        group("load_file_count")?,
+        group("load_thread_num")?,
+    );
+    if cap.is_some() || count.is_some() || threads.is_some() {
+        d.file_group_conf = Some(FileGroupConf {
+            queue_capacity: cap.map(|v| v as u32),
+            load_file_count: count.map(|v| v as i32),
+            load_thread_num: threads.map(|v| v as i32),
+        });
+    }
+    Ok(d)
+}
+
+fn a_index(_a: &Bound, _k: &str) -> usize {
+    usize::MAX
+}
+
+/// A DataConfig as a config value, for `TrainData(PyData(...))`.
+pub struct DataObj(pub DataConfig);
+
+impl HostObject for DataObj {
+    fn type_name(&self) -> &str {
+        "DataConfig"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn train_or_test(st: &Rc<State>, a: &Bound, for_test: bool) -> Result<Value, EvalError> {
+    let f = if for_test { "TestData" } else { "TrainData" };
+    let d = a
+        .get("data_config")
+        .downcast_host::<DataObj>()
+        .ok_or_else(|| {
+            EvalError::type_error(format!(
+                "{f}() takes a data declaration such as PyData(...)"
+            ))
+        })?;
+    let mut d = d.0.clone();
+    d.for_test = Some(for_test);
+    if let Some(v) = a.opt("async_load_data") {
+        d.async_load_data = Some(v.truthy());
+    }
+    d.declared_at = Some(SourceLocation {
+        file: st.config_path.clone(),
+        line: 0,
+    });
+    let mut b = st.b();
+    let slot = if for_test {
+        &mut b.trainer.test_data_config
+    } else {
+        &mut b.trainer.data_config
+    };
+    if slot.is_some() {
+        return Err(EvalError::new(
+            "ConfigError",
+            format!("Only one {f} definition is allowed"),
+        ));
+    }
+    *slot = Some(d);
+    Ok(Value::None)
+}
+
+fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "Evaluator";
+    let name = str_arg(a.get("name"), f, "name")?;
+    let t = str_arg(a.get("type"), f, "type")?;
+    let inputs: Vec<String> = items(a.get("inputs"))
+        .iter()
+        .map(|v| str_arg(v, f, "inputs"))
+        .collect::<Result<_, _>>()?;
+    let top_k = a.opt("top_k").map(|v| int_arg(v, f, "top_k")).transpose()?;
+    let threshold = opt_real(
+        a.get("classification_threshold"),
+        f,
+        "classification_threshold",
+    )?;
+    super::costs::add_evaluator(st, &name, &t, inputs, |e| {
+        e.top_k = top_k.map(|k| k as i32);
+        e.classification_threshold = threshold;
+    })?;
+    Ok(Value::None)
+}
+
+pub fn register(m: &Module, st: &Rc<State>) {
+    cfg_ctor(m, "Input", &format!("input_layer_name, {PARAM_KEYS}, sparse_update=None, conv=None, bilinear_interp=None, norm=None, pool=None, image=None, block_expand=None, maxout=None, spp=None, pad=None, format=None, nnz=None, update_hooks=None, input_layer_argument=None, make_layer_name_in_submodel=True"));
+    cfg_ctor(m, "Bias", PARAM_KEYS);
+    cfg_ctor(m, "Conv", "filter_size, channels, padding=None, stride=None, groups=None, filter_channels=None, output_x=None, img_size=None, caffe_mode=True, filter_size_y=None, padding_y=None, stride_y=None, dilation=None, dilation_y=None");
+    cfg_ctor(m, "Pool", "pool_type, channels, size_x, size_y=None, start=None, stride=None, stride_y=None, padding=None, padding_y=None");
+    cfg_ctor(
+        m,
+        "Norm",
+        "norm_type, channels, size, scale, pow, output_x=None, img_size=None, blocked=None",
+    );
+    cfg_ctor(m, "Image", "channels, img_size=None");
+    def(m, st, "Layer", "name, type, **xargs", layer);
+    def(m, st, "Settings", "**args", settings_raw);
+    def(m, st, "Inputs", "*args", |st, _, a| {
+        let names = names_of(&a, "Inputs")?;
+        st.b().add_inputs(&names).cfg().map(|_| Value::None)
+    });
+    def(m, st, "Outputs", "*args", |st, _, a| {
+        let names = names_of(&a, "Outputs")?;
+        st.b().add_outputs(&names).cfg().map(|_| Value::None)
+    });
+    def(m, st, "HasInputsSet", "", |st, _, _| {
+        Ok(Value::Bool(
+            !st.b().current_submodel().input_layer_names.is_empty(),
+        ))
+    });
+    def(m, st, "model_type", "name", |st, _, a| {
+        st.b().model_mut().r#type = str_arg(a.get("name"), "model_type", "name")?;
+        Ok(Value::None)
+    });
+    def(m, st, "default_initial_std", "val", |st, _, a| {
+        st.b().defaults.initial_std = real_arg(a.get("val"), "default_initial_std", "val")?;
+        Ok(Value::None)
+    });
+    def(m, st, "default_initial_mean", "val", |st, _, a| {
+        st.b().defaults.initial_mean = real_arg(a.get("val"), "default_initial_mean", "val")?;
+        Ok(Value::None)
+    });
+    def(m, st, "default_initial_strategy", "val", |st, _, a| {
+        st.b().defaults.initial_strategy =
+            int_arg(a.get("val"), "default_initial_strategy", "val")? as i32;
+        Ok(Value::None)
+    });
+    def(m, st, "default_initial_smart", "val", |st, _, a| {
+        st.b().defaults.initial_smart = a.get("val").truthy();
+        Ok(Value::None)
+    });
+    def(m, st, "default_momentum", "val", |st, _, a| {
+        st.b().defaults.momentum = opt_real(a.get("val"), "default_momentum", "val")?;
+        Ok(Value::None)
+    });
+    def(m, st, "default_decay_rate", "val", |st, _, a| {
+        st.b().defaults.decay_rate = opt_real(a.get("val"), "default_decay_rate", "val")?;
+        Ok(Value::None)
+    });
+    def(
+        m,
+        st,
+        "default_gradient_clipping_threshold",
+        "val",
+        |st, _, a| {
+            st.b().defaults.gradient_clipping_threshold =
+                opt_real(a.get("val"), "default_gradient_clipping_threshold", "val")?;
+            Ok(Value::None)
+        },
+    );
+    def(
+        m,
+        st,
+        "default_num_batches_regularization",
+        "val",
+        |st, _, a| {
+            st.b().defaults.num_batches_regularization =
+                opt_uint(a.get("val"), "default_num_batches_regularization", "val")?
+                    .map(|v| v as i32);
+            Ok(Value::None)
+        },
+    );
+    def(m, st, "default_device", "val", |st, _, a| {
+        st.b().defaults.device = opt_uint(a.get("val"), "default_device", "val")?.map(|v| v as i32);
+        Ok(Value::None)
+    });
+    def(
+        m,
+        st,
+        "Parameter",
+        &format!(
+            "name, size, device, dims, {}",
+            PARAM_KEYS.replace("parameter_name=None, ", "")
+        ),
+        |st, _, a| {
+            let f = "Parameter";
+            let (values, _, _) = a.into_parts();
+            let names = spec_names(&format!(
+                "name, size, device, dims, {}",
+                PARAM_KEYS.replace("parameter_name=None, ", "")
+            ));
+            let c = Cfg::new("Parameter", names.into_iter().zip(values).collect());
+            let name = str_arg(c.get("name"), f, "name")?;
+            let size = uint_arg(c.get("size"), f, "size")?;
+            let device = opt_uint(c.get("device"), f, "device")?.map(|d| d as i32);
+            let dims = items(c.get("dims"))
+                .iter()
+                .map(|v| uint_arg(v, f, "dims"))
+                .collect::<Result<_, _>>()?;
+            let attrs = param_attrs_of(&c, f)?;
+            st.b()
+                .create_parameter(&name, size, device, dims, &attrs, None)
+                .cfg()?;
+            Ok(Value::None)
+        },
+    );
+    def(
+        m,
+        st,
+        "Evaluator",
+        "name, type, inputs, chunk_scheme=None, num_chunk_types=None, classification_threshold=None, positive_label=None, dict_file=None, result_file=None, num_results=None, top_k=None, delimited=None, excluded_chunk_types=None, overlap_threshold=None, background_id=None, evaluate_difficult=None, ap_type=None",
+        evaluator_raw,
+    );
+    let data_spec = "files=None, type=None, file_group_queue_capacity=None, load_data_module=None, load_data_object=None, \
+                     load_data_args='', load_file_count=None, constant_slots=None, load_thread_num=None, feat_dim=None, \
+                     context_len=None, buffer_capacity=None, async_load_data=False, data_ratio=1, is_main_data=True, usage_ratio=None";
+    m.add_native("PyData", data_spec, |_, a| {
+        Ok(Value::host(DataObj(data_config(&a, "PyData", "py")?)))
+    });
+    m.add_native("SimpleData", data_spec, |_, a| {
+        Ok(Value::host(DataObj(data_config(
+            &a,
+            "SimpleData",
+            "simple",
+        )?)))
+    });
+    m.add_native("ProtoData", data_spec, |_, a| {
+        let t = opt_str(a.get("type"), "ProtoData", "type")?.unwrap_or_else(|| "proto".into());
+        Ok(Value::host(DataObj(data_config(&a, "ProtoData", &t)?)))
+    });
+    def(
+        m,
+        st,
+        "TrainData",
+        "data_config, async_load_data=None",
+        |st, _, a| train_or_test(st, &a, false),
+    );
+    def(
+        m,
+        st,
+        "TestData",
+        "data_config, async_load_data=None",
+        |st, _, a| train_or_test(st, &a, true),
+    );
+}
+
+use super::layers::def;

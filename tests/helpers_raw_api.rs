@@ -1,0 +1,61 @@
+//! config_parser's own API (`Settings`, `Inputs`, `Layer`, `Input`, `Bias`, `Evaluator`,
+//! `Outputs`, `TrainData(PyData(...))`), which older configs call without importing anything,
+//! and the data source declarations. Goldens in tests/golden/ (`PADDLERS_REGENERATE=1`).
+
+use paddlers::graph::protostr;
+use paddlers::helpers::parse_config;
+use std::path::Path;
+
+const RAW: &str = r#"
+Settings(algorithm='sgd', batch_size=100, learning_rate=0.001)
+default_initial_std(0.02)
+Inputs("image", "label")
+Layer(name="image", type="data", size=3 * 8 * 8)
+Layer(name="conv", type="exconv", num_filters=4, active_type="relu",
+      inputs=[Input("image", conv=Conv(filter_size=3, channels=3, padding=1, stride=1, groups=1))])
+Layer(name="pool", type="pool", inputs=[Input("conv", pool=Pool(pool_type="max-projection", channels=4, size_x=2, stride=2))])
+Layer(name="hidden", type="fc", size=16, active_type="sigmoid", inputs="pool")
+Layer(name="output", type="fc", size=10, active_type="softmax",
+      inputs=[Input("hidden", parameter_name="w_out", learning_rate=0.5)], bias=Bias(initial_std=0.5))
+Layer(name="label", type="data", size=10)
+Layer(name="cost", type="multi-class-cross-entropy", inputs=["output", "label"])
+Evaluator(name="error", type="classification_error", inputs=["output", "label"])
+Outputs("cost")
+TrainData(PyData(files="train.list", load_data_module="provider", load_data_object="process"))
+"#;
+
+const PY_SOURCES: &str = r#"from paddle.trainer_config_helpers import *
+define_py_data_sources(train_list="train.list", test_list=None, module="provider",
+                       obj="process", args={"dict": "words.txt", "n": 3})
+settings(batch_size=16, learning_rate=0.1, learning_method=AdamOptimizer(),
+         regularization=L2Regularization(1e-4), model_average=ModelAverage(0.5))
+x = data_layer(name="x", size=4)
+outputs(fc_layer(input=x, size=2))
+"#;
+
+fn check(name: &str, source: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.conf"));
+    std::fs::write(&path, source).unwrap();
+    let trainer = parse_config(&path, "").unwrap_or_else(|e| panic!("{e}"));
+    let got = protostr::trainer_config_text(&trainer);
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.protostr"));
+    if std::env::var("PADDLERS_REGENERATE").is_ok_and(|v| v == "1") {
+        std::fs::write(&golden, &got).unwrap();
+        return;
+    }
+    let want =
+        std::fs::read_to_string(&golden).expect("golden exists (PADDLERS_REGENERATE=1 writes it)");
+    assert_eq!(got, want, "{name} differs from {}", golden.display());
+}
+
+#[test]
+fn config_parser_api_builds_the_same_kind_of_graph() {
+    check("raw_api", RAW);
+}
+
+#[test]
+fn define_py_data_sources_pickles_its_args() {
+    check("py_data_sources", PY_SOURCES);
+}
