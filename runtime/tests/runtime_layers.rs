@@ -959,3 +959,23 @@ parameters { name: "w" size: 5 }"#,
         "layer 'f' (type 'fc'): parameter 'w' has size 5, the layer needs 6"
     );
 }
+
+#[test]
+fn crop_takes_the_window_at_the_offset() {
+    // 1 channel 3x3 cropped from row 1, column 0 to the 2x2 reference's size.
+    let text = r#"layers { name: "x" type: "data" size: 9 height: 3 width: 3 }
+layers { name: "ref" type: "data" size: 4 height: 2 width: 2 }
+layers { name: "c" type: "crop" size: 4 inputs { input_layer_name: "x" }
+  inputs { input_layer_name: "ref" } axis: 2 offset: 1 offset: 0 }
+output_layer_names: "c""#;
+    let x: Vec<f64> = (0..9).map(f64::from).collect();
+    let f = feed(vec![("x", dense(1, &x)), ("ref", dense(1, &[0.0; 4]))]);
+    assert_close(&out_of(&net(text), &f, "c"), &[3.0, 4.0, 6.0, 7.0], 0.0);
+    // The same through `shape` instead of a reference input.
+    let text = r#"layers { name: "x" type: "data" size: 9 height: 3 width: 3 }
+layers { name: "c" type: "crop" size: 2 inputs { input_layer_name: "x" }
+  axis: 2 offset: 2 offset: 1 shape: 1 shape: 2 }
+output_layer_names: "c""#;
+    let f = feed(vec![("x", dense(1, &x))]);
+    assert_close(&out_of(&net(text), &f, "c"), &[7.0, 8.0], 0.0);
+}

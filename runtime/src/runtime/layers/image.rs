@@ -186,6 +186,24 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
             shape[0], shape[1], shape[2]
         )));
     }
+    let [c, h, w] = shape;
+    let out_size = match &op {
+        Op::MaxOut { groups } => c / groups * h * w,
+        Op::Spp { levels } => levels.iter().map(|p| c * p.win.out[0] * p.win.out[1]).sum(),
+        Op::Pad {
+            c: pc,
+            h: ph,
+            w: pw,
+        } => (c + pc[0] + pc[1]) * (h + ph[0] + ph[1]) * (w + pw[0] + pw[1]),
+        Op::Crop { shape, .. } => shape.iter().product(),
+        Op::Bilinear { out } => c * out[0] * out[1],
+    };
+    if cx.size() != 0 && cx.size() != out_size {
+        return Err(cx.err(format!(
+            "size {} differs from the {out_size} its input and settings give",
+            cx.size()
+        )));
+    }
     Ok(Box::new(Image { shape, op }))
 }
 
