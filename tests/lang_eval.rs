@@ -468,3 +468,17 @@ fn values_reach_rust_with_their_types() {
     assert!(l[4].truthy());
     assert_eq!(l[6].repr(), "{'k': [1]}");
 }
+
+#[test]
+fn line_endings_comments_and_continuations() {
+    assert_eq!(
+        r("\u{FEFF}# -*- coding: utf-8 -*-\r\nx = [1,  # one\r\n     2]\r\nif x:\r\n    r = x + \\\r\n        [3]\r\n"),
+        "[1, 2, 3]"
+    );
+    assert_eq!(r("def f(a,\n      b):  # comment with 'quote\n    return a + \\\n        b\nr = f(1,\n\n  2)\n"), "3");
+    assert_eq!(
+        r("s = '''line1\n  # not a comment\nline3'''\nr = s.count('\\n'), '#' in s"),
+        "(2, True)"
+    );
+    assert_eq!(r("if True:\n\tr = 1\n\tif r:\n\t\tr = 2\n"), "2");
+}

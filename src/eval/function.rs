@@ -96,6 +96,19 @@ impl Bound {
         &self.values[self.index(name)]
     }
 
+    /// The value of a named parameter, or `None` if the signature has no such parameter.
+    pub fn try_get(&self, name: &str) -> Option<&Value> {
+        self.sig.index_of(name).map(|i| &self.values[i])
+    }
+
+    /// A keyword argument that landed in `**kwargs`.
+    pub fn kwarg(&self, name: &str) -> Option<&Value> {
+        self.kwargs
+            .iter()
+            .find(|(k, _)| &**k == name)
+            .map(|(_, v)| v)
+    }
+
     /// Moves a parameter's value out, leaving None.
     pub fn take(&mut self, name: &str) -> Value {
         let i = self.index(name);

@@ -26,6 +26,11 @@ pub fn prepass(src: &str) -> Result<Prepassed, SyntaxError> {
     let mut brackets: Vec<(u8, usize)> = Vec::new();
     let mut line_starts = vec![0];
     let mut i = 0;
+    // A UTF-8 byte order mark, as some editors write, is not part of the program.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        out[..3].copy_from_slice(b"   ");
+        i = 3;
+    }
     while i < bytes.len() {
         let c = bytes[i];
         match c {
