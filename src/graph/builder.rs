@@ -629,3 +629,136 @@ impl Builder {
         Ok(self.trainer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::layers::image::{cnn_output_size, img_size};
+
+    fn data(b: &mut Builder, name: &str, size: u64) {
+        b.add_layer(name, "data", size, vec![], "", &LayerExtra::default())
+            .unwrap();
+    }
+
+    #[test]
+    fn default_names_count_per_prefix() {
+        let mut b = Builder::default();
+        assert_eq!(b.unique_name("fc_layer"), "__fc_layer_0__");
+        assert_eq!(b.unique_name("conv"), "__conv_0__");
+        assert_eq!(b.unique_name("fc_layer"), "__fc_layer_1__");
+    }
+
+    #[test]
+    fn input_parameters_are_named_after_the_layer_and_shared_by_name() {
+        let mut b = Builder::default();
+        data(&mut b, "x", 4);
+        let shared = ParamAttrs {
+            parameter_name: Some("w".into()),
+            ..Default::default()
+        };
+        let a = b
+            .add_layer(
+                "a",
+                "fc",
+                3,
+                vec![InputSpec::new("x")],
+                "",
+                &LayerExtra::default(),
+            )
+            .unwrap();
+        b.create_input_parameter(&a, 0, 12, vec![4, 3]).unwrap();
+        assert_eq!(a.inputs[0].param.parameter_name.as_deref(), Some("_a.w0"));
+        let c = b
+            .add_layer(
+                "c",
+                "fc",
+                3,
+                vec![InputSpec::with_param("x", shared.clone())],
+                "",
+                &LayerExtra::default(),
+            )
+            .unwrap();
+        b.create_input_parameter(&c, 0, 12, vec![4, 3]).unwrap();
+        let d = b
+            .add_layer(
+                "d",
+                "fc",
+                2,
+                vec![InputSpec::with_param("x", shared)],
+                "",
+                &LayerExtra::default(),
+            )
+            .unwrap();
+        let err = b.create_input_parameter(&d, 0, 8, vec![4, 2]).unwrap_err();
+        assert_eq!(
+            err.0,
+            "Shared parameter \"w\" does not have same size: 12 vs. 8"
+        );
+        assert_eq!(b.model().parameters.len(), 2);
+    }
+
+    #[test]
+    fn smart_initialisation_uses_the_fan_in() {
+        let mut b = Builder::default();
+        let smart = ParamAttrs {
+            initial_smart: Some(true),
+            ..Default::default()
+        };
+        b.create_parameter("w", 400, None, vec![100, 4], &smart, None)
+            .unwrap();
+        let p = b.parameter("w").unwrap();
+        assert_eq!(p.initial_std, Some(Real::Float(0.1)));
+        assert_eq!(p.initial_mean, Some(Real::Float(0.0)));
+    }
+
+    #[test]
+    fn unknown_inputs_and_duplicates_are_errors() {
+        let mut b = Builder::default();
+        data(&mut b, "x", 4);
+        let e = b
+            .add_layer(
+                "y",
+                "fc",
+                2,
+                vec![InputSpec::new("nope")],
+                "",
+                &LayerExtra::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.0, "Unknown input layer 'nope' for layer y");
+        let e = b
+            .add_layer("x", "data", 4, vec![], "", &LayerExtra::default())
+            .unwrap_err();
+        assert_eq!(e.0, "Duplicated layer name: x");
+    }
+
+    #[test]
+    fn image_sizes_follow_paddle() {
+        assert_eq!(cnn_output_size(32, 3, 1, 1, true).unwrap(), 32);
+        assert_eq!(cnn_output_size(227, 32, 0, 1, false).unwrap(), 196);
+        assert_eq!(cnn_output_size(7, 2, 0, 2, true).unwrap(), 3);
+        assert_eq!(cnn_output_size(7, 2, 0, 2, false).unwrap(), 4);
+        assert!(cnn_output_size(2, 5, 0, 1, true).is_err());
+        let mut b = Builder::default();
+        data(&mut b, "img", 3 * 32 * 32);
+        assert_eq!(img_size(&b, "img", 3).unwrap(), (32, 32));
+        data(&mut b, "odd", 3 * 31);
+        assert!(img_size(&b, "odd", 3)
+            .unwrap_err()
+            .0
+            .contains("Incorrect input image size"));
+    }
+
+    #[test]
+    fn settings_reach_the_optimization_config() {
+        let mut b = Builder::default();
+        b.settings
+            .set_checked("batch_size", Some(settings::Setting::Num(Real::Int(64))))
+            .unwrap();
+        assert!(b.settings.set_checked("batch_sise", None).is_err());
+        let t = b.finish().unwrap();
+        assert_eq!(t.opt_config.batch_size, Some(64));
+        assert_eq!(t.opt_config.learning_method.as_deref(), Some("momentum"));
+        assert_eq!(t.save_dir.as_deref(), Some("./output/model"));
+    }
+}
