@@ -27,6 +27,8 @@ const CASES: &[(&str, &str)] = &[
     ("syntax_yield", "def gen():\n    yield 1\n"),
     ("syntax_integer_too_large", "x = 99999999999999999999\n"),
     ("syntax_stray_token", "settings(batch_size=128 learning_rate=0.1)\n"),
+    ("syntax_assign_in_condition", "x = 1\nif x = 1:\n    pass\n"),
+    ("syntax_plain_invalid", "x = 1 +* 2\n"),
     // ---- indentation
     ("indent_unexpected", "x = 1\n    y = 2\n"),
     ("indent_expected_block", "def f():\nreturn 1\n"),

@@ -88,10 +88,35 @@ fn convert_error(e: &pest::error::Error<Rule>, text: &str) -> SyntaxError {
     } else {
         rest.chars().next().map(|c| c.len_utf8()).unwrap_or(0)
     };
+    let span = Span::new(pos, pos + len.max(1));
     if let Some(msg) = missing_colon(text, pos) {
-        return SyntaxError::syntax(msg, Span::new(pos, pos + len.max(1)));
+        return SyntaxError::syntax(msg, span);
     }
-    SyntaxError::syntax("invalid syntax", Span::new(pos, pos + len.max(1)))
+    if let Some(msg) = likely_slip(text, pos, first_is_word) {
+        return SyntaxError::syntax(msg, span);
+    }
+    SyntaxError::syntax("invalid syntax", span)
+}
+
+/// Hints for two frequent slips: `=` for `==` in a condition, and a missing comma between
+/// arguments or items (`f(a=1 b=2)`).
+fn likely_slip(text: &str, pos: usize, at_word: bool) -> Option<&'static str> {
+    let line_start = text[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let head = text[line_start..pos].trim_start();
+    let rest = &text[pos..];
+    if rest.starts_with('=') && !rest.starts_with("==") {
+        let cond = ["if ", "elif ", "while ", "assert "];
+        if cond.iter().any(|k| head.starts_with(k)) {
+            return Some("invalid syntax: maybe you meant '==' instead of '='?");
+        }
+    }
+    let before = text[line_start..pos].trim_end();
+    let prev = before.chars().last()?;
+    let open = before.matches(['(', '[', '{']).count() > before.matches([')', ']', '}']).count();
+    let ends_value = prev.is_alphanumeric() || matches!(prev, '_' | ')' | ']' | '}' | '\'' | '"');
+    let starts_value = at_word || rest.starts_with(['\'', '"', '(', '[', '{']);
+    (open && ends_value && starts_value && before.len() < pos - line_start)
+        .then_some("invalid syntax: perhaps you forgot a comma?")
 }
 
 /// A compound statement header without its ':' is the most common slip; name it.
