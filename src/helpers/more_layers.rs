@@ -321,6 +321,11 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
         }
     };
     let height = uint_arg(a.get("pyramid_height"), f, "pyramid_height")?;
+    if !(1..=16).contains(&height) {
+        return Err(EvalError::value_error(format!(
+            "spp_layer(): pyramid_height must be between 1 and 16, got {height}"
+        )));
+    }
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let size = with_layer(
         st,
