@@ -78,6 +78,19 @@ const CASES: &[(&str, &str)] = &[
          mem = memory(name='h', size=5)\n    return fc_layer(input=[ipt, mem], size=10, name='h')\n\n\n\
          out = recurrent_group(step=step, input=x)\n",
     ),
+    (
+        "layer_math_on_a_string",
+        "x = data_layer(name='x', size=10)\ny = x + 'a'\n",
+    ),
+    (
+        "layer_math_size_mismatch",
+        "x = data_layer(name='x', size=10)\nz = data_layer(name='z', size=3)\ny = x * z\n",
+    ),
+    (
+        "step_returns_a_number",
+        "x = data_layer(name='x', size=10)\n\n\ndef step(ipt):\n    return 3\n\n\n\
+         out = recurrent_group(step=step, input=x)\n",
+    ),
 ];
 
 #[test]

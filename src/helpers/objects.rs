@@ -193,7 +193,31 @@ impl HostObject for LayerOutput {
             super::mixed::add_to_mixed(self, m, other)?;
             return Ok(Some(this.clone()));
         }
-        // layer_math: `a + b`, `2 * a`, `1 - a`, ... are written in the prelude.
+        // layer_math: `a + b`, `2 * a`, `1 - a`, ... are written in the prelude. Operands it
+        // cannot take are refused here, so the error points at the user's expression.
+        let number = matches!(other, Value::Int(_) | Value::Float(_));
+        match other.downcast_host::<LayerOutput>() {
+            None if !number => return Ok(None),
+            Some(o) => {
+                let (a, b) = (self.size.get().unwrap_or(0), o.size.get().unwrap_or(0));
+                let ok = match op {
+                    BinOp::Mul => a == 1 || b == 1,
+                    _ => a == b || a == 1 || b == 1,
+                };
+                if !ok {
+                    let what = if op == BinOp::Mul {
+                        "'*' needs a number or a LayerOutput of size 1 on one side"
+                    } else {
+                        "layers can be added or subtracted only if they have the same size or one has size 1"
+                    };
+                    return Err(EvalError::value_error(format!(
+                        "{what}: '{}' has size {a}, '{}' has size {b}",
+                        self.name, o.name
+                    )));
+                }
+            }
+            None => {}
+        }
         let name = match (op, side) {
             (BinOp::Add, _) => "__layer_math_add__",
             (BinOp::Sub, OpSide::Right) => "__layer_math_rsub__",

@@ -136,7 +136,12 @@ fn run_group(
         items(&outs)
     };
     for o in &outs {
-        let l = layer_arg(o, f, "the step function's return value")?;
+        let l = o.downcast_host::<LayerOutput>().ok_or_else(|| {
+            EvalError::type_error(format!(
+                "{f}(): the step function must return layers (LayerOutput), not {}",
+                o.type_name()
+            ))
+        })?;
         l.reverse.set(Some(reverse));
         group::set_out_link(&mut st.b(), &l.name);
     }
