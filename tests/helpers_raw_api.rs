@@ -24,6 +24,25 @@ Outputs("cost")
 TrainData(PyData(files="train.list", load_data_module="provider", load_data_object="process"))
 "#;
 
+const RAW_RNN: &str = r#"
+model_type("recurrent_nn")
+Settings(algorithm='sgd', batch_size=10, learning_rate=0.01)
+Inputs("word", "label")
+Layer(name="word", type="data", size=100)
+Layer(name="emb", type="mixed", size=16, bias=False, inputs=[TableProjection("word", parameter_name="emb_w")])
+RecurrentLayerGroupBegin("rnn", in_links=["emb"], out_links=["rnn_out"])
+mem = Memory(name="rnn_out", size=16)
+Layer(name="rnn_out", type="mixed", size=16, active_type="tanh",
+      inputs=[IdentityProjection("emb"), FullMatrixProjection(mem, parameter_name="rnn_w")])
+RecurrentLayerGroupEnd("rnn")
+Layer(name="last", type="seqlastins", inputs=["rnn_out"])
+Layer(name="lstm_in", type="fc", size=32, inputs=["last"])
+Layer(name="out", type="fc", size=2, active_type="softmax", inputs=["lstm_in"])
+Layer(name="label", type="data", size=2)
+Layer(name="cost", type="multi-class-cross-entropy", inputs=["out", "label"])
+Outputs("cost")
+"#;
+
 const PY_SOURCES: &str = r#"from paddle.trainer_config_helpers import *
 define_py_data_sources(train_list="train.list", test_list=None, module="provider",
                        obj="process", args={"dict": "words.txt", "n": 3})
@@ -53,6 +72,11 @@ fn check(name: &str, source: &str) {
 #[test]
 fn config_parser_api_builds_the_same_kind_of_graph() {
     check("raw_api", RAW);
+}
+
+#[test]
+fn config_parser_recurrent_groups_and_projections() {
+    check("raw_rnn", RAW_RNN);
 }
 
 #[test]

@@ -4,9 +4,12 @@
 //! in every config, so they are installed as builtins.
 
 use super::args::*;
+use super::objects::{OperatorObj, ProjectionObj};
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, HostObject, Interp, Module, Value};
 use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
+use crate::graph::layers::mixed::{OpKind, Operator, ProjKind, Projection};
+use crate::graph::layers::recurrent as group;
 use crate::graph::settings::Setting;
 use crate::graph::{
     DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real, SourceLocation,
@@ -199,6 +202,9 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             .find(|(n, _)| &**n == k)
             .map_or(Value::None, |(_, v)| v.clone())
     };
+    if t == "mixed" || t == "concat2" {
+        return mixed_raw(st, &name, &t, &kw);
+    }
     let mut inputs = Vec::new();
     for v in items(&kw("inputs")) {
         inputs.push(input_of(&v, f)?);
@@ -349,6 +355,38 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
                 b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
             }
         }
+        "lstmemory" | "gated_recurrent" | "recurrent" => {
+            let bias = bias_of(&kw("bias"), f, true)?;
+            let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
+            let in_size = b.input_layer(added.index, 0).size();
+            let div = match t.as_str() {
+                "lstmemory" => 4,
+                "gated_recurrent" => 3,
+                _ => 1,
+            };
+            if in_size % div != 0 {
+                return Err(EvalError::new("ConfigError", format!("Layer {name}: the input size {in_size} must be a multiple of {div}")));
+            }
+            let size = in_size / div;
+            b.set_layer_size(added.index, size).cfg()?;
+            {
+                let l = b.layer_at_mut(added.index);
+                l.reversed = Some(kw("reversed").truthy());
+                if t != "recurrent" {
+                    l.active_gate_type = Some(opt_str(&kw("active_gate_type"), f, "active_gate_type")?.unwrap_or_else(|| "sigmoid".into()));
+                }
+                if t == "lstmemory" {
+                    l.active_state_type = Some(opt_str(&kw("active_state_type"), f, "active_state_type")?.unwrap_or_else(|| "sigmoid".into()));
+                }
+            }
+            let (psize, dims, bsize) = match t.as_str() {
+                "lstmemory" => (size * size * 4, vec![size, size, 4], size * 7),
+                "gated_recurrent" => (size * size * 3, vec![size, size * 3], size * 3),
+                _ => (size * size, vec![size, size], size),
+            };
+            b.create_input_parameter(&added, 0, psize, dims).cfg()?;
+            b.create_bias_parameter(added.index, bias.as_ref(), bsize, None, true).cfg()?;
+        }
         "multi-class-cross-entropy" | "rank-cost" | "square_error" | "multi_binary_label_cross_entropy"
         | "soft_binary_class_cross_entropy" | "huber_classification" | "sum_cost" | "smooth_l1" | "auc-validation"
         | "pnpair-validation" => {
@@ -361,6 +399,108 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             )))
         }
     }
+    Ok(Value::None)
+}
+
+/// `Layer(type='mixed', inputs=[FullMatrixProjection(...), ...])`.
+fn mixed_raw(
+    st: &Rc<State>,
+    name: &str,
+    t: &str,
+    kw: &dyn Fn(&str) -> Value,
+) -> Result<Value, EvalError> {
+    let f = "Layer";
+    let inputs = items(&kw("inputs"));
+    let size = opt_uint(&kw("size"), f, "size")?.unwrap_or(0);
+    let active_type = opt_str(&kw("active_type"), f, "active_type")?.unwrap_or_default();
+    let bias = bias_of(&kw("bias"), f, t == "mixed")?;
+    let extra = LayerExtra {
+        device: opt_uint(&kw("device"), f, "device")?.map(|d| d as i32),
+        drop_rate: opt_real(&kw("drop_rate"), f, "drop_rate")?,
+        coeff: None,
+        error_clipping_threshold: opt_real(
+            &kw("error_clipping_threshold"),
+            f,
+            "error_clipping_threshold",
+        )?,
+    };
+    super::mixed::build_mixed(st, name, t, size, &inputs, bias, &active_type, extra)?;
+    Ok(Value::None)
+}
+
+/// config_parser's projection classes (`FullMatrixProjection("layer", size=...)`).
+fn projection_ctor(
+    m: &Module,
+    class: &'static str,
+    kind: fn(&Bound) -> Result<ProjKind, EvalError>,
+    extra_spec: &str,
+) {
+    let spec = format!("input_layer_name, {extra_spec}size=0, {PARAM_KEYS}");
+    let names = spec_names(&spec);
+    m.add_native(class, &spec, move |_, a| {
+        let k = kind(&a)?;
+        let (values, _, _) = a.into_parts();
+        let c = Cfg::new(class, names.clone().into_iter().zip(values).collect());
+        let input = str_arg(c.get("input_layer_name"), class, "input_layer_name")?;
+        let size = uint_arg(c.get("size"), class, "size")?;
+        Ok(Value::host(ProjectionObj {
+            proj: Projection {
+                kind: k,
+                input: InputSpec::with_param(input, param_attrs_of(&c, class)?),
+                size,
+            },
+            origin: Value::None,
+        }))
+    });
+}
+
+fn memory_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "Memory";
+    let name = opt_str(a.get("name"), f, "name")?;
+    let size = uint_arg(a.get("size"), f, "size")?;
+    let boot_layer = opt_str(a.get("boot_layer"), f, "boot_layer")?;
+    let boot_bias = match a.get("boot_bias") {
+        Value::None | Value::Bool(false) => None,
+        v => bias_of(v, f, false)?,
+    };
+    let act =
+        opt_str(a.get("boot_bias_active_type"), f, "boot_bias_active_type")?.unwrap_or_default();
+    let const_id =
+        opt_uint(a.get("boot_with_const_id"), f, "boot_with_const_id")?.map(|v| v as u32);
+    let memory_name = opt_str(a.get("memory_name"), f, "memory_name")?;
+    let agent = group::memory(
+        &mut st.b(),
+        name.as_deref(),
+        size,
+        memory_name.as_deref(),
+        boot_layer.as_deref(),
+        boot_bias.as_ref(),
+        &act,
+        const_id,
+    )
+    .cfg()?;
+    Ok(Value::str(&agent))
+}
+
+fn link_names(v: &Value, f: &str) -> Result<Vec<String>, EvalError> {
+    items(v).iter().map(|l| str_arg(l, f, "link")).collect()
+}
+
+fn group_begin(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "RecurrentLayerGroupBegin";
+    let name = str_arg(a.get("name"), f, "name")?;
+    let in_links = link_names(a.get("in_links"), f)?;
+    let out_links = link_names(a.get("out_links"), f)?;
+    let mut b = st.b();
+    group::begin_group(&mut b, &name, &in_links, a.bool("seq_reversed")).cfg()?;
+    for link in &out_links {
+        group::set_out_link(&mut b, link);
+    }
+    Ok(Value::None)
+}
+
+fn group_end(st: &Rc<State>, _: &mut Interp, _a: Bound) -> Result<Value, EvalError> {
+    group::end_group(&mut st.b()).cfg()?;
     Ok(Value::None)
 }
 
@@ -503,6 +643,74 @@ fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
 }
 
 pub fn register(m: &Module, st: &Rc<State>) {
+    projection_ctor(m, "FullMatrixProjection", |_| Ok(ProjKind::Fc), "");
+    projection_ctor(
+        m,
+        "TransposedFullMatrixProjection",
+        |_| Ok(ProjKind::TransFc),
+        "",
+    );
+    projection_ctor(m, "TableProjection", |_| Ok(ProjKind::Table), "");
+    projection_ctor(m, "IdentityProjection", |_| Ok(ProjKind::Identity), "");
+    projection_ctor(m, "DotMulProjection", |_| Ok(ProjKind::DotMul), "");
+    projection_ctor(m, "ScalingProjection", |_| Ok(ProjKind::Scaling), "");
+    projection_ctor(
+        m,
+        "IdentityOffsetProjection",
+        |a| {
+            Ok(ProjKind::IdentityOffset {
+                offset: uint_arg(a.get("offset"), "IdentityOffsetProjection", "offset")?,
+            })
+        },
+        "offset, ",
+    );
+    projection_ctor(
+        m,
+        "ContextProjection",
+        |a| {
+            let f = "ContextProjection";
+            Ok(ProjKind::Context {
+                start: int_arg(a.get("context_start"), f, "context_start")? as i32,
+                length: int_arg(a.get("context_length"), f, "context_length")? as i32,
+                trainable_padding: a.bool("trainable_padding"),
+            })
+        },
+        "context_start, context_length, trainable_padding, ",
+    );
+    m.add_native("DotMulOperator", "input_layer_names, scale=None", |_, a| {
+        let f = "DotMulOperator";
+        let names: Vec<String> = items(a.get("input_layer_names"))
+            .iter()
+            .map(|v| str_arg(v, f, "input_layer_names"))
+            .collect::<Result<_, _>>()?;
+        if names.len() != 2 {
+            return Err(EvalError::value_error("DotMul is binary operator"));
+        }
+        Ok(Value::host(OperatorObj {
+            op: Operator {
+                kind: OpKind::DotMul {
+                    scale: opt_real(a.get("scale"), f, "scale")?,
+                },
+                inputs: names,
+            },
+            origin: Vec::new(),
+        }))
+    });
+    def(
+        m,
+        st,
+        "Memory",
+        "name, size, is_sequence=False, boot_layer=None, boot_bias=False, boot_bias_active_type='', boot_with_const_id=None, memory_name=None",
+        memory_raw,
+    );
+    def(
+        m,
+        st,
+        "RecurrentLayerGroupBegin",
+        "name, in_links, out_links, generator=None, target_inlinkname='', seq_reversed=False",
+        group_begin,
+    );
+    def(m, st, "RecurrentLayerGroupEnd", "name", group_end);
     cfg_ctor(m, "Input", &format!("input_layer_name, {PARAM_KEYS}, sparse_update=None, conv=None, bilinear_interp=None, norm=None, pool=None, image=None, block_expand=None, maxout=None, spp=None, pad=None, format=None, nnz=None, update_hooks=None, input_layer_argument=None, make_layer_name_in_submodel=True"));
     cfg_ctor(m, "Bias", PARAM_KEYS);
     cfg_ctor(m, "Conv", "filter_size, channels, padding=None, stride=None, groups=None, filter_channels=None, output_x=None, img_size=None, caffe_mode=True, filter_size_y=None, padding_y=None, stride_y=None, dilation=None, dilation_y=None");
