@@ -324,7 +324,8 @@ fn activate(node: &Node, mut raw: Arg) -> Result<Arg, String> {
 /// rescale; at test time multiply by `1 - rate`.
 pub fn dropout(v: &Tensor, rate: f64, train: bool) -> Tensor {
     if train {
-        let keep = v.rand_like().gt(rate).to_kind(v.kind());
+        // A 0/1 mask drawn in place: one kernel, then one multiply.
+        let keep = v.empty_like().bernoulli_float_(1.0 - rate);
         v * keep
     } else {
         v * (1.0 - rate)

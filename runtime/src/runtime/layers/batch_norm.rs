@@ -53,8 +53,8 @@ impl Layer for BatchNorm {
     fn forward(&self, cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
         let x = value(inputs[0], "batch_norm input")?;
         let n = x.size()[0];
-        // [N, C, H*W]: batch_norm normalizes over all dims but C.
-        let x3 = x.reshape([n, self.channels, -1]);
+        // [N, C, H*W, 1]: 4-D, so libtorch may pick cuDNN; normalized over all dims but C.
+        let x4 = x.reshape([n, self.channels, -1, 1]);
         let gamma = cx.param(&self.scale)?;
         let beta = match &self.bias {
             Some(b) => Some(cx.param(b)?),
@@ -63,9 +63,10 @@ impl Layer for BatchNorm {
         let mean = cx.param(&self.moving_mean)?;
         let var = cx.param(&self.moving_var)?;
         let global = self.use_global_stats.unwrap_or(!cx.train);
+        let f = self.fraction;
         let y = if global {
             Tensor::batch_norm(
-                &x3,
+                &x4,
                 Some(gamma),
                 beta,
                 Some(mean),
@@ -73,11 +74,42 @@ impl Layer for BatchNorm {
                 false,
                 0.0,
                 self.eps,
-                false,
+                true,
             )
+        } else if cx.train {
+            // libtorch's running update, with momentum 1 - fraction, is Paddle's
+            // `fraction * moving + (1 - fraction) * batch`; it keeps the unbiased batch
+            // variance, which Paddle's own layer (not the cuDNN one) turns back to biased.
+            // The biased case updates a scratch copy: autograd keeps the running tensors it
+            // was given, so they must not change again before the backward pass.
+            let scratch = (!self.unbiased_moving_var).then(|| var.detach().copy());
+            let y = Tensor::batch_norm(
+                &x4,
+                Some(gamma),
+                beta,
+                Some(mean),
+                Some(scratch.as_ref().unwrap_or(var)),
+                true,
+                1.0 - f,
+                self.eps,
+                true,
+            );
+            if let Some(updated) = scratch {
+                let _guard = tch::no_grad_guard();
+                let count = x4.numel() as f64 / self.channels as f64;
+                let kept = var * f;
+                let biased = if count > 1.0 {
+                    (updated - &kept) * ((count - 1.0) / count) + kept
+                } else {
+                    updated
+                };
+                var.shallow_clone().copy_(&biased);
+            }
+            y
         } else {
-            let (y, batch_mean, invstd) = Tensor::native_batch_norm(
-                &x3,
+            // Batch statistics at test time (use_global_stats=false): moving ones untouched.
+            Tensor::batch_norm(
+                &x4,
                 Some(gamma),
                 beta,
                 None::<&Tensor>,
@@ -85,21 +117,8 @@ impl Layer for BatchNorm {
                 true,
                 0.0,
                 self.eps,
-            );
-            if cx.train {
-                let _guard = tch::no_grad_guard();
-                let count = x3.numel() as f64 / self.channels as f64;
-                let mut batch_var = invstd.square().reciprocal() - self.eps;
-                if self.unbiased_moving_var && count > 1.0 {
-                    batch_var *= count / (count - 1.0);
-                }
-                let f = self.fraction;
-                mean.shallow_clone()
-                    .copy_(&(mean * f + batch_mean * (1.0 - f)));
-                var.shallow_clone()
-                    .copy_(&(var * f + batch_var * (1.0 - f)));
-            }
-            y
+                true,
+            )
         };
         Ok(Arg::dense(y.reshape([n, -1])))
     }
