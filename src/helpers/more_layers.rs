@@ -1255,7 +1255,185 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         .value())
 }
 
+fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "rotate_layer";
+    let name = layer_name(st, &a, f)?;
+    layer_arg(a.get("input"), f, "input")?;
+    let (h, w) = (
+        uint_arg(a.get("height"), f, "height")?,
+        uint_arg(a.get("width"), f, "width")?,
+    );
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let size = with_layer(
+        st,
+        &name,
+        "rotate",
+        0,
+        vec![spec(a.get("input"))],
+        "",
+        &extra,
+        |b, added| {
+            b.set_height_width(added.index, h, w);
+            let s = b.input_layer(added.index, 0).size();
+            b.set_layer_size(added.index, s)
+        },
+    )?;
+    Ok(LayerOutput::new(st, &name, "rotate", Some(size))
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn sub_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "sub_seq_layer";
+    let name = layer_name(st, &a, "sub_seq")?;
+    for k in ["input", "offsets", "sizes"] {
+        layer_arg(a.get(k), f, k)?;
+    }
+    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
+    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    let mut s = Simple::new(
+        &name,
+        "subseq",
+        vec![
+            spec(a.get("input")),
+            spec(a.get("offsets")),
+            spec(a.get("sizes")),
+        ],
+    );
+    s.active_type = act_name(&act);
+    s.bias = bias;
+    let size = s.add(st, |_| {})?;
+    Ok(LayerOutput::new(st, &name, "subseq", Some(size))
+        .with_parents(vec![
+            a.get("input").clone(),
+            a.get("offsets").clone(),
+            a.get("sizes").clone(),
+        ])
+        .value())
+}
+
+fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "cross_channel_norm_layer";
+    let name = layer_name(st, &a, "cross_channel_norm")?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let channels = channels_of(input, &Value::None, f)?;
+    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let norm = image::NormSpec {
+        norm_type: "cross-channel-norm".into(),
+        channels: channels as u32,
+        size: input.size.get().unwrap_or(0) as u32,
+        scale: 0.0,
+        pow: Real::Int(0),
+        blocked: false,
+    };
+    let idx = image::norm_layer(
+        &mut st.b(),
+        &name,
+        InputSpec::with_param(input.name.clone(), attr),
+        &norm,
+        "",
+        &Default::default(),
+    )
+    .cfg()?;
+    let size = st.b().layer_at(idx).size();
+    Ok(LayerOutput::new(st, &name, "norm", Some(size))
+        .with_filters(Some(channels))
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn priorbox_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "priorbox_layer";
+    let name = layer_name(st, &a, "priorbox")?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let image = layer_arg(a.get("image"), f, "image")?;
+    let reals = |k: &str| -> Result<Vec<Real>, EvalError> {
+        items(a.get(k)).iter().map(|v| real_arg(v, f, k)).collect()
+    };
+    let uints = |k: &str| -> Result<Vec<u32>, EvalError> {
+        items(a.get(k))
+            .iter()
+            .map(|v| uint_arg(v, f, k).map(|u| u as u32))
+            .collect()
+    };
+    let (aspect, variance, min_size, max_size) = (
+        reals("aspect_ratio")?,
+        reals("variance")?,
+        uints("min_size")?,
+        uints("max_size")?,
+    );
+    if variance.len() != 4 {
+        return Err(EvalError::value_error(
+            "priorbox_layer(): The variance must have 4 inputs",
+        ));
+    }
+    let num_filters = (aspect.len() as u64 * 2 + 1 + max_size.len() as u64) * 4;
+    let channels = channels_of(input, &Value::None, f)?;
+    let size = input.size.get().unwrap_or(0) / channels.max(1) * num_filters * 2;
+    let image_name = image.name.clone();
+    with_layer(
+        st,
+        &name,
+        "priorbox",
+        0,
+        vec![spec(a.get("input")), spec(a.get("image"))],
+        "",
+        &Default::default(),
+        |b, added| {
+            let img = b.input_layer(added.index, 1).clone();
+            crate::graph::builder::check(img.r#type == "data", || {
+                format!("Expecting the second input layer of an priorbox layer ('{image_name}') to be a data layer")
+            })?;
+            crate::graph::builder::check(
+                img.width.unwrap_or(0) > 0 && img.height.unwrap_or(0) > 0,
+                || "The data layer must set width and height".into(),
+            )?;
+            b.layer_at_mut(added.index).inputs[0].priorbox_conf =
+                Some(crate::graph::PriorBoxConfig {
+                    min_size,
+                    max_size,
+                    aspect_ratio: aspect,
+                    variance,
+                });
+            b.layer_at_mut(added.index).size = Some(size);
+            Ok(())
+        },
+    )?;
+    Ok(LayerOutput::new(st, &name, "priorbox", Some(size))
+        .with_filters(Some(num_filters))
+        .with_parents(vec![a.get("input").clone(), a.get("image").clone()])
+        .value())
+}
+
 pub fn register(m: &Module, st: &Rc<State>) {
+    def(
+        m,
+        st,
+        "rotate_layer",
+        "input, height, width, name=None, layer_attr=None",
+        rotate_layer,
+    );
+    def(
+        m,
+        st,
+        "sub_seq_layer",
+        "input, offsets, sizes, act=None, bias_attr=None, name=None",
+        sub_seq_layer,
+    );
+    def(
+        m,
+        st,
+        "cross_channel_norm_layer",
+        "input, name=None, param_attr=None",
+        cross_channel_norm_layer,
+    );
+    def(
+        m,
+        st,
+        "priorbox_layer",
+        "input, image, aspect_ratio, variance, min_size, max_size=[], name=None",
+        priorbox_layer,
+    );
     def(m, st, "hsigmoid", "input, label, num_classes=None, name=None, bias_attr=None, param_attr=None, layer_attr=None", hsigmoid);
     def(
         m,
