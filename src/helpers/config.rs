@@ -1,7 +1,7 @@
 //! settings() with its optimizers and regularizers, outputs()/inputs(), and the data sources.
 
 use super::args::*;
-use super::layers::def;
+use super::build::def;
 use super::objects::*;
 use super::pickle;
 use super::state::{OrConfigError, State};

@@ -1,7 +1,7 @@
 //! Cost layers and evaluators.
 
 use super::args::*;
-use super::layers::{def, layer_name, Simple};
+use super::build::{def, layer_name, Simple};
 use super::objects::*;
 use super::state::State;
 use crate::eval::{Bound, EvalError, Interp, Module, Value};

@@ -1,87 +1,14 @@
-//! layers.py's layer helpers, each doing what the helper and config_parser's layer class do
-//! together: default names and attributes, size inference, parameters.
+//! layers.py's general layer helpers: data, fully connected, element-wise and vector layers,
+//! each doing what the helper and config_parser's layer class do together: default names and
+//! attributes, size inference, parameters.
 
 use super::args::*;
+use super::build::*;
 use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
-use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
-use crate::graph::{InputSpec, LayerConfig, LayerExtra, ParamAttrs, Real};
+use crate::graph::{ClipConfig, InputSpec, LayerExtra};
 use std::rc::Rc;
-
-pub type Native = fn(&Rc<State>, &mut Interp, Bound) -> Result<Value, EvalError>;
-
-pub fn def(m: &Module, st: &Rc<State>, name: &str, spec: &str, f: Native) {
-    let st = st.clone();
-    m.add_native(name, spec, move |interp, bound| f(&st, interp, bound));
-}
-
-/// `wrap_name_default(prefix)`: the given name, or `__<prefix>_<n>__`.
-pub fn layer_name(st: &State, a: &Bound, prefix: &str) -> Result<String, EvalError> {
-    match a.opt("name") {
-        Some(v) => str_arg(v, &a.func_name, "name"),
-        None => Ok(st.b().unique_name(prefix)),
-    }
-}
-
-/// A layer whose output copies input `size_of`'s size (or has a fixed size), the shape of
-/// many of Paddle's simple layers.
-pub struct Simple<'a> {
-    pub name: &'a str,
-    pub layer_type: &'a str,
-    pub inputs: Vec<InputSpec>,
-    pub size: u64,
-    pub size_of: Option<usize>,
-    pub active_type: &'a str,
-    pub bias: Option<ParamAttrs>,
-    pub extra: LayerExtra,
-}
-
-impl<'a> Simple<'a> {
-    pub fn new(name: &'a str, layer_type: &'a str, inputs: Vec<InputSpec>) -> Self {
-        Simple {
-            name,
-            layer_type,
-            inputs,
-            size: 0,
-            size_of: Some(0),
-            active_type: "",
-            bias: None,
-            extra: LayerExtra::default(),
-        }
-    }
-
-    /// Adds the layer; `fields` sets the layer-specific config. Returns the output size.
-    pub fn add(self, st: &State, fields: impl FnOnce(&mut LayerConfig)) -> Result<u64, EvalError> {
-        let mut b = st.b();
-        let added = b
-            .add_layer(
-                self.name,
-                self.layer_type,
-                self.size,
-                self.inputs,
-                self.active_type,
-                &self.extra,
-            )
-            .cfg()?;
-        if let Some(k) = self.size_of {
-            let size = b.input_layer(added.index, k).size();
-            b.set_layer_size(added.index, size).cfg()?;
-        }
-        fields(b.layer_at_mut(added.index));
-        let size = b.layer_at(added.index).size();
-        b.create_bias_parameter(added.index, self.bias.as_ref(), size, None, true)
-            .cfg()?;
-        Ok(b.layer_at(added.index).size())
-    }
-}
-
-fn names(layers: &[Value]) -> Vec<InputSpec> {
-    layers
-        .iter()
-        .map(|l| InputSpec::new(lo(l).name.clone()))
-        .collect()
-}
 
 fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "data_layer";
@@ -716,169 +643,6 @@ fn concat_layer(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, 
         .value())
 }
 
-fn seq_concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "seq_concat_layer";
-    let name = layer_name(st, &a, "seqconcat")?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
-    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
-    let mut s = Simple::new(
-        &name,
-        "seqconcat",
-        vec![
-            InputSpec::new(x.name.clone()),
-            InputSpec::new(y.name.clone()),
-        ],
-    );
-    s.active_type = act_name(&act);
-    s.bias = bias;
-    s.extra = extra;
-    let size = s.add(st, |_| {})?;
-    Ok(LayerOutput::new(st, &name, "seqconcat", Some(size))
-        .with_act(&act)
-        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
-        .value())
-}
-
-fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "seq_reshape_layer";
-    let name = layer_name(st, &a, "seqreshape")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("reshape_size"), f, "reshape_size")?;
-    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
-    let mut s = Simple::new(
-        &name,
-        "seqreshape",
-        vec![InputSpec::new(input.name.clone())],
-    );
-    s.size = size;
-    s.size_of = None;
-    s.active_type = act_name(&act);
-    s.bias = bias;
-    s.extra = extra;
-    s.add(st, |_| {})?;
-    Ok(LayerOutput::new(st, &name, "seqreshape", Some(size))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
-}
-
-/// last_seq / first_seq.
-fn seq_instance(st: &Rc<State>, a: &Bound, f: &str, first: bool) -> Result<Value, EvalError> {
-    let name = layer_name(st, a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let agg = str_arg(a.get("agg_level"), f, "agg_level")?;
-    let stride = int_arg(a.get("stride"), f, "stride")?;
-    if agg == "seq" && stride != -1 {
-        return Err(EvalError::value_error(format!(
-            "{f}(): subseq does not support stride window"
-        )));
-    }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(
-        &name,
-        "seqlastins",
-        vec![InputSpec::new(input.name.clone())],
-    );
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        l.trans_type = Some(agg.clone());
-        l.seq_pool_stride = Some(stride as i32);
-        if first {
-            l.select_first = Some(true);
-        }
-    })?;
-    let t = if first { "seqfirstins" } else { "seqlastins" };
-    Ok(LayerOutput::new(st, &name, t, Some(size))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
-}
-
-fn last_seq(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    seq_instance(st, &a, "last_seq", false)
-}
-
-fn first_seq(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    seq_instance(st, &a, "first_seq", true)
-}
-
-fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "pooling_layer";
-    let name = layer_name(st, &a, "seq_pooling")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let pooling = a.get("pooling_type");
-    let (ptype, strategy, max_index) = if pooling.is_none() {
-        ("max".to_string(), None, None)
-    } else {
-        let p = pooling.downcast_host::<Pooling>().ok_or_else(|| {
-            EvalError::type_error(format!(
-                "pooling_layer() argument 'pooling_type' must be a pooling such as MaxPooling(), not {}",
-                pooling.type_name()
-            ))
-        })?;
-        let name = p.name.borrow().clone();
-        // AvgPooling's name may have been turned into 'avg' by an image pooling.
-        let name = if p.strategy.is_some() {
-            "average".to_string()
-        } else {
-            name
-        };
-        (name, p.strategy.clone(), p.output_max_index)
-    };
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let agg = str_arg(a.get("agg_level"), f, "agg_level")?;
-    let stride = int_arg(a.get("stride"), f, "stride")?;
-    if agg == "seq" && stride != -1 {
-        return Err(EvalError::value_error(
-            "pooling_layer(): subseq does not support stride window",
-        ));
-    }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(&name, &ptype, vec![InputSpec::new(input.name.clone())]);
-    s.bias = bias;
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        if let Some(st) = &strategy {
-            l.average_strategy = Some(st.clone());
-        }
-        l.trans_type = Some(agg.clone());
-        l.seq_pool_stride = Some(stride as i32);
-        if let Some(m) = max_index {
-            l.output_max_index = Some(m);
-        }
-    })?;
-    Ok(LayerOutput::new(st, &name, &ptype, Some(size))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
-}
-
-fn expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "expand_layer";
-    let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let expand_as = layer_arg(a.get("expand_as"), f, "expand_as")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let level = str_arg(a.get("expand_level"), f, "expand_level")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(
-        &name,
-        "expand",
-        vec![
-            InputSpec::new(input.name.clone()),
-            InputSpec::new(expand_as.name.clone()),
-        ],
-    );
-    s.bias = bias;
-    s.extra = extra;
-    let size = s.add(st, |l| l.trans_type = Some(level.clone()))?;
-    Ok(LayerOutput::new(st, &name, "expand", Some(size))
-        .with_parents(vec![a.get("input").clone(), a.get("expand_as").clone()])
-        .value())
-}
-
 fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "repeat_layer";
     let name = layer_name(st, &a, f)?;
@@ -961,422 +725,142 @@ fn print_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     Ok(Value::None)
 }
 
-fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "img_conv_layer";
-    let name = layer_name(st, &a, "conv")?;
+fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "clip_layer";
+    let name = layer_name(st, &a, "clip")?;
     let input = layer_arg(a.get("input"), f, "input")?;
-    let num_filters = uint_arg(a.get("num_filters"), f, "num_filters")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
-        Some(c) => c,
-        None => input.num_filters.ok_or_else(|| {
-            EvalError::value_error(format!(
-                "img_conv_layer(): the number of input channels is unknown: '{}' is not an image layer, \
-                 so give num_channels",
-                input.name
-            ))
-        })?,
-    };
-    let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
-    let (fx, fy) = pair(
-        a.get("filter_size"),
-        a.get("filter_size_y"),
-        f,
-        "filter_size",
-    )?;
-    let (sx, sy) = pair(a.get("stride"), a.get("stride_y"), f, "stride")?;
-    let (px, py) = pair(a.get("padding"), a.get("padding_y"), f, "padding")?;
-    let (dx, dy) = pair(a.get("dilation"), a.get("dilation_y"), f, "dilation")?;
-    let groups = uint_arg(a.get("groups"), f, "groups")?;
-    let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    if attr.initial_smart == Some(true) {
-        // Paddle's conv layers start from He initialization: std = sqrt(2 / (k^2 * c)).
-        let init_w = (2.0 / ((fx * fx * channels) as f64)).sqrt();
-        attr.initial_mean = Some(Real::Float(0.0));
-        attr.initial_std = Some(Real::Float(init_w));
-        attr.initial_strategy = Some(0);
-        attr.initial_smart = Some(false);
+    let (min, max) = (
+        real_arg(a.get("min"), f, "min")?,
+        real_arg(a.get("max"), f, "max")?,
+    );
+    if min.as_f64() >= max.as_f64() {
+        return Err(EvalError::value_error(
+            "clip_layer(): min must be less than max.",
+        ));
     }
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let shared = a.bool("shared_biases");
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT])?;
-    let trans = a.bool("trans");
-    let use_gpu = st
-        .b()
-        .config_arg("use_gpu")
-        .is_some_and(|v| v.trim() == "1" || v.trim() == "True" || v.trim() == "true");
-    let lt = match opt_str(a.get("layer_type"), f, "layer_type")? {
-        Some(t) => t,
-        None if trans => "convt".into(),
-        None => "conv".into(),
-    };
-    let layer_type = match lt.as_str() {
-        "conv" | "exconv" | "cudnn_conv" if !trans => {
-            if use_gpu && lt != "exconv" {
-                "cudnn_conv"
-            } else {
-                "exconv"
-            }
-        }
-        "convt" | "exconvt" | "cudnn_convt" if trans => {
-            if use_gpu && lt != "exconvt" {
-                "cudnn_convt"
-            } else {
-                "exconvt"
-            }
-        }
-        other => {
-            return Err(EvalError::value_error(format!(
-                "img_conv_layer(): layer_type '{other}' does not match trans={trans}"
-            )))
-        }
-    };
-    let conv = ConvSpec {
-        filter_size: fx as u32,
-        filter_size_y: fy as u32,
-        filter_size_z: 1,
-        channels: channels as u32,
-        padding: px as u32,
-        padding_y: py as u32,
-        padding_z: 0,
-        stride: sx as u32,
-        stride_y: sy as u32,
-        stride_z: 1,
-        groups: groups as u32,
-        caffe_mode: true,
-        dilation: Some(dx as u32),
-        dilation_y: Some(dy as u32),
-    };
-    let idx = image::conv_layer(
-        &mut st.b(),
-        image::ConvLayer {
-            name: name.clone(),
-            layer_type: layer_type.into(),
-            inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
-            num_filters: num_filters as u32,
-            bias,
-            shared_biases: shared,
-            active_type: act_name(&act).into(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
-    Ok(LayerOutput::new(st, &name, &lt, Some(size))
-        .with_act(&act)
-        .with_filters(Some(num_filters))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
-}
-
-/// The pool_type string of a pooling object for image pooling (`max-projection`, ...).
-fn image_pool_type(v: &Value, f: &str) -> Result<String, EvalError> {
-    if v.is_none() {
-        return Ok("max-projection".into());
-    }
-    let p = v.downcast_host::<Pooling>().ok_or_else(|| {
-        EvalError::type_error(format!(
-            "{f}() argument 'pool_type' must be a pooling such as MaxPooling(), not {}",
-            v.type_name()
-        ))
-    })?;
-    Ok(match p.class {
-        "MaxPooling" => "max-projection".into(),
-        "AvgPooling" => {
-            *p.name.borrow_mut() = "avg".into();
-            "avg-projection".into()
-        }
-        "SumPooling" | "SquareRootNPooling" => {
-            return Err(EvalError::value_error(format!(
-                "{f}(): only (Cudnn)AvgPooling, (Cudnn)MaxPooling, MaxWithMaskPooling are supported"
-            )))
-        }
-        _ => p.name.borrow().clone(),
-    })
-}
-
-fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "img_pool_layer";
-    let name = layer_name(st, &a, "pool")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
-        Some(c) => c,
-        None => input.num_filters.ok_or_else(|| {
-            EvalError::value_error(format!(
-                "img_pool_layer(): the number of input channels is unknown: give num_channels for '{}'",
-                input.name
-            ))
-        })?,
-    };
-    let pool_type = image_pool_type(a.get("pool_type"), f)?;
-    let size_x = uint_arg(a.get("pool_size"), f, "pool_size")?;
-    let size_y = opt_uint(a.get("pool_size_y"), f, "pool_size_y")?.unwrap_or(size_x);
-    let stride = uint_arg(a.get("stride"), f, "stride")?;
-    let stride_y = opt_uint(a.get("stride_y"), f, "stride_y")?.unwrap_or(stride);
-    let padding = uint_arg(a.get("padding"), f, "padding")?;
-    let padding_y = opt_uint(a.get("padding_y"), f, "padding_y")?.unwrap_or(padding);
-    let exclude_mode = if a.get("exclude_mode").is_none() {
-        None
-    } else {
-        Some(a.bool("exclude_mode"))
-    };
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let idx = image::pool_layer(
-        &mut st.b(),
-        image::PoolLayer {
-            name: name.clone(),
-            layer_type: "pool".into(),
-            input: InputSpec::new(input.name.clone()),
-            pool: PoolSpec {
-                pool_type,
-                channels: channels as u32,
-                size_x: size_x as u32,
-                size_y: Some(size_y as u32),
-                stride: stride as u32,
-                stride_y: Some(stride_y as u32),
-                padding: Some(padding as u32),
-                padding_y: Some(padding_y as u32),
-                exclude_mode,
-                ..Default::default()
-            },
-            ceil_mode: a.bool("ceil_mode"),
-            active_type: String::new(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
-    Ok(LayerOutput::new(st, &name, "pool", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
-}
-
-fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "batch_norm_layer";
-    let name = layer_name(st, &a, "batch_norm")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
-        Some(c) => c,
-        None => input.num_filters.or(input.size.get()).unwrap_or(0),
-    };
-    let attr = param_attr(
-        a.get("param_attr"),
-        || ParamAttrs {
-            initial_mean: Some(Real::Float(1.0)),
-            initial_std: Some(Real::Float(0.0)),
-            initial_strategy: Some(0),
-            ..Default::default()
-        },
-        f,
-    )?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
-    let bn_type = opt_str(a.get("batch_norm_type"), f, "batch_norm_type")?;
-    let use_gpu = st
-        .b()
-        .config_arg("use_gpu")
-        .is_some_and(|v| v.trim() == "1" || v.trim() == "True" || v.trim() == "true");
-    let layer_type = match bn_type.as_deref() {
-        None if use_gpu => "cudnn_batch_norm",
-        None | Some("batch_norm") => "batch_norm",
-        Some("cudnn_batch_norm") => if use_gpu { "cudnn_batch_norm" } else { "batch_norm" },
-        Some("mkldnn_batch_norm") => "mkldnn_batch_norm",
-        Some(other) => {
-            return Err(EvalError::value_error(format!(
-                "batch_norm_layer(): batch_norm_type '{other}' is not one of batch_norm, cudnn_batch_norm, mkldnn_batch_norm"
-            )))
-        }
-    };
-    let mean_var_names = match a.opt("mean_var_names") {
-        None => None,
-        Some(v) => {
-            let l = items(v);
-            if l.len() != 2 {
-                return Err(EvalError::value_error(
-                    "batch_norm_layer(): mean_var_names must be two names",
-                ));
-            }
-            Some((
-                str_arg(&l[0], f, "mean_var_names")?,
-                str_arg(&l[1], f, "mean_var_names")?,
-            ))
-        }
-    };
-    let use_global_stats = a.opt("use_global_stats").map(|v| v.truthy());
-    let idx = image::batch_norm_layer(
-        &mut st.b(),
-        image::BatchNormLayer {
-            name: name.clone(),
-            layer_type: layer_type.into(),
-            input: InputSpec::with_param(input.name.clone(), attr),
-            channels: channels as u32,
-            img3d: a.bool("img3D"),
-            bias,
-            use_global_stats,
-            moving_average_fraction: real_arg(
-                a.get("moving_average_fraction"),
-                f,
-                "moving_average_fraction",
-            )?,
-            epsilon: real_arg(a.get("epsilon"), f, "epsilon")?,
-            mean_var_names,
-            active_type: act_name(&act).into(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
-    Ok(LayerOutput::new(st, &name, "batch_norm", Some(size))
-        .with_act(&act)
-        .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
-}
-
-fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "img_cmrnorm_layer";
-    let name = layer_name(st, &a, "crmnorm")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
-        Some(c) => c,
-        None => input.num_filters.ok_or_else(|| {
-            EvalError::value_error(format!(
-                "img_cmrnorm_layer(): give num_channels for '{}'",
-                input.name
-            ))
-        })?,
-    };
-    let norm = NormSpec {
-        norm_type: "cmrnorm-projection".into(),
-        channels: channels as u32,
-        size: uint_arg(a.get("size"), f, "size")? as u32,
-        scale: real_arg(a.get("scale"), f, "scale")?.as_f64(),
-        pow: real_arg(a.get("power"), f, "power")?,
-        blocked: false,
-    };
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let idx = image::norm_layer(
-        &mut st.b(),
+    let size = with_layer(
+        st,
         &name,
-        InputSpec::new(input.name.clone()),
-        &norm,
+        "clip",
+        0,
+        vec![spec(a.get("input"))],
         "",
-        &extra,
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
-    Ok(LayerOutput::new(st, &name, "norm", Some(size))
-        .with_filters(Some(channels))
+        &Default::default(),
+        |b, added| {
+            let s = b.input_layer(added.index, 0).size();
+            b.set_layer_size(added.index, s)?;
+            b.layer_at_mut(added.index).inputs[0].clip_conf = Some(ClipConfig { min, max });
+            Ok(())
+        },
+    )?;
+    let _ = input;
+    Ok(LayerOutput::new(st, &name, "clip", Some(size))
         .with_parents(vec![a.get("input").clone()])
         .value())
 }
 
-/// Sequence and recurrent layers with one weighted input: lstmemory, grumemory, recurrent.
-fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Value, EvalError> {
-    let name = layer_name(st, a, prefix)?;
+fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "scale_shift_layer";
+    let name = layer_name(st, &a, "scale_shift")?;
     let input = layer_arg(a.get("input"), f, "input")?;
-    let in_size = input.size.get().unwrap_or(0);
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
+    let size = with_layer(
+        st,
+        &name,
+        "scale_shift",
+        0,
+        vec![InputSpec::with_param(input.name.clone(), attr)],
+        "",
+        &Default::default(),
+        |b, added| {
+            let s = b.input_layer(added.index, 0).size();
+            b.set_layer_size(added.index, s)?;
+            b.create_input_parameter(added, 0, 1, vec![1, 1])?;
+            b.create_bias_parameter(added.index, bias.as_ref(), 1, None, true)?;
+            Ok(())
+        },
+    )?;
+    Ok(LayerOutput::new(st, &name, "scale_shift", Some(size))
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn resize_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "resize_layer";
+    let name = layer_name(st, &a, "resize")?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let size = uint_arg(a.get("size"), f, "size")?;
+    let mut s = Simple::new(&name, "resize", vec![spec(a.get("input"))]);
+    s.size = size;
+    s.size_of = None;
+    s.add(st, |_| {})?;
+    Ok(LayerOutput::new(st, &name, "resize", input.size.get())
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "factorization_machine";
+    let name = layer_name(st, &a, f)?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let factor = uint_arg(a.get("factor_size"), f, "factor_size")?;
+    if factor == 0 {
+        return Err(EvalError::value_error(
+            "the factor_size must be greater than 0.",
+        ));
+    }
+    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
+    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let reverse = a.bool("reverse");
-    let (layer_type, out_type, div) = match f {
-        "lstmemory" => ("lstmemory", "lstmemory", 4),
-        "grumemory" => ("gated_recurrent", "gated_recurrent", 3),
-        _ => ("recurrent", "recurrent", 1),
-    };
-    if in_size % div != 0 {
-        return Err(EvalError::value_error(format!(
-            "{f}(): the input size {in_size} of '{}' must be a multiple of {div}",
-            input.name
-        )));
+    with_layer(
+        st,
+        &name,
+        "factorization_machine",
+        1,
+        vec![InputSpec::with_param(input.name.clone(), attr)],
+        act_name(&act),
+        &extra,
+        |b, added| {
+            let s = b.input_layer(added.index, 0).size();
+            b.layer_at_mut(added.index).factor_size = Some(factor as u32);
+            b.create_input_parameter(added, 0, s * factor, vec![s, factor])
+        },
+    )?;
+    Ok(
+        LayerOutput::new(st, &name, "factorization_machine", Some(1))
+            .with_act(&act)
+            .with_parents(vec![a.get("input").clone()])
+            .value(),
+    )
+}
+
+fn multiplex_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "multiplex_layer";
+    let name = layer_name(st, &a, f)?;
+    let inputs = layers_arg(a.get("input"), f, "input")?;
+    if inputs.len() <= 2 {
+        return Err(EvalError::value_error(
+            "multiplex_layer should have more than 2 inputs",
+        ));
     }
-    let size = in_size / div;
-    if f != "recurrent_layer" {
-        if let Some(s) = opt_uint(a.get("size"), f, "size")? {
-            if s != size {
-                return Err(EvalError::value_error(format!(
-                    "size of {f} layer: {name} is automatically set to size of input layer / {div}. \
-                     The parameter size passing to this layer is ignored."
-                )));
-            }
+    let size = lo(&inputs[1]).size.get().unwrap_or(0);
+    for l in &inputs[1..] {
+        if lo(l).size.get() != Some(size) {
+            return Err(EvalError::value_error(
+                "All the input layers except the first one should have the same size",
+            ));
         }
     }
-    let gate = if f == "recurrent_layer" {
-        None
-    } else {
-        Some(act_arg(
-            a.get("gate_act"),
-            "SigmoidActivation",
-            f,
-            "gate_act",
-        )?)
-    };
-    let state_act = if f == "lstmemory" {
-        Some(act_arg(
-            a.get("state_act"),
-            "TanhActivation",
-            f,
-            "state_act",
-        )?)
-    } else {
-        None
-    };
-    {
-        let mut b = st.b();
-        let added = b
-            .add_layer(
-                &name,
-                layer_type,
-                0,
-                vec![InputSpec::with_param(input.name.clone(), attr)],
-                act_name(&act),
-                &extra,
-            )
-            .cfg()?;
-        b.set_layer_size(added.index, size).cfg()?;
-        {
-            let l = b.layer_at_mut(added.index);
-            l.reversed = Some(reverse);
-            if let Some(g) = &gate {
-                l.active_gate_type = Some(act_name(g).into());
-            }
-            if let Some(s) = &state_act {
-                l.active_state_type = Some(act_name(s).into());
-            }
-        }
-        let (psize, dims, bsize) = match f {
-            "lstmemory" => (size * size * 4, vec![size, size, 4], size * 7),
-            "grumemory" => (size * size * 3, vec![size, size * 3], size * 3),
-            _ => (size * size, vec![size, size], size),
-        };
-        b.create_input_parameter(&added, 0, psize, dims).cfg()?;
-        b.create_bias_parameter(added.index, bias.as_ref(), bsize, None, true)
-            .cfg()?;
-    }
-    let out = LayerOutput::new(st, &name, out_type, Some(size))
-        .with_parents(vec![a.get("input").clone()]);
-    out.reverse.set(Some(reverse));
-    let out = if f == "recurrent_layer" {
-        out.with_act(&act)
-    } else {
-        out
-    };
-    Ok(out.value())
-}
-
-fn lstmemory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    recurrent_like(st, &a, "lstmemory", "lstmemory")
-}
-
-fn grumemory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    recurrent_like(st, &a, "grumemory", "gru")
-}
-
-fn recurrent_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    recurrent_like(st, &a, "recurrent_layer", "recurrent_layer")
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let mut s = Simple::new(&name, "multiplex", inputs.iter().map(spec).collect());
+    s.size = size;
+    s.size_of = None;
+    s.extra = extra;
+    s.add(st, |_| {})?;
+    Ok(LayerOutput::new(st, &name, "multiplex", Some(size))
+        .with_parents(inputs)
+        .value())
 }
 
 pub fn register(m: &Module, st: &Rc<State>) {
@@ -1544,48 +1028,6 @@ pub fn register(m: &Module, st: &Rc<State>) {
     def(
         m,
         st,
-        "seq_concat_layer",
-        "a, b, act=None, name=None, layer_attr=None, bias_attr=None",
-        seq_concat_layer,
-    );
-    def(
-        m,
-        st,
-        "seq_reshape_layer",
-        "input, reshape_size, act=None, name=None, layer_attr=None, bias_attr=None",
-        seq_reshape_layer,
-    );
-    def(
-        m,
-        st,
-        "last_seq",
-        "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        last_seq,
-    );
-    def(
-        m,
-        st,
-        "first_seq",
-        "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        first_seq,
-    );
-    def(
-        m,
-        st,
-        "pooling_layer",
-        "input, pooling_type=None, name=None, bias_attr=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        pooling_layer,
-    );
-    def(
-        m,
-        st,
-        "expand_layer",
-        "input, expand_as, name=None, bias_attr=False, expand_level='non-seq', layer_attr=None",
-        expand_layer,
-    );
-    def(
-        m,
-        st,
         "repeat_layer",
         "input, num_repeats, as_row_vector=True, act=None, name=None, layer_attr=None",
         repeat_layer,
@@ -1614,50 +1056,36 @@ pub fn register(m: &Module, st: &Rc<State>) {
     def(
         m,
         st,
-        "img_conv_layer",
-        "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, dilation=1, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, filter_size_y=None, stride_y=None, padding_y=None, dilation_y=None, trans=False, layer_type=None",
-        img_conv_layer,
+        "multiplex_layer",
+        "input, name=None, layer_attr=None",
+        multiplex_layer,
     );
     def(
         m,
         st,
-        "img_pool_layer",
-        "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, ceil_mode=True, exclude_mode=None",
-        img_pool_layer,
+        "clip_layer",
+        "input, min, max, name=None",
+        clip_layer,
     );
     def(
         m,
         st,
-        "batch_norm_layer",
-        "input, act=None, name=None, img3D=False, num_channels=None, bias_attr=None, param_attr=None, layer_attr=None, batch_norm_type=None, epsilon=1e-5, moving_average_fraction=0.9, use_global_stats=None, mean_var_names=None",
-        batch_norm_layer,
+        "scale_shift_layer",
+        "input, name=None, param_attr=None, bias_attr=None",
+        scale_shift_layer,
     );
     def(
         m,
         st,
-        "img_cmrnorm_layer",
-        "input, size, scale=0.0128, power=0.75, name=None, num_channels=None, layer_attr=None",
-        img_cmrnorm_layer,
+        "resize_layer",
+        "input, size, name=None",
+        resize_layer,
     );
     def(
         m,
         st,
-        "lstmemory",
-        "input, name=None, size=None, reverse=False, act=None, gate_act=None, state_act=None, bias_attr=None, param_attr=None, layer_attr=None",
-        lstmemory,
-    );
-    def(
-        m,
-        st,
-        "grumemory",
-        "input, size=None, name=None, reverse=False, act=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None",
-        grumemory,
-    );
-    def(
-        m,
-        st,
-        "recurrent_layer",
-        "input, act=None, bias_attr=None, param_attr=None, name=None, reverse=False, layer_attr=None",
-        recurrent_layer,
+        "factorization_machine",
+        "input, factor_size, act=None, name=None, param_attr=None, layer_attr=None",
+        factorization_machine,
     );
 }

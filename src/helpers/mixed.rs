@@ -1,7 +1,7 @@
 //! mixed_layer with its projections and operators, and the helpers built on it.
 
 use super::args::*;
-use super::layers::{def, layer_name};
+use super::build::{def, layer_name};
 use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};

@@ -6,16 +6,20 @@
 
 mod args;
 mod attrs;
+mod build;
 mod config;
 mod costs;
+mod detection;
+mod image_layers;
 mod layers;
 mod mixed;
-mod more_layers;
 mod objects;
 mod pickle;
 mod raw;
 mod recurrent;
+mod sequence_layers;
 mod state;
+mod structured_costs;
 
 use crate::eval::{Diagnostic, Interp, Value};
 use crate::graph::{Builder, TrainerConfig};
@@ -63,7 +67,10 @@ fn install(interp: &mut Interp, st: &Rc<State>) {
     attrs::register(&m, st);
     layers::register(&m, st);
     mixed::register(&m, st);
-    more_layers::register(&m, st);
+    image_layers::register(&m, st);
+    sequence_layers::register(&m, st);
+    structured_costs::register(&m, st);
+    detection::register(&m, st);
     costs::register(&m, st);
     recurrent::register(&m, st);
     config::register(&m, st);

@@ -862,4 +862,4 @@ pub fn register(m: &Module, st: &Rc<State>) {
     );
 }
 
-use super::layers::def;
+use super::build::def;

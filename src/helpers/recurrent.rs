@@ -1,7 +1,7 @@
 //! recurrent_group, memory, the step layers and beam_search.
 
 use super::args::*;
-use super::layers::{def, layer_name, Simple};
+use super::build::{def, layer_name, Simple};
 use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};

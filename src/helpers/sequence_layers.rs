@@ -1,0 +1,527 @@
+//! Sequence layers: pooling over time, first/last instance, expansion, reshaping and slicing,
+//! and the recurrent layers that run over whole sequences (lstmemory, grumemory, recurrent).
+
+use super::args::*;
+use super::build::*;
+use super::objects::*;
+use super::state::{OrConfigError, State};
+use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::{InputSpec, LayerConfig, RowConvConfig};
+use std::rc::Rc;
+
+fn seq_concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "seq_concat_layer";
+    let name = layer_name(st, &a, "seqconcat")?;
+    let x = layer_arg(a.get("a"), f, "a")?;
+    let y = layer_arg(a.get("b"), f, "b")?;
+    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
+    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let mut s = Simple::new(
+        &name,
+        "seqconcat",
+        vec![
+            InputSpec::new(x.name.clone()),
+            InputSpec::new(y.name.clone()),
+        ],
+    );
+    s.active_type = act_name(&act);
+    s.bias = bias;
+    s.extra = extra;
+    let size = s.add(st, |_| {})?;
+    Ok(LayerOutput::new(st, &name, "seqconcat", Some(size))
+        .with_act(&act)
+        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
+        .value())
+}
+
+fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "seq_reshape_layer";
+    let name = layer_name(st, &a, "seqreshape")?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let size = uint_arg(a.get("reshape_size"), f, "reshape_size")?;
+    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
+    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let mut s = Simple::new(
+        &name,
+        "seqreshape",
+        vec![InputSpec::new(input.name.clone())],
+    );
+    s.size = size;
+    s.size_of = None;
+    s.active_type = act_name(&act);
+    s.bias = bias;
+    s.extra = extra;
+    s.add(st, |_| {})?;
+    Ok(LayerOutput::new(st, &name, "seqreshape", Some(size))
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+/// last_seq / first_seq.
+fn seq_instance(st: &Rc<State>, a: &Bound, f: &str, first: bool) -> Result<Value, EvalError> {
+    let name = layer_name(st, a, f)?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let agg = str_arg(a.get("agg_level"), f, "agg_level")?;
+    let stride = int_arg(a.get("stride"), f, "stride")?;
+    if agg == "seq" && stride != -1 {
+        return Err(EvalError::value_error(format!(
+            "{f}(): subseq does not support stride window"
+        )));
+    }
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let mut s = Simple::new(
+        &name,
+        "seqlastins",
+        vec![InputSpec::new(input.name.clone())],
+    );
+    s.extra = extra;
+    let size = s.add(st, |l| {
+        l.trans_type = Some(agg.clone());
+        l.seq_pool_stride = Some(stride as i32);
+        if first {
+            l.select_first = Some(true);
+        }
+    })?;
+    let t = if first { "seqfirstins" } else { "seqlastins" };
+    Ok(LayerOutput::new(st, &name, t, Some(size))
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn last_seq(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    seq_instance(st, &a, "last_seq", false)
+}
+
+fn first_seq(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    seq_instance(st, &a, "first_seq", true)
+}
+
+fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "pooling_layer";
+    let name = layer_name(st, &a, "seq_pooling")?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let pooling = a.get("pooling_type");
+    let (ptype, strategy, max_index) = if pooling.is_none() {
+        ("max".to_string(), None, None)
+    } else {
+        let p = pooling.downcast_host::<Pooling>().ok_or_else(|| {
+            EvalError::type_error(format!(
+                "pooling_layer() argument 'pooling_type' must be a pooling such as MaxPooling(), not {}",
+                pooling.type_name()
+            ))
+        })?;
+        let name = p.name.borrow().clone();
+        // AvgPooling's name may have been turned into 'avg' by an image pooling.
+        let name = if p.strategy.is_some() {
+            "average".to_string()
+        } else {
+            name
+        };
+        (name, p.strategy.clone(), p.output_max_index)
+    };
+    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    let agg = str_arg(a.get("agg_level"), f, "agg_level")?;
+    let stride = int_arg(a.get("stride"), f, "stride")?;
+    if agg == "seq" && stride != -1 {
+        return Err(EvalError::value_error(
+            "pooling_layer(): subseq does not support stride window",
+        ));
+    }
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let mut s = Simple::new(&name, &ptype, vec![InputSpec::new(input.name.clone())]);
+    s.bias = bias;
+    s.extra = extra;
+    let size = s.add(st, |l| {
+        if let Some(st) = &strategy {
+            l.average_strategy = Some(st.clone());
+        }
+        l.trans_type = Some(agg.clone());
+        l.seq_pool_stride = Some(stride as i32);
+        if let Some(m) = max_index {
+            l.output_max_index = Some(m);
+        }
+    })?;
+    Ok(LayerOutput::new(st, &name, &ptype, Some(size))
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "expand_layer";
+    let name = layer_name(st, &a, f)?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let expand_as = layer_arg(a.get("expand_as"), f, "expand_as")?;
+    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    let level = str_arg(a.get("expand_level"), f, "expand_level")?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let mut s = Simple::new(
+        &name,
+        "expand",
+        vec![
+            InputSpec::new(input.name.clone()),
+            InputSpec::new(expand_as.name.clone()),
+        ],
+    );
+    s.bias = bias;
+    s.extra = extra;
+    let size = s.add(st, |l| l.trans_type = Some(level.clone()))?;
+    Ok(LayerOutput::new(st, &name, "expand", Some(size))
+        .with_parents(vec![a.get("input").clone(), a.get("expand_as").clone()])
+        .value())
+}
+
+/// Sequence and recurrent layers with one weighted input: lstmemory, grumemory, recurrent.
+fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Value, EvalError> {
+    let name = layer_name(st, a, prefix)?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let in_size = input.size.get().unwrap_or(0);
+    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
+    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let bias = bias_attr(a.get("bias_attr"), true, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let reverse = a.bool("reverse");
+    let (layer_type, out_type, div) = match f {
+        "lstmemory" => ("lstmemory", "lstmemory", 4),
+        "grumemory" => ("gated_recurrent", "gated_recurrent", 3),
+        _ => ("recurrent", "recurrent", 1),
+    };
+    if in_size % div != 0 {
+        return Err(EvalError::value_error(format!(
+            "{f}(): the input size {in_size} of '{}' must be a multiple of {div}",
+            input.name
+        )));
+    }
+    let size = in_size / div;
+    if f != "recurrent_layer" {
+        if let Some(s) = opt_uint(a.get("size"), f, "size")? {
+            if s != size {
+                return Err(EvalError::value_error(format!(
+                    "size of {f} layer: {name} is automatically set to size of input layer / {div}. \
+                     The parameter size passing to this layer is ignored."
+                )));
+            }
+        }
+    }
+    let gate = if f == "recurrent_layer" {
+        None
+    } else {
+        Some(act_arg(
+            a.get("gate_act"),
+            "SigmoidActivation",
+            f,
+            "gate_act",
+        )?)
+    };
+    let state_act = if f == "lstmemory" {
+        Some(act_arg(
+            a.get("state_act"),
+            "TanhActivation",
+            f,
+            "state_act",
+        )?)
+    } else {
+        None
+    };
+    {
+        let mut b = st.b();
+        let added = b
+            .add_layer(
+                &name,
+                layer_type,
+                0,
+                vec![InputSpec::with_param(input.name.clone(), attr)],
+                act_name(&act),
+                &extra,
+            )
+            .cfg()?;
+        b.set_layer_size(added.index, size).cfg()?;
+        {
+            let l = b.layer_at_mut(added.index);
+            l.reversed = Some(reverse);
+            if let Some(g) = &gate {
+                l.active_gate_type = Some(act_name(g).into());
+            }
+            if let Some(s) = &state_act {
+                l.active_state_type = Some(act_name(s).into());
+            }
+        }
+        let (psize, dims, bsize) = match f {
+            "lstmemory" => (size * size * 4, vec![size, size, 4], size * 7),
+            "grumemory" => (size * size * 3, vec![size, size * 3], size * 3),
+            _ => (size * size, vec![size, size], size),
+        };
+        b.create_input_parameter(&added, 0, psize, dims).cfg()?;
+        b.create_bias_parameter(added.index, bias.as_ref(), bsize, None, true)
+            .cfg()?;
+    }
+    let out = LayerOutput::new(st, &name, out_type, Some(size))
+        .with_parents(vec![a.get("input").clone()]);
+    out.reverse.set(Some(reverse));
+    let out = if f == "recurrent_layer" {
+        out.with_act(&act)
+    } else {
+        out
+    };
+    Ok(out.value())
+}
+
+fn lstmemory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    recurrent_like(st, &a, "lstmemory", "lstmemory")
+}
+
+fn grumemory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    recurrent_like(st, &a, "grumemory", "gru")
+}
+
+fn recurrent_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    recurrent_like(st, &a, "recurrent_layer", "recurrent_layer")
+}
+
+fn kmax_seq_score_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "kmax_seq_score_layer";
+    let name = layer_name(st, &a, f)?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    if input.size.get() != Some(1) {
+        return Err(EvalError::value_error(
+            "input of kmax_seq_score_layer is a score over a sequence or a nested sequence, so its width must be 1.",
+        ));
+    }
+    let beam = uint_arg(a.get("beam_size"), f, "beam_size")?;
+    with_layer(
+        st,
+        &name,
+        "kmax_seq_score",
+        0,
+        vec![spec(a.get("input"))],
+        "",
+        &Default::default(),
+        |b, added| {
+            b.layer_at_mut(added.index).beam_size = Some(beam as u32);
+            Ok(())
+        },
+    )?;
+    Ok(
+        LayerOutput::new(st, &name, "kmax_seq_score", input.size.get())
+            .with_parents(vec![a.get("input").clone()])
+            .value(),
+    )
+}
+
+fn sub_nested_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "sub_nested_seq_layer";
+    let name = layer_name(st, &a, f)?;
+    layer_arg(a.get("input"), f, "input")?;
+    layer_arg(a.get("selected_indices"), f, "selected_indices")?;
+    let s = Simple::new(
+        &name,
+        "sub_nested_seq",
+        vec![spec(a.get("input")), spec(a.get("selected_indices"))],
+    );
+    let size = s.add(st, |_| {})?;
+    Ok(LayerOutput::new(st, &name, "sub_nested_seq", Some(size))
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn seq_slice_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "seq_slice_layer";
+    let name = layer_name(st, &a, f)?;
+    layer_arg(a.get("input"), f, "input")?;
+    let (starts, ends) = (a.opt("starts"), a.opt("ends"));
+    if starts.is_none() && ends.is_none() {
+        return Err(EvalError::value_error(
+            "start and end indices cannot be set to None at the same time, at least one of them should be given.",
+        ));
+    }
+    let mut specs = vec![spec(a.get("input"))];
+    for (v, what) in [(starts, "starts"), (ends, "ends")] {
+        if let Some(v) = v {
+            specs.push(InputSpec::new(layer_arg(v, f, what)?.name.clone()));
+        }
+    }
+    if let (Some(s), Some(e)) = (starts, ends) {
+        if lo(s).size.get() != lo(e).size.get() {
+            return Err(EvalError::value_error(
+                "If start and end indices are both given to seq_slice_layer, they should have the same width.",
+            ));
+        }
+    }
+    let two = specs.len() == 2;
+    let has_starts = starts.is_some();
+    let size = Simple::new(&name, "seq_slice", specs).add(st, |l: &mut LayerConfig| {
+        if two {
+            l.select_first = Some(has_starts);
+        }
+    })?;
+    Ok(LayerOutput::new(st, &name, "seq_slice", Some(size))
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn sub_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "sub_seq_layer";
+    let name = layer_name(st, &a, "sub_seq")?;
+    for k in ["input", "offsets", "sizes"] {
+        layer_arg(a.get(k), f, k)?;
+    }
+    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
+    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    let mut s = Simple::new(
+        &name,
+        "subseq",
+        vec![
+            spec(a.get("input")),
+            spec(a.get("offsets")),
+            spec(a.get("sizes")),
+        ],
+    );
+    s.active_type = act_name(&act);
+    s.bias = bias;
+    let size = s.add(st, |_| {})?;
+    Ok(LayerOutput::new(st, &name, "subseq", Some(size))
+        .with_parents(vec![
+            a.get("input").clone(),
+            a.get("offsets").clone(),
+            a.get("sizes").clone(),
+        ])
+        .value())
+}
+
+fn row_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "row_conv_layer";
+    let name = layer_name(st, &a, f)?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let len = uint_arg(a.get("context_len"), f, "context_len")?;
+    if len == 0 {
+        return Err(EvalError::value_error(
+            "the context_len must be greatet than 0.",
+        ));
+    }
+    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
+    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT])?;
+    let size = with_layer(
+        st,
+        &name,
+        "row_conv",
+        0,
+        vec![InputSpec::with_param(input.name.clone(), attr)],
+        act_name(&act),
+        &extra,
+        |b, added| {
+            let s = b.input_layer(added.index, 0).size();
+            b.layer_at_mut(added.index).inputs[0].row_conv_conf = Some(RowConvConfig {
+                context_length: len as u32,
+            });
+            b.set_layer_size(added.index, s)?;
+            b.create_input_parameter(added, 0, len * s, vec![len, s])
+        },
+    )?;
+    Ok(LayerOutput::new(st, &name, "row_conv", Some(size))
+        .with_act(&act)
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+pub fn register(m: &Module, st: &Rc<State>) {
+    def(
+        m,
+        st,
+        "seq_concat_layer",
+        "a, b, act=None, name=None, layer_attr=None, bias_attr=None",
+        seq_concat_layer,
+    );
+    def(
+        m,
+        st,
+        "seq_reshape_layer",
+        "input, reshape_size, act=None, name=None, layer_attr=None, bias_attr=None",
+        seq_reshape_layer,
+    );
+    def(
+        m,
+        st,
+        "last_seq",
+        "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None",
+        last_seq,
+    );
+    def(
+        m,
+        st,
+        "first_seq",
+        "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None",
+        first_seq,
+    );
+    def(
+        m,
+        st,
+        "pooling_layer",
+        "input, pooling_type=None, name=None, bias_attr=None, agg_level='non-seq', stride=-1, layer_attr=None",
+        pooling_layer,
+    );
+    def(
+        m,
+        st,
+        "expand_layer",
+        "input, expand_as, name=None, bias_attr=False, expand_level='non-seq', layer_attr=None",
+        expand_layer,
+    );
+    def(
+        m,
+        st,
+        "lstmemory",
+        "input, name=None, size=None, reverse=False, act=None, gate_act=None, state_act=None, bias_attr=None, param_attr=None, layer_attr=None",
+        lstmemory,
+    );
+    def(
+        m,
+        st,
+        "grumemory",
+        "input, size=None, name=None, reverse=False, act=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None",
+        grumemory,
+    );
+    def(
+        m,
+        st,
+        "recurrent_layer",
+        "input, act=None, bias_attr=None, param_attr=None, name=None, reverse=False, layer_attr=None",
+        recurrent_layer,
+    );
+    def(
+        m,
+        st,
+        "sub_seq_layer",
+        "input, offsets, sizes, act=None, bias_attr=None, name=None",
+        sub_seq_layer,
+    );
+    def(
+        m,
+        st,
+        "row_conv_layer",
+        "input, context_len, act=None, name=None, param_attr=None, layer_attr=None",
+        row_conv_layer,
+    );
+    def(
+        m,
+        st,
+        "kmax_seq_score_layer",
+        "input, name=None, beam_size=1",
+        kmax_seq_score_layer,
+    );
+    def(
+        m,
+        st,
+        "sub_nested_seq_layer",
+        "input, selected_indices, name=None",
+        sub_nested_seq_layer,
+    );
+    def(
+        m,
+        st,
+        "seq_slice_layer",
+        "input, starts, ends, name=None",
+        seq_slice_layer,
+    );
+}
