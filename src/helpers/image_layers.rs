@@ -256,6 +256,12 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         }
     };
     let use_global_stats = a.opt("use_global_stats").map(|v| v.truthy());
+    let epsilon = real_arg(a.get("epsilon"), f, "epsilon")?;
+    if epsilon.as_f64() < 1e-5 {
+        return Err(EvalError::value_error(format!(
+            "batch_norm_layer(): epsilon must be no less than 1e-5, got {epsilon}"
+        )));
+    }
     let idx = image::batch_norm_layer(
         &mut st.b(),
         image::BatchNormLayer {
@@ -271,7 +277,7 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
                 f,
                 "moving_average_fraction",
             )?,
-            epsilon: real_arg(a.get("epsilon"), f, "epsilon")?,
+            epsilon,
             mean_var_names,
             active_type: act_name(&act).into(),
             extra,
@@ -864,7 +870,91 @@ fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         .value())
 }
 
+fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "switch_order_layer";
+    let name = layer_name(st, &a, "switch_order")?;
+    layer_arg(a.get("input"), f, "input")?;
+    let axis = uint_arg(a.get("reshape_axis"), f, "reshape_axis")?;
+    if !(1..4).contains(&axis) {
+        return Err(EvalError::value_error(format!(
+            "switch_order_layer(): reshape_axis must be 1, 2 or 3, got {axis}"
+        )));
+    }
+    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let size = with_layer(st, &name, "switch_order", 0, vec![spec(a.get("input"))], act_name(&act), &extra, |b, added| {
+        let input = b.input_layer(added.index, 0).clone();
+        let (h, w, d) = (input.height.unwrap_or(0), input.width.unwrap_or(0), input.depth.unwrap_or(1));
+        crate::graph::builder::check(h > 0 && w > 0, || {
+            format!("switch_order_layer(): '{}' has no image shape", input.name)
+        })?;
+        // NCHW (or NCDHW) becomes NHWC; the output width is the product of the dims from
+        // the first "width" axis on.
+        let out_dims: Vec<u64> = if d > 1 {
+            vec![0, d, h, w, input.size() / h / w / d]
+        } else {
+            vec![0, h, w, input.size() / h / w]
+        };
+        let size = out_dims[axis as usize..].iter().product();
+        b.layer_at_mut(added.index).reshape_conf = Some(crate::graph::ReshapeConfig {
+            height_axis: (0..axis as u32).collect(),
+            width_axis: (axis as u32..4).collect(),
+        });
+        b.set_layer_size(added.index, size)
+    })?;
+    Ok(LayerOutput::new(st, &name, "switch_order", Some(size))
+        .with_act(&act)
+        .with_parents(vec![a.get("input").clone()])
+        .value())
+}
+
+fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "crop_layer";
+    let name = layer_name(st, &a, f)?;
+    let inputs = layers_arg(a.get("input"), f, "input")?;
+    if inputs.len() > 2 {
+        return Err(EvalError::value_error("crop_layer(): give the input and at most one reference layer"));
+    }
+    let axis = int_arg(a.get("axis"), f, "axis")?;
+    let offset: Vec<u32> = items(a.get("offset")).iter().map(|v| uint_arg(v, f, "offset").map(|u| u as u32)).collect::<Result<_, _>>()?;
+    let shape: Vec<u32> = items(a.get("shape")).iter().map(|v| uint_arg(v, f, "shape").map(|u| u as u32)).collect::<Result<_, _>>()?;
+    if inputs.len() == 1 && shape.len() < 3 {
+        return Err(EvalError::value_error("crop_layer(): without a reference layer, give shape=[N, C, H, W]"));
+    }
+    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let specs = inputs.iter().map(spec).collect();
+    let size = with_layer(st, &name, "crop", 0, specs, "", &extra, |b, added| {
+        let input = b.input_layer(added.index, 0).clone();
+        let (h, w) = (input.height.unwrap_or(0), input.width.unwrap_or(0));
+        crate::graph::builder::check(h > 0 && w > 0, || format!("crop_layer(): '{}' has no image shape", input.name))?;
+        {
+            let l = b.layer_at_mut(added.index);
+            l.axis = Some(axis as i32);
+            l.offset = offset.clone();
+            l.shape = shape.clone();
+            l.inputs[0].image_conf = Some(ImageConfig {
+                channels: (input.size() / (w * h)) as u32,
+                img_size: w as u32,
+                img_size_y: Some(h as u32),
+                img_size_z: None,
+            });
+        }
+        if added.inputs.len() == 2 {
+            let reference = b.input_layer(added.index, 1).clone();
+            b.set_height_width(added.index, reference.height.unwrap_or(0), reference.width.unwrap_or(0));
+            b.set_layer_size(added.index, reference.size())
+        } else {
+            let n = shape.len();
+            b.set_height_width(added.index, shape[n - 2] as u64, shape[n - 1] as u64);
+            b.set_layer_size(added.index, shape[1..].iter().map(|&x| x as u64).product())
+        }
+    })?;
+    Ok(LayerOutput::new(st, &name, "crop", Some(size)).with_parents(inputs).value())
+}
+
 pub fn register(m: &Module, st: &Rc<State>) {
+    def(m, st, "switch_order_layer", "input, name=None, reshape_axis=None, act=None, layer_attr=None", switch_order_layer);
+    def(m, st, "crop_layer", "input, offset, axis=2, shape=None, name=None, layer_attr=None", crop_layer);
     def(
         m,
         st,

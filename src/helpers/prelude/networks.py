@@ -13,6 +13,14 @@ def __per_conv__(value, n):
     return [value] * n
 
 
+def layer_support(*attrs):
+    # Paddle's decorator checked which ExtraAttr fields a layer accepts; the helpers here
+    # check that themselves, so user code decorated with it keeps working unchanged.
+    def decorator(method):
+        return method
+    return decorator
+
+
 def dropout_layer(input, dropout_rate, name=None):
     name = __name_or__(name, "dropout")
     return addto_layer(name=name, input=input, act=LinearActivation(), bias_attr=False,
