@@ -89,6 +89,20 @@ fn main() {
         total_parse.as_secs_f64() / n * 1e6,
         mean_full * 1e6
     );
+    // The helpers' DSL preludes are parsed by every process that imports them.
+    let prelude_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/helpers/prelude");
+    if let Ok(entries) = std::fs::read_dir(&prelude_dir) {
+        for p in entries.flatten().map(|e| e.path()) {
+            let src = std::fs::read_to_string(&p).unwrap_or_default();
+            let t = time(runs, || parse_module(&src).is_ok());
+            println!(
+                "prelude {}: {} lines, parse {:.1} us",
+                p.file_name().unwrap_or_default().to_string_lossy(),
+                src.lines().count(),
+                t.as_secs_f64() * 1e6
+            );
+        }
+    }
     // Raw interpreter speed on a loop-heavy program.
     let loop_src = "def f(n):\n    s = 0\n    for i in xrange(n):\n        if i % 3 == 0:\n            s += i * 2\n        else:\n            s -= 1\n    return s\nr = f(300000)\n";
     let mut steps = 0;

@@ -482,3 +482,23 @@ fn line_endings_comments_and_continuations() {
     );
     assert_eq!(r("if True:\n\tr = 1\n\tif r:\n\t\tr = 2\n"), "2");
 }
+
+#[test]
+fn operator_precedence() {
+    assert_eq!(
+        r("r = -2 ** 2, 2 ** -1 * 3, 2 ** 3 ** 2, ~1 + 2, 1 + 2 * 3 - 4 / 2"),
+        "(-4, 1.5, 512, 0, 5)"
+    );
+    assert_eq!(
+        r("r = 1 | 2 ^ 3 & 4 << 1, 7 - 2 - 1, 2 * 3 % 4, -7 // 2 * 2, 1 << 2 + 1"),
+        "(3, 4, 2, -8, 8)"
+    );
+    assert_eq!(
+        r("x = 3\nr = -x ** 2, not 1 == 2, not not 1, - - x, 1 + -x, 1 < 2 == 2 > 1"),
+        "(-9, True, True, 3, -2, True)"
+    );
+    assert_eq!(
+        r("r = 1 if 0 else 2 if 0 else 3, (lambda: 1 or 2)(), 0 or 1 and 2"),
+        "(3, 1, 2)"
+    );
+}

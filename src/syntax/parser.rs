@@ -8,6 +8,7 @@ use super::prepass::prepass;
 use super::scope::collect_scope;
 use super::span::Span;
 use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -754,37 +755,6 @@ fn test(p: Pair<Rule>) -> PResult<Expr> {
     grow(|| expr(p))
 }
 
-fn binary_chain(p: Pair<Rule>) -> PResult<Expr> {
-    let mut it = p.into_inner();
-    let first = it
-        .next()
-        .ok_or_else(|| SyntaxError::syntax("invalid syntax", Span::default()))?;
-    let mut left = expr(first)?;
-    while let Some(op) = it.next() {
-        let rs = span_of(&op);
-        let right = expr(next_pair(&mut it, rs)?)?;
-        let bop = match op.as_str().trim() {
-            "|" => BinOp::BitOr,
-            "^" => BinOp::BitXor,
-            "&" => BinOp::BitAnd,
-            "<<" => BinOp::LShift,
-            ">>" => BinOp::RShift,
-            "+" => BinOp::Add,
-            "-" => BinOp::Sub,
-            "*" => BinOp::Mul,
-            "/" => BinOp::Div,
-            "//" => BinOp::FloorDiv,
-            _ => BinOp::Mod,
-        };
-        let span = left.span.to(right.span);
-        left = Expr {
-            kind: ExprKind::Binary(bop, Box::new(left), Box::new(right)),
-            span,
-        };
-    }
-    Ok(left)
-}
-
 fn single_or<'a>(p: &Pair<'a, Rule>) -> Option<Pair<'a, Rule>> {
     let mut it = p.clone().into_inner();
     let first = it.next()?;
@@ -799,12 +769,12 @@ fn expr_on_stack(p: Pair<Rule>) -> PResult<Expr> {
     let span = span_of(&p);
     match p.as_rule() {
         Rule::test => {
-            let inner = next_pair(&mut p.into_inner(), span)?;
-            grow(|| expr(inner))
-        }
-        Rule::ternary => {
             let mut it = p.into_inner();
-            let body = expr(next_pair(&mut it, span)?)?;
+            let first = next_pair(&mut it, span)?;
+            if first.as_rule() == Rule::lambdef {
+                return expr(first);
+            }
+            let body = expr(first)?;
             if it.next().is_none() {
                 return Ok(body);
             }
@@ -870,17 +840,26 @@ fn expr_on_stack(p: Pair<Rule>) -> PResult<Expr> {
             Ok(left)
         }
         Rule::not_test => {
-            let mut it = p.into_inner();
-            let first = next_pair(&mut it, span)?;
-            if first.as_rule() == Rule::not_op {
-                let operand = grow(|| expr(next_pair(&mut it, span)?))?;
-                Ok(Expr {
-                    kind: ExprKind::Not(Box::new(operand)),
-                    span,
-                })
-            } else {
-                expr(first)
+            let mut nots = Vec::new();
+            let mut operand = None;
+            for q in p.into_inner() {
+                match q.as_rule() {
+                    Rule::not_op => nots.push(span_of(&q).start),
+                    _ => operand = Some(expr(q)?),
+                }
             }
+            let mut e = operand.ok_or_else(|| SyntaxError::syntax("invalid syntax", span))?;
+            for start in nots.into_iter().rev() {
+                let s = Span {
+                    start: start as u32,
+                    end: e.span.end,
+                };
+                e = Expr {
+                    kind: ExprKind::Not(Box::new(e)),
+                    span: s,
+                };
+            }
+            Ok(e)
         }
         Rule::comparison => {
             if let Some(only) = single_or(&p) {
@@ -912,66 +891,11 @@ fn expr_on_stack(p: Pair<Rule>) -> PResult<Expr> {
                 span,
             })
         }
-        Rule::expr
-        | Rule::xor_expr
-        | Rule::and_expr
-        | Rule::shift_expr
-        | Rule::arith_expr
-        | Rule::term => {
+        Rule::expr => {
             if let Some(only) = single_or(&p) {
                 return expr(only);
             }
-            binary_chain(p)
-        }
-        Rule::factor => {
-            let mut it = p.into_inner();
-            let first = next_pair(&mut it, span)?;
-            if first.as_rule() != Rule::unary_op {
-                return expr(first);
-            }
-            let operand = grow(|| expr(next_pair(&mut it, span)?))?;
-            // Fold `-5` into a literal so that `-9223372036854775808` and constant
-            // defaults stay literals.
-            match (first.as_str(), &operand.kind) {
-                ("-", ExprKind::Int(i)) => {
-                    if let Some(n) = i.checked_neg() {
-                        return Ok(Expr {
-                            kind: ExprKind::Int(n),
-                            span,
-                        });
-                    }
-                }
-                ("-", ExprKind::Float(f)) => {
-                    return Ok(Expr {
-                        kind: ExprKind::Float(-f),
-                        span,
-                    })
-                }
-                _ => {}
-            }
-            let op = match first.as_str() {
-                "-" => UnaryOp::Neg,
-                "+" => UnaryOp::Pos,
-                _ => UnaryOp::Invert,
-            };
-            Ok(Expr {
-                kind: ExprKind::Unary(op, Box::new(operand)),
-                span,
-            })
-        }
-        Rule::power => {
-            let mut it = p.into_inner();
-            let base = expr(next_pair(&mut it, span)?)?;
-            match it.next() {
-                None => Ok(base),
-                Some(e) => {
-                    let exp = grow(|| expr(e))?;
-                    Ok(Expr {
-                        kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exp)),
-                        span,
-                    })
-                }
-            }
+            operators(p)
         }
         Rule::atom_expr => {
             let mut it = p.into_inner();
@@ -1013,6 +937,93 @@ fn expr_on_stack(p: Pair<Rule>) -> PResult<Expr> {
         }
         _ => atom(p),
     }
+}
+
+/// Right-associative `**` and prefix operators make the Pratt parser recurse once per
+/// operator; past this many, the expression is refused rather than risking the stack.
+const MAX_NESTED_OPERATORS: usize = 300;
+
+thread_local! {
+    static PRATT: PrattParser<Rule> = PrattParser::new()
+        .op(Op::infix(Rule::bitor, Assoc::Left))
+        .op(Op::infix(Rule::bitxor, Assoc::Left))
+        .op(Op::infix(Rule::bitand, Assoc::Left))
+        .op(Op::infix(Rule::lshift, Assoc::Left) | Op::infix(Rule::rshift, Assoc::Left))
+        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left)
+            | Op::infix(Rule::div, Assoc::Left)
+            | Op::infix(Rule::floordiv, Assoc::Left)
+            | Op::infix(Rule::modulo, Assoc::Left))
+        .op(Op::prefix(Rule::neg) | Op::prefix(Rule::pos) | Op::prefix(Rule::invert))
+        .op(Op::infix(Rule::pow, Assoc::Right));
+}
+
+/// `-a * b ** c + d`: Python's operator precedence over the flat `expr` rule.
+fn operators(p: Pair<Rule>) -> PResult<Expr> {
+    let span = span_of(&p);
+    let nested = p
+        .clone()
+        .into_inner()
+        .filter(|q| {
+            matches!(
+                q.as_rule(),
+                Rule::neg | Rule::pos | Rule::invert | Rule::pow
+            )
+        })
+        .count();
+    if nested > MAX_NESTED_OPERATORS {
+        return Err(SyntaxError::syntax("expression too deeply nested", span));
+    }
+    stacker::maybe_grow(1024 * 1024, 16 * 1024 * 1024, || {
+        PRATT.with(|pratt| {
+            pratt
+                .map_primary(expr)
+                .map_prefix(|op, rhs| {
+                    let operand = rhs?;
+                    let span = span_of(&op).to(operand.span);
+                    let kind = match (op.as_rule(), &operand.kind) {
+                        // `-5` stays a literal, so `-9223372036854775808` and constant
+                        // defaults work.
+                        (Rule::neg, ExprKind::Int(i)) if i.checked_neg().is_some() => {
+                            ExprKind::Int(-i)
+                        }
+                        (Rule::neg, ExprKind::Float(f)) => ExprKind::Float(-f),
+                        (rule, _) => {
+                            let op = match rule {
+                                Rule::neg => UnaryOp::Neg,
+                                Rule::pos => UnaryOp::Pos,
+                                _ => UnaryOp::Invert,
+                            };
+                            ExprKind::Unary(op, Box::new(operand))
+                        }
+                    };
+                    Ok(Expr { kind, span })
+                })
+                .map_infix(|lhs, op, rhs| {
+                    let (lhs, rhs) = (lhs?, rhs?);
+                    let bop = match op.as_rule() {
+                        Rule::pow => BinOp::Pow,
+                        Rule::mul => BinOp::Mul,
+                        Rule::div => BinOp::Div,
+                        Rule::floordiv => BinOp::FloorDiv,
+                        Rule::modulo => BinOp::Mod,
+                        Rule::add => BinOp::Add,
+                        Rule::sub => BinOp::Sub,
+                        Rule::lshift => BinOp::LShift,
+                        Rule::rshift => BinOp::RShift,
+                        Rule::bitand => BinOp::BitAnd,
+                        Rule::bitxor => BinOp::BitXor,
+                        _ => BinOp::BitOr,
+                    };
+                    let span = lhs.span.to(rhs.span);
+                    Ok(Expr {
+                        kind: ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)),
+                        span,
+                    })
+                })
+                .parse(p.into_inner())
+        })
+    })
 }
 
 fn arglist(p: Pair<Rule>) -> PResult<Vec<Arg>> {
