@@ -83,3 +83,19 @@ fn config_parser_recurrent_groups_and_projections() {
 fn define_py_data_sources_pickles_its_args() {
     check("py_data_sources", PY_SOURCES);
 }
+
+#[test]
+fn train_data_records_where_it_was_declared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("raw.conf");
+    std::fs::write(&path, RAW).unwrap();
+    let trainer = parse_config(&path, "").unwrap();
+    let at = trainer.data_config.unwrap().declared_at.unwrap();
+    let line = RAW
+        .lines()
+        .position(|l| l.starts_with("TrainData("))
+        .unwrap()
+        + 1;
+    assert_eq!(at.file, path);
+    assert_eq!(at.line as usize, line);
+}

@@ -338,7 +338,7 @@ fn inputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
 }
 
 /// The line of the first call of `func` in the config text, for the data source's record.
-fn declaration_line(st: &State, func: &str) -> u32 {
+pub(super) fn declaration_line(st: &State, func: &str) -> u32 {
     std::fs::read_to_string(&st.config_path)
         .ok()
         .and_then(|text| {

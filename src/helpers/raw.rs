@@ -603,7 +603,7 @@ fn train_or_test(st: &Rc<State>, a: &Bound, for_test: bool) -> Result<Value, Eva
     }
     d.declared_at = Some(SourceLocation {
         file: st.config_path.clone(),
-        line: 0,
+        line: super::config::declaration_line(st, f),
     });
     let mut b = st.b();
     let slot = if for_test {
