@@ -27,7 +27,7 @@ fn feed(items: Vec<(&str, Arg)>) -> Feed {
 }
 
 fn values(t: &Tensor) -> Vec<f64> {
-    Vec::<f64>::try_from(&t.to_kind(Kind::Double).view([-1])).unwrap()
+    Vec::<f64>::try_from(&t.to_kind(Kind::Double).reshape([-1])).unwrap()
 }
 
 fn out(net: &Network, feed: &Feed, mode: Mode, layer: &str) -> Vec<f64> {
@@ -978,4 +978,142 @@ layers { name: "c" type: "crop" size: 2 inputs { input_layer_name: "x" }
 output_layer_names: "c""#;
     let f = feed(vec![("x", dense(1, &x))]);
     assert_close(&out_of(&net(text), &f, "c"), &[7.0, 8.0], 0.0);
+}
+
+#[test]
+fn misc_layers_match_hand_values() {
+    let two = |ty: &str, size: i64, sa: i64, sb: i64, extra: &str| {
+        format!(
+            r#"layers {{ name: "a" type: "data" size: {sa} }}
+layers {{ name: "b" type: "data" size: {sb} }}
+layers {{ name: "o" type: "{ty}" size: {size} inputs {{ input_layer_name: "a" {extra} }}
+  inputs {{ input_layer_name: "b" }} }}
+output_layer_names: "o""#
+        )
+    };
+    // conv_shift: out_i = sum_j a_{(i+j) mod 4} k_{j+1}, j = -1..=1
+    let a = [1.0, 2.0, 3.0, 4.0];
+    let k = [0.5, 1.0, -1.0];
+    let f = feed(vec![("a", dense(1, &a)), ("b", dense(1, &k))]);
+    let want: Vec<f64> = (0..4)
+        .map(|i| {
+            (-1i64..=1)
+                .map(|j| a[((i + j).rem_euclid(4)) as usize] * k[(j + 1) as usize])
+                .sum()
+        })
+        .collect();
+    assert_close(
+        &out_of(&net(&two("conv_shift", 4, 4, 3, "")), &f, "o"),
+        &want,
+        1e-12,
+    );
+
+    // convex_comb (linear_comb_layer): weights [2], vectors 2 x [3]
+    let f = feed(vec![
+        ("a", dense(1, &[2.0, -1.0])),
+        ("b", dense(1, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])),
+    ]);
+    assert_close(
+        &out_of(&net(&two("convex_comb", 3, 2, 6, "")), &f, "o"),
+        &[-2.0, -1.0, 0.0],
+        1e-12,
+    );
+
+    // cos_vm: a against each of 2 rows of b
+    let f = feed(vec![
+        ("a", dense(1, &[1.0, 0.0])),
+        ("b", dense(1, &[3.0, 4.0, 0.0, -2.0])),
+    ]);
+    assert_close(
+        &out_of(&net(&two("cos_vm", 2, 2, 4, "")), &f, "o"),
+        &[0.6, 0.0],
+        1e-12,
+    );
+
+    // tensor: out_k = a^T W_k b + bias_k, W stored as `size` matrices [Da, Db]
+    let text = r#"layers { name: "a" type: "data" size: 2 }
+layers { name: "b" type: "data" size: 2 }
+layers { name: "o" type: "tensor" size: 2 inputs { input_layer_name: "a" input_parameter_name: "w" }
+  inputs { input_layer_name: "b" } bias_parameter_name: "bias" }
+parameters { name: "w" size: 8 dims: 2 dims: 2 dims: 2 }
+parameters { name: "bias" size: 2 }
+output_layer_names: "o""#;
+    let mut n = net(text);
+    set(&mut n, "w", &[1.0, 2.0, 3.0, 4.0, 0.0, 1.0, -1.0, 0.0]);
+    set(&mut n, "bias", &[0.5, -0.5]);
+    let f = feed(vec![
+        ("a", dense(1, &[1.0, 2.0])),
+        ("b", dense(1, &[3.0, -1.0])),
+    ]);
+    // W_0 = [[1,2],[3,4]]: a^T W_0 = [7, 10], . b = 21 - 10 = 11
+    // W_1 = [[0,1],[-1,0]]: a^T W_1 = [-2, 1], . b = -6 - 1 = -7
+    assert_close(&out_of(&n, &f, "o"), &[11.5, -7.5], 1e-12);
+
+    // selective_fc: weight [size, input_size]; masked columns are zero
+    let text = r#"layers { name: "a" type: "data" size: 2 }
+layers { name: "m" type: "data" size: 3 }
+layers { name: "o" type: "selective_fc" size: 3 inputs { input_layer_name: "a" input_parameter_name: "w" }
+  inputs { input_layer_name: "m" } has_selected_colums: true }
+parameters { name: "w" size: 6 dims: 3 dims: 2 }
+output_layer_names: "o""#;
+    let mut n = net(text);
+    set(&mut n, "w", &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    let f = feed(vec![
+        ("a", dense(1, &[1.0, -1.0])),
+        ("m", dense(1, &[1.0, 0.0, 1.0])),
+    ]);
+    assert_close(&out_of(&n, &f, "o"), &[-1.0, 0.0, -1.0], 1e-12);
+
+    // trans: the batch matrix transposed
+    let text = r#"layers { name: "a" type: "data" size: 3 }
+layers { name: "o" type: "trans" size: 3 inputs { input_layer_name: "a" } }
+output_layer_names: "o""#;
+    let fwd = net(text)
+        .forward(
+            &feed(vec![("a", dense(2, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]))]),
+            Mode::Test,
+        )
+        .unwrap();
+    let t = fwd.output("o").unwrap().value.as_ref().unwrap();
+    assert_eq!(t.size(), vec![3, 2]);
+    assert_close(&values(t), &[1.0, 4.0, 2.0, 5.0, 3.0, 6.0], 0.0);
+}
+
+/// With a depth of 1, conv3d and pool3d must compute what their 2-D forms (checked against
+/// naive loops above) compute.
+#[test]
+fn volume_layers_with_depth_one_match_the_2d_layers() {
+    let text = r#"layers { name: "x" type: "data" size: 50 }
+layers { name: "p2" type: "pool" size: 18 inputs { input_layer_name: "x" pool_conf {
+  pool_type: "avg-projection" channels: 2 size_x: 3 stride: 2 output_x: 3 img_size: 5 padding: 1
+  size_y: 3 stride_y: 2 output_y: 3 img_size_y: 5 padding_y: 1 } } }
+layers { name: "p3" type: "pool3d" size: 18 inputs { input_layer_name: "x" pool_conf {
+  pool_type: "avg-projection" channels: 2 size_x: 3 stride: 2 output_x: 3 img_size: 5 padding: 1
+  size_y: 3 stride_y: 2 output_y: 3 img_size_y: 5 padding_y: 1 size_z: 1 stride_z: 1 output_z: 1
+  img_size_z: 1 padding_z: 0 } } }
+layers { name: "m2" type: "pool" size: 18 inputs { input_layer_name: "x" pool_conf {
+  pool_type: "max-projection" channels: 2 size_x: 2 stride: 2 output_x: 3 img_size: 5 padding: 0
+  size_y: 2 stride_y: 2 output_y: 3 img_size_y: 5 padding_y: 0 } } }
+layers { name: "m3" type: "pool3d" size: 18 inputs { input_layer_name: "x" pool_conf {
+  pool_type: "max-projection" channels: 2 size_x: 2 stride: 2 output_x: 3 img_size: 5 padding: 0
+  size_y: 2 stride_y: 2 output_y: 3 img_size_y: 5 padding_y: 0 size_z: 1 stride_z: 1 output_z: 1
+  img_size_z: 1 padding_z: 0 } } }
+layers { name: "c2" type: "exconv" size: 75 inputs { input_layer_name: "x" input_parameter_name: "w"
+  conv_conf { filter_size: 3 channels: 2 stride: 1 padding: 1 groups: 1 filter_channels: 2
+    output_x: 5 img_size: 5 caffe_mode: true filter_size_y: 3 padding_y: 1 stride_y: 1
+    output_y: 5 img_size_y: 5 } } num_filters: 3 }
+layers { name: "c3" type: "conv3d" size: 75 inputs { input_layer_name: "x" input_parameter_name: "w"
+  conv_conf { filter_size: 3 channels: 2 stride: 1 padding: 1 groups: 1 filter_channels: 2
+    output_x: 5 img_size: 5 caffe_mode: true filter_size_y: 3 padding_y: 1 stride_y: 1
+    output_y: 5 img_size_y: 5 filter_size_z: 1 padding_z: 0 stride_z: 1 output_z: 1
+    img_size_z: 1 } } num_filters: 3 }
+parameters { name: "w" size: 54 initial_std: 0.3 }
+output_layer_names: "p3""#;
+    let n = net(text);
+    let f = feed(vec![("x", dense(2, &ramp(100, 0.9)))]);
+    let fwd = n.forward(&f, Mode::Test).unwrap();
+    let get = |l: &str| values(fwd.output(l).unwrap().value.as_ref().unwrap());
+    assert_close(&get("p3"), &get("p2"), 1e-12);
+    assert_close(&get("m3"), &get("m2"), 1e-12);
+    assert_close(&get("c3"), &get("c2"), 1e-12);
 }

@@ -69,6 +69,12 @@ fn dense_conformance_graphs_pass_checkgrad() {
         "test_spp_layer",
         "test_repeat_layer",
         "util_layers",
+        "test_ntm_layers",
+        "test_print_layer",
+        "test_scale_sub_region_layer",
+        "math_ops",
+        "test_conv3d_layer",
+        "test_pooling3D_layer",
     ] {
         checkgrad(name);
     }
@@ -96,6 +102,28 @@ fn image_graphs_build_and_run() {
     }
 }
 
+/// sampling_id has no gradient: it must draw ids within range from each row.
+#[test]
+fn sampling_id_draws_ids_in_range() {
+    use paddlers_runtime::runtime::checkgrad::random_feed;
+    use paddlers_runtime::runtime::{Mode, Network};
+    use tch::{Device, Kind};
+    let net =
+        Network::build_with_kind(&load("unused_layers"), Device::Cpu, Kind::Double, 1).unwrap();
+    let feed = random_feed(&net, 50, 2);
+    let fwd = net.forward(&feed, Mode::Test).unwrap();
+    let ids = fwd
+        .output("__sampling_id_layer_0__")
+        .unwrap()
+        .ids
+        .as_ref()
+        .unwrap();
+    let ids = Vec::<i64>::try_from(ids).unwrap();
+    assert_eq!(ids.len(), 50);
+    assert!(ids.iter().all(|&i| (0..100).contains(&i)), "{ids:?}");
+    assert!(ids.iter().any(|&i| i != ids[0]), "draws vary: {ids:?}");
+}
+
 /// Graphs that need sequence data or layers not lowered yet fail before running, naming the
 /// layer and its type.
 #[test]
@@ -110,7 +138,8 @@ fn unsupported_layers_fail_at_build_naming_layer_and_type() {
         ),
         ("last_first_seq", "__first_seq_0__", "seqlastins"),
         ("test_sequence_pooling", "__seq_pooling_0__", "max"),
-        ("test_conv3d_layer", "conv3d_1", "conv3d"),
+        ("test_roi_pool_layer", "__roi_pool_0__", "roi_pool"),
+        ("test_deconv3d_layer", "deconv3d_1", "deconv3d"),
         ("test_hsigmoid", "__hsigmoid_0__", "hsigmoid"),
     ] {
         let model = load(name);

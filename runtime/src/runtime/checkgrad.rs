@@ -204,6 +204,8 @@ fn feed_kinds(model: &ModelConfig) -> HashMap<String, FeedKind> {
                 mark(3, FeedKind::Positive);
             }
             "power" => mark(1, FeedKind::Positive),
+            "sampling_id" => mark(0, FeedKind::Positive),
+            "scale_sub_region" => mark(1, FeedKind::Positive),
             "multiplex" => mark(0, FeedKind::Ids(l.inputs.len() as i64 - 1)),
             "mixed" => {
                 for i in &l.inputs {

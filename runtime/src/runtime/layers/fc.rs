@@ -44,3 +44,49 @@ impl Layer for Fc {
         Ok(Arg::dense(out.expect("fc has at least one input")))
     }
 }
+
+/// selective_fc (SelectiveFullyConnectedLayer): an fc whose weight is stored [size,
+/// input_size], and whose optional last input is a 0/1 mask of the columns to compute; the
+/// others are zero.
+struct SelectiveFc {
+    in_size: i64,
+    size: i64,
+    weight: String,
+    bias: Option<String>,
+    masked: bool,
+}
+
+pub fn build_selective(cx: &BuildCx) -> Result<Box<dyn Layer>> {
+    cx.expect_inputs(1..=2)?;
+    let size = cx.size();
+    let in_size = cx.input_size(0)?;
+    let masked = cx.num_inputs() == 2 && cx.cfg.has_selected_colums.unwrap_or(true);
+    if masked && cx.input_size(1)? != size {
+        return Err(cx.err(format!(
+            "the column mask has size {}, the layer has size {size}",
+            cx.input_size(1)?
+        )));
+    }
+    Ok(Box::new(SelectiveFc {
+        in_size,
+        size,
+        weight: cx.input_param(0, in_size * size)?,
+        bias: cx.bias(size)?,
+        masked,
+    }))
+}
+
+impl Layer for SelectiveFc {
+    fn forward(&self, cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        let x = value(inputs[0], "selective_fc input")?;
+        let w = cx.param(&self.weight)?.view([self.size, self.in_size]);
+        let mut y = match &self.bias {
+            Some(b) => cx.param(b)?.addmm(x, &w.tr()),
+            None => x.matmul(&w.tr()),
+        };
+        if self.masked {
+            y = y * value(inputs[1], "column mask")?;
+        }
+        Ok(Arg::dense(y))
+    }
+}

@@ -12,9 +12,11 @@ mod cost;
 mod elementwise;
 mod fc;
 mod image;
+mod misc;
 mod mixed;
 mod norm;
 mod pool;
+mod volume;
 
 pub use pool::{paddle_pool2d, Pool2d, PoolKind, PoolWindow};
 
@@ -205,10 +207,13 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
     Ok(match t {
         "data" => Box::new(Data),
         "fc" => fc::build(cx)?,
+        "selective_fc" => fc::build_selective(cx)?,
         "exconv" | "cudnn_conv" | "conv" => conv::build(cx, false)?,
         "exconvt" | "cudnn_convt" | "convt" => conv::build(cx, true)?,
         "batch_norm" | "cudnn_batch_norm" | "mkldnn_batch_norm" => batch_norm::build(cx)?,
         "pool" | "cudnn_pool" => pool::build(cx)?,
+        "conv3d" => volume::build_conv(cx, false)?,
+        "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,
         "row_l2_norm" | "sum_to_one_norm" => norm::build_row(cx)?,
         "maxout" | "spp" | "pad" | "crop" | "bilinear_interp" => image::build(cx)?,
@@ -231,6 +236,8 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         | "cos"
         | "featmap_expand"
         | "trans" => elementwise::build(cx)?,
+        "cos_vm" | "convex_comb" | "conv_shift" | "tensor" | "scale_sub_region" | "maxid"
+        | "sampling_id" | "print" => misc::build(cx)?,
         _ if cost::is_cost_type(t) => cost::build(cx)?,
         _ => {
             return Err(RuntimeError::UnsupportedLayer {
