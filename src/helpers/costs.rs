@@ -360,7 +360,6 @@ fn lambda_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 }
 
 /// `evaluator_base`: one EvaluatorConfig reading `input` (+ label, weight).
-#[allow(clippy::too_many_arguments)]
 pub fn add_evaluator(
     st: &State,
     name: &str,

@@ -602,10 +602,8 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         "",
         &extra,
         |b, added| {
-            let in_name = b.layer_at(added.index).inputs[0].input_layer_name.clone();
             // Paddle's block_expand_layer passes no image size, so the outputs stay 0 and
             // the runtime takes the shape from the input.
-            let _ = in_name;
             let (ix, iy) = (0u32, 0u32);
             let out = |img: u32, block: u32, pad: u32, stride: u32| {
                 if img == 0 {
@@ -882,26 +880,39 @@ fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
     }
     let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let size = with_layer(st, &name, "switch_order", 0, vec![spec(a.get("input"))], act_name(&act), &extra, |b, added| {
-        let input = b.input_layer(added.index, 0).clone();
-        let (h, w, d) = (input.height.unwrap_or(0), input.width.unwrap_or(0), input.depth.unwrap_or(1));
-        crate::graph::builder::check(h > 0 && w > 0, || {
-            format!("switch_order_layer(): '{}' has no image shape", input.name)
-        })?;
-        // NCHW (or NCDHW) becomes NHWC; the output width is the product of the dims from
-        // the first "width" axis on.
-        let out_dims: Vec<u64> = if d > 1 {
-            vec![0, d, h, w, input.size() / h / w / d]
-        } else {
-            vec![0, h, w, input.size() / h / w]
-        };
-        let size = out_dims[axis as usize..].iter().product();
-        b.layer_at_mut(added.index).reshape_conf = Some(crate::graph::ReshapeConfig {
-            height_axis: (0..axis as u32).collect(),
-            width_axis: (axis as u32..4).collect(),
-        });
-        b.set_layer_size(added.index, size)
-    })?;
+    let size = with_layer(
+        st,
+        &name,
+        "switch_order",
+        0,
+        vec![spec(a.get("input"))],
+        act_name(&act),
+        &extra,
+        |b, added| {
+            let input = b.input_layer(added.index, 0).clone();
+            let (h, w, d) = (
+                input.height.unwrap_or(0),
+                input.width.unwrap_or(0),
+                input.depth.unwrap_or(1),
+            );
+            crate::graph::builder::check(h > 0 && w > 0, || {
+                format!("switch_order_layer(): '{}' has no image shape", input.name)
+            })?;
+            // NCHW (or NCDHW) becomes NHWC; the output width is the product of the dims from
+            // the first "width" axis on.
+            let out_dims: Vec<u64> = if d > 1 {
+                vec![0, d, h, w, input.size() / h / w / d]
+            } else {
+                vec![0, h, w, input.size() / h / w]
+            };
+            let size = out_dims[axis as usize..].iter().product();
+            b.layer_at_mut(added.index).reshape_conf = Some(crate::graph::ReshapeConfig {
+                height_axis: (0..axis as u32).collect(),
+                width_axis: (axis as u32..4).collect(),
+            });
+            b.set_layer_size(added.index, size)
+        },
+    )?;
     Ok(LayerOutput::new(st, &name, "switch_order", Some(size))
         .with_act(&act)
         .with_parents(vec![a.get("input").clone()])
@@ -913,20 +924,32 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
     let name = layer_name(st, &a, f)?;
     let inputs = layers_arg(a.get("input"), f, "input")?;
     if inputs.len() > 2 {
-        return Err(EvalError::value_error("crop_layer(): give the input and at most one reference layer"));
+        return Err(EvalError::value_error(
+            "crop_layer(): give the input and at most one reference layer",
+        ));
     }
     let axis = int_arg(a.get("axis"), f, "axis")?;
-    let offset: Vec<u32> = items(a.get("offset")).iter().map(|v| uint_arg(v, f, "offset").map(|u| u as u32)).collect::<Result<_, _>>()?;
-    let shape: Vec<u32> = items(a.get("shape")).iter().map(|v| uint_arg(v, f, "shape").map(|u| u as u32)).collect::<Result<_, _>>()?;
+    let offset: Vec<u32> = items(a.get("offset"))
+        .iter()
+        .map(|v| uint_arg(v, f, "offset").map(|u| u as u32))
+        .collect::<Result<_, _>>()?;
+    let shape: Vec<u32> = items(a.get("shape"))
+        .iter()
+        .map(|v| uint_arg(v, f, "shape").map(|u| u as u32))
+        .collect::<Result<_, _>>()?;
     if inputs.len() == 1 && shape.len() < 3 {
-        return Err(EvalError::value_error("crop_layer(): without a reference layer, give shape=[N, C, H, W]"));
+        return Err(EvalError::value_error(
+            "crop_layer(): without a reference layer, give shape=[N, C, H, W]",
+        ));
     }
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let specs = inputs.iter().map(spec).collect();
     let size = with_layer(st, &name, "crop", 0, specs, "", &extra, |b, added| {
         let input = b.input_layer(added.index, 0).clone();
         let (h, w) = (input.height.unwrap_or(0), input.width.unwrap_or(0));
-        crate::graph::builder::check(h > 0 && w > 0, || format!("crop_layer(): '{}' has no image shape", input.name))?;
+        crate::graph::builder::check(h > 0 && w > 0, || {
+            format!("crop_layer(): '{}' has no image shape", input.name)
+        })?;
         {
             let l = b.layer_at_mut(added.index);
             l.axis = Some(axis as i32);
@@ -941,7 +964,11 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         }
         if added.inputs.len() == 2 {
             let reference = b.input_layer(added.index, 1).clone();
-            b.set_height_width(added.index, reference.height.unwrap_or(0), reference.width.unwrap_or(0));
+            b.set_height_width(
+                added.index,
+                reference.height.unwrap_or(0),
+                reference.width.unwrap_or(0),
+            );
             b.set_layer_size(added.index, reference.size())
         } else {
             let n = shape.len();
@@ -949,12 +976,26 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
             b.set_layer_size(added.index, shape[1..].iter().map(|&x| x as u64).product())
         }
     })?;
-    Ok(LayerOutput::new(st, &name, "crop", Some(size)).with_parents(inputs).value())
+    Ok(LayerOutput::new(st, &name, "crop", Some(size))
+        .with_parents(inputs)
+        .value())
 }
 
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(m, st, "switch_order_layer", "input, name=None, reshape_axis=None, act=None, layer_attr=None", switch_order_layer);
-    def(m, st, "crop_layer", "input, offset, axis=2, shape=None, name=None, layer_attr=None", crop_layer);
+    def(
+        m,
+        st,
+        "switch_order_layer",
+        "input, name=None, reshape_axis=None, act=None, layer_attr=None",
+        switch_order_layer,
+    );
+    def(
+        m,
+        st,
+        "crop_layer",
+        "input, offset, axis=2, shape=None, name=None, layer_attr=None",
+        crop_layer,
+    );
     def(
         m,
         st,

@@ -573,7 +573,7 @@ fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
         .value())
 }
 
-fn concat_layer(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "concat_layer";
     let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
     let name = layer_name(st, &a, "concat")?;
@@ -634,7 +634,6 @@ fn concat_layer(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, 
         ));
     }
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let _ = interp;
     let (size, parents) =
         super::mixed::build_mixed(st, &name, "concat2", 0, &list, bias, act_name(&act), extra)?;
     Ok(LayerOutput::new(st, &name, "concat2", Some(size))
@@ -728,7 +727,7 @@ fn print_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "clip_layer";
     let name = layer_name(st, &a, "clip")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    layer_arg(a.get("input"), f, "input")?;
     let (min, max) = (
         real_arg(a.get("min"), f, "min")?,
         real_arg(a.get("max"), f, "max")?,
@@ -753,7 +752,6 @@ fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
             Ok(())
         },
     )?;
-    let _ = input;
     Ok(LayerOutput::new(st, &name, "clip", Some(size))
         .with_parents(vec![a.get("input").clone()])
         .value())

@@ -128,8 +128,6 @@ fn input_of(v: &Value, f: &str) -> Result<(InputSpec, Option<Rc<Cfg>>), EvalErro
                 let mut spec = InputSpec::with_param(name, param_attrs_of(c, f)?);
                 spec.input_layer_argument =
                     opt_str(c.get("input_layer_argument"), f, "input_layer_argument")?;
-                let rc: Rc<dyn HostObject> = h.clone();
-                let _ = rc;
                 Ok((spec, Some(Rc::new(Cfg::new(c.class, c.args.clone())))))
             }
             _ => Err(EvalError::type_error(format!(
@@ -528,13 +526,6 @@ fn settings_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 }
 
 fn data_config(a: &Bound, f: &str, kind: &str) -> Result<DataConfig, EvalError> {
-    let kw = |k: &str| -> Value {
-        a.values()
-            .get(a_index(a, k))
-            .cloned()
-            .unwrap_or(Value::None)
-    };
-    let _ = kw;
     let files = opt_str(a.get("files"), f, "files")?;
     let mut d = DataConfig {
         r#type: kind.to_string(),
@@ -568,10 +559,6 @@ fn data_config(a: &Bound, f: &str, kind: &str) -> Result<DataConfig, EvalError> 
         });
     }
     Ok(d)
-}
-
-fn a_index(_a: &Bound, _k: &str) -> usize {
-    usize::MAX
 }
 
 /// A DataConfig as a config value, for `TrainData(PyData(...))`.

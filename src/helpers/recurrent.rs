@@ -6,7 +6,7 @@ use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
 use crate::graph::layers::recurrent as group;
-use crate::graph::{Builder, GeneratorConfig, GraphError, InputSpec, Real};
+use crate::graph::{Builder, GeneratorConfig, GraphError, InputSpec};
 use std::rc::Rc;
 
 pub fn set_memory_input(
@@ -82,7 +82,6 @@ fn run_group(
     inputs: &[Value],
     reverse: bool,
     name: &str,
-    prologue: impl FnOnce(&mut Interp) -> Result<(), EvalError>,
 ) -> Result<Value, EvalError> {
     let f = "recurrent_group";
     st.b().model_mut().r#type = "recurrent_nn".into();
@@ -98,7 +97,6 @@ fn run_group(
         }
     }
     group::begin_group(&mut st.b(), name, &in_links, reverse).cfg()?;
-    prologue(interp)?;
     let mut args = Vec::new();
     for v in inputs {
         if let Some(s) = v.downcast_host::<StaticInput>() {
@@ -160,15 +158,7 @@ fn run_group(
 fn recurrent_group(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let name = layer_name(st, &a, "recurrent_group")?;
     let inputs = items(a.get("input"));
-    run_group(
-        st,
-        interp,
-        a.get("step"),
-        &inputs,
-        a.bool("reverse"),
-        &name,
-        |_| Ok(()),
-    )
+    run_group(st, interp, a.get("step"), &inputs, a.bool("reverse"), &name)
 }
 
 fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -204,6 +194,7 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
         gen_index.ok_or_else(|| EvalError::value_error("No GeneratedInput is given."))?;
     let gen = inputs[gen_index].clone();
     let eos_name = format!("__{name}_eos_layer__");
+    // Moved into the step closure, which the group calls once.
     let step = a.get("step").clone();
     let st2 = st.clone();
     let eos2 = eos_name.clone();
@@ -280,10 +271,7 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
         all.extend(outs[1..].iter().cloned());
         Ok(Value::list(all))
     });
-    let _ = eos_name;
-    run_group(st, interp, &real_step, &real_inputs, false, &name, |_| {
-        Ok(())
-    })
+    run_group(st, interp, &real_step, &real_inputs, false, &name)
 }
 
 fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -431,5 +419,4 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "input, output_mem, size=None, act=None, name=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None",
         gru_step_layer,
     );
-    let _ = Real::Int(0);
 }

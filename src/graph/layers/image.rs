@@ -56,7 +56,11 @@ pub fn img_size(b: &Builder, layer_name: &str, channels: u32) -> Result<(u32, u3
     } else {
         (pixels as f64).sqrt() as u64
     };
-    let y = if height > 0 { height } else { pixels.checked_div(x).unwrap_or(0) };
+    let y = if height > 0 {
+        height
+    } else {
+        pixels.checked_div(x).unwrap_or(0)
+    };
     check(
         x * y == pixels && input.size() % channels as u64 == 0,
         || {
@@ -571,13 +575,9 @@ pub fn batch_norm_layer(b: &mut Builder, l: BatchNormLayer) -> Result<usize> {
         layer.epsilon = Some(l.epsilon);
     }
     let input_name = b.layer_at(idx).inputs[0].input_layer_name.clone();
-    let (iw, ih, idepth) = {
+    let (iw, ih) = {
         let input = b.layer(&input_name)?;
-        (
-            input.width.unwrap_or(0),
-            input.height.unwrap_or(0),
-            input.depth,
-        )
+        (input.width.unwrap_or(0), input.height.unwrap_or(0))
     };
     let image_conf = if l.img3d {
         let (x, y, z) = img3d_size(b, &input_name, l.channels)?;
@@ -608,7 +608,6 @@ pub fn batch_norm_layer(b: &mut Builder, l: BatchNormLayer) -> Result<usize> {
     } else {
         let size = b.layer(&input_name)?.size();
         b.set_layer_size(idx, size)?;
-        let _ = idepth;
     }
     let psize = l.channels as u64;
     b.create_input_parameter(&added, 0, psize, vec![])?;
