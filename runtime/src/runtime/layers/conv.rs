@@ -243,7 +243,7 @@ impl Layer for Conv {
         }
         let mut y = acc.expect("conv has at least one input");
         if let Some(b) = unshared {
-            y = y + b.view([1, self.num_filters, self.out_hw[0], self.out_hw[1]]);
+            y = &y + b.view([1, self.num_filters, self.out_hw[0], self.out_hw[1]]);
         }
         let n = y.size()[0];
         Ok(Arg::dense(y.view([n, -1])))

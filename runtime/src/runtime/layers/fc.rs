@@ -85,7 +85,7 @@ impl Layer for SelectiveFc {
             None => x.matmul(&w.tr()),
         };
         if self.masked {
-            y = y * value(inputs[1], "column mask")?;
+            y = &y * value(inputs[1], "column mask")?;
         }
         Ok(Arg::dense(y))
     }

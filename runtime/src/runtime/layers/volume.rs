@@ -161,7 +161,7 @@ impl Layer for Conv3d {
         };
         if let Some((b, false)) = &self.bias {
             let [od, oh, ow] = self.out;
-            y = y + cx.param(b)?.view([1, self.filters, od, oh, ow]);
+            y = &y + cx.param(b)?.view([1, self.filters, od, oh, ow]);
         }
         Ok(Arg::dense(y.reshape([n, -1])))
     }
