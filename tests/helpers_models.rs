@@ -75,3 +75,16 @@ fn the_prediction_graph_ends_in_the_classifier() {
     assert!(at.file.ends_with("models/vgg.cfg"));
     assert_eq!(at.line, 10);
 }
+
+#[test]
+fn graphs_round_trip_through_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let trainer = parse_config(&root.join("models/resnet.cfg"), "depth=20").unwrap();
+    let json = serde_json::to_string(&trainer).unwrap();
+    let back: paddlers::graph::TrainerConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        protostr::trainer_config_text(&back),
+        protostr::trainer_config_text(&trainer)
+    );
+    assert_eq!(back.model_config, trainer.model_config);
+}
