@@ -268,3 +268,45 @@ fn signature_specs_parse_with_literal_defaults() {
     assert!(Signature::try_parse("a, a").is_err());
     assert!(Signature::try_parse("a=f(1)").is_err());
 }
+
+#[test]
+fn prelude_functions_are_defined_on_first_call_with_their_own_positions() {
+    let mut interp = Interp::new();
+    let m = interp.module("nets");
+    m.add_prelude(
+        "<nets.py>",
+        "# helpers written in the DSL\n\nSCALE = 3\n\ndef scaled(x, k=SCALE):\n    return x * k\n\nalias = scaled\n\ndef broken(x):\n    return x / 0\n\n@staticmethod_like\ndef decorated():\n    pass\n",
+    );
+    m.set(
+        "staticmethod_like",
+        Value::native("staticmethod_like", "f", |_, mut a| Ok(a.take("f"))),
+    );
+    let main = interp
+        .run_source(
+            "use.cfg",
+            "from nets import *\na = scaled(2)\nb = alias(2, k=10)\nc = SCALE\n",
+        )
+        .unwrap();
+    assert_eq!(main.get("a").unwrap().repr(), "6");
+    assert_eq!(main.get("b").unwrap().repr(), "20");
+    assert_eq!(main.get("c").unwrap().repr(), "3");
+
+    let d = interp
+        .run_source("use2.cfg", "from nets import *\nbroken(1)\n")
+        .unwrap_err();
+    assert_eq!(
+        d.headline(),
+        "<nets.py>:11:12: ZeroDivisionError: integer division or modulo by zero"
+    );
+    assert_eq!(d.trace.len(), 1);
+    assert_eq!((d.trace[0].path.as_str(), d.trace[0].line), ("use2.cfg", 2));
+
+    let d = interp
+        .run_source("use3.cfg", "from nets import *\nscaled(1, kk=2)\n")
+        .unwrap_err();
+    assert_eq!(
+        d.headline(),
+        "use3.cfg:2:11: TypeError: scaled() got an unexpected keyword argument 'kk'"
+    );
+    assert_eq!(d.notes, vec!["did you mean 'k'?".to_string()]);
+}

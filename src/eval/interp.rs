@@ -208,14 +208,25 @@ impl Interp {
         text: &str,
     ) -> Result<(), EvalError> {
         let file = Rc::new(SourceFile::new(path, text));
+        self.exec_parsed_in(module, &file, text)
+    }
+
+    /// Parses `text` (with `file`'s offsets: it may be a masked copy of it) and runs it in
+    /// `module`'s namespace, reporting positions in `file`.
+    pub(crate) fn exec_parsed_in(
+        &mut self,
+        module: &Rc<Module>,
+        file: &Rc<SourceFile>,
+        text: &str,
+    ) -> Result<(), EvalError> {
         let ast = parse_module(text).map_err(|e| {
             let mut err = EvalError::new(e.kind.name(), e.message.clone());
-            err = err.at(&file, e.span);
+            err = err.at(file, e.span);
             err
         })?;
         let env = Env {
             module: module.clone(),
-            file,
+            file: file.clone(),
             locals: None,
             local_names: None,
             global_names: None,
@@ -350,7 +361,7 @@ impl Interp {
     fn run_preludes(&mut self, m: &Rc<Module>) -> Result<(), EvalError> {
         let preludes = std::mem::take(&mut *m.prelude.borrow_mut());
         for (label, src) in preludes {
-            self.exec_source_in(m, &label, &src)?;
+            super::lazy::exec_prelude(self, m, &label, src)?;
         }
         Ok(())
     }

@@ -69,6 +69,7 @@ mod format;
 mod function;
 mod host;
 mod interp;
+mod lazy;
 mod literal;
 mod methods;
 mod module;
