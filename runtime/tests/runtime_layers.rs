@@ -1117,3 +1117,72 @@ output_layer_names: "p3""#;
     assert_close(&get("m3"), &get("m2"), 1e-12);
     assert_close(&get("c3"), &get("c2"), 1e-12);
 }
+
+#[test]
+fn sequence_pooling_follows_sequence_starts() {
+    let layer = |name: &str, ty: &str, extra: &str| {
+        format!(
+            r#"layers {{ name: "{name}" type: "{ty}" size: 2 inputs {{ input_layer_name: "x" }} {extra} }}"#
+        )
+    };
+    let text = [
+        r#"layers { name: "x" type: "data" size: 2 }"#.to_string(),
+        layer("max", "max", r#"trans_type: "non-seq" seq_pool_stride: -1"#),
+        layer(
+            "avg",
+            "average",
+            r#"average_strategy: "average" trans_type: "non-seq""#,
+        ),
+        layer(
+            "sum",
+            "average",
+            r#"average_strategy: "sum" trans_type: "non-seq""#,
+        ),
+        layer(
+            "sqrtn",
+            "average",
+            r#"average_strategy: "squarerootn" trans_type: "non-seq""#,
+        ),
+        layer("last", "seqlastins", r#"trans_type: "non-seq""#),
+        layer(
+            "first",
+            "seqlastins",
+            r#"select_first: true trans_type: "non-seq""#,
+        ),
+        layer("win", "max", r#"trans_type: "non-seq" seq_pool_stride: 2"#),
+        layer(
+            "nest",
+            "average",
+            r#"average_strategy: "sum" trans_type: "seq""#,
+        ),
+        r#"output_layer_names: "max""#.to_string(),
+    ]
+    .join("\n");
+    let n = net(&text);
+    // Two sequences: rows 0..3 and 3..4; sub-sequences 0..2, 2..3, 3..4.
+    let mut x = dense(4, &[1.0, -1.0, 3.0, 0.0, 2.0, 5.0, 4.0, 4.0]);
+    x.seq_starts = Some(vec![0, 3, 4]);
+    x.subseq_starts = Some(vec![0, 2, 3, 4]);
+    let fwd = n.forward(&feed(vec![("x", x)]), Mode::Test).unwrap();
+    let get = |l: &str| values(fwd.output(l).unwrap().value.as_ref().unwrap());
+    assert_close(&get("max"), &[3.0, 5.0, 4.0, 4.0], 0.0);
+    assert_close(&get("avg"), &[2.0, 4.0 / 3.0, 4.0, 4.0], 1e-12);
+    assert_close(&get("sum"), &[6.0, 4.0, 4.0, 4.0], 0.0);
+    let r3 = 3f64.sqrt();
+    assert_close(&get("sqrtn"), &[6.0 / r3, 4.0 / r3, 4.0, 4.0], 1e-12);
+    assert_close(&get("last"), &[2.0, 5.0, 4.0, 4.0], 0.0);
+    assert_close(&get("first"), &[1.0, -1.0, 4.0, 4.0], 0.0);
+    // windows of 2 steps: [0,2), [2,3) in the first sequence, [3,4) in the second
+    assert_close(&get("win"), &[3.0, 0.0, 2.0, 5.0, 4.0, 4.0], 0.0);
+    assert_eq!(fwd.output("win").unwrap().seq_starts, Some(vec![0, 2, 3]));
+    // nested: each sub-sequence summed; the first sequence holds two of them
+    assert_close(&get("nest"), &[4.0, -1.0, 2.0, 5.0, 4.0, 4.0], 0.0);
+    assert_eq!(fwd.output("nest").unwrap().seq_starts, Some(vec![0, 2, 3]));
+    assert_eq!(fwd.output("max").unwrap().seq_starts, None);
+
+    let err = n
+        .forward(&feed(vec![("x", dense(1, &[1.0, 2.0]))]), Mode::Test)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("needs sequence input"), "{err}");
+}

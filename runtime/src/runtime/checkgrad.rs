@@ -256,6 +256,13 @@ pub fn random_feed(net: &Network, rows: i64, seed: u64) -> Feed {
                 )
             }
         };
+        // Every input is also a sequence batch (sequences of 2 steps, the last one shorter,
+        // each step its own sub-sequence), for the layers that read sequence positions.
+        let mut arg = arg;
+        let mut starts: Vec<i64> = (0..rows).step_by(2).collect();
+        starts.push(rows);
+        arg.seq_starts = Some(starts);
+        arg.subseq_starts = Some((0..=rows).collect());
         feed.insert(name.to_string(), arg);
     }
     feed

@@ -233,6 +233,15 @@ impl Network {
                 let raw = catch_unwind(AssertUnwindSafe(|| node.layer.forward(&cx, &inputs)))
                     .map_err(|p| fail(panic_message(p)))?
                     .map_err(fail)?;
+                let mut raw = raw;
+                if node.layer.keeps_sequence() && raw.seq_starts.is_none() {
+                    if let Some(first) = inputs.first() {
+                        if first.rows() == raw.rows() {
+                            raw.seq_starts = first.seq_starts.clone();
+                            raw.subseq_starts = first.subseq_starts.clone();
+                        }
+                    }
+                }
                 let mut out = activate(node, raw).map_err(fail)?;
                 if node.drop_rate > 0.0 {
                     out.value = out.value.map(|v| dropout(&v, node.drop_rate, train));

@@ -16,6 +16,7 @@ mod misc;
 mod mixed;
 mod norm;
 mod pool;
+mod sequence;
 mod volume;
 
 pub use pool::{paddle_pool2d, Pool2d, PoolKind, PoolWindow};
@@ -44,6 +45,12 @@ pub trait Layer: Send {
     /// Computes the layer's output (before activation and dropout) from its inputs, in the
     /// order of the config's `inputs`.
     fn forward(&self, cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String>;
+
+    /// Whether the output has the input's rows, so it keeps the input's sequence positions
+    /// (most layers); sequence pooling layers set their own.
+    fn keeps_sequence(&self) -> bool {
+        true
+    }
 
     /// Cost layers report per-sample costs and are summed into the loss.
     fn is_cost(&self) -> bool {
@@ -176,10 +183,6 @@ fn unsupported_hint(layer_type: &str) -> &'static str {
         | "agent"
         | "scatter_agent"
         | "gather_agent"
-        | "seqlastins"
-        | "seqfirstins"
-        | "average"
-        | "max"
         | "expand"
         | "seqconcat"
         | "seqreshape"
@@ -212,6 +215,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "exconvt" | "cudnn_convt" | "convt" => conv::build(cx, true)?,
         "batch_norm" | "cudnn_batch_norm" | "mkldnn_batch_norm" => batch_norm::build(cx)?,
         "pool" | "cudnn_pool" => pool::build(cx)?,
+        "max" | "average" | "seqlastins" | "seqfirstins" => sequence::build(cx)?,
         "conv3d" => volume::build_conv(cx, false)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,
