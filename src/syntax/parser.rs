@@ -851,7 +851,7 @@ fn expr_on_stack(p: Pair<Rule>) -> PResult<Expr> {
             let mut e = operand.ok_or_else(|| SyntaxError::syntax("invalid syntax", span))?;
             for start in nots.into_iter().rev() {
                 let s = Span {
-                    start: start as u32,
+                    start,
                     end: e.span.end,
                 };
                 e = Expr {
