@@ -79,6 +79,11 @@ const CASES: &[(&str, &str)] = &[
          out = recurrent_group(step=step, input=x)\n",
     ),
     (
+        "error_inside_img_conv_group",
+        "img = data_layer(name='image', size=3 * 32 * 32)\n\
+         net = img_conv_group(input=img, conv_num_filter=[8, 8], pool_size=2, pool_stride=2)\n",
+    ),
+    (
         "layer_math_on_a_string",
         "x = data_layer(name='x', size=10)\ny = x + 'a'\n",
     ),
