@@ -1186,3 +1186,23 @@ fn sequence_pooling_follows_sequence_starts() {
         .unwrap();
     assert!(err.to_string().contains("needs sequence input"), "{err}");
 }
+
+#[test]
+fn expand_repeats_rows_over_sequences() {
+    let text = r#"layers { name: "x" type: "data" size: 2 }
+layers { name: "s" type: "data" size: 1 }
+layers { name: "e" type: "expand" size: 2 inputs { input_layer_name: "x" }
+  inputs { input_layer_name: "s" } trans_type: "non-seq" }
+output_layer_names: "e""#;
+    let mut s = dense(4, &[0.0; 4]);
+    s.seq_starts = Some(vec![0, 3, 4]);
+    let f = feed(vec![("x", dense(2, &[1.0, 2.0, 3.0, 4.0])), ("s", s)]);
+    let fwd = net(text).forward(&f, Mode::Test).unwrap();
+    let e = fwd.output("e").unwrap();
+    assert_close(
+        &values(e.value.as_ref().unwrap()),
+        &[1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 3.0, 4.0],
+        0.0,
+    );
+    assert_eq!(e.seq_starts, Some(vec![0, 3, 4]));
+}

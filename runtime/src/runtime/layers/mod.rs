@@ -183,7 +183,6 @@ fn unsupported_hint(layer_type: &str) -> &'static str {
         | "agent"
         | "scatter_agent"
         | "gather_agent"
-        | "expand"
         | "seqconcat"
         | "seqreshape"
         | "seq_slice"
@@ -216,6 +215,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "batch_norm" | "cudnn_batch_norm" | "mkldnn_batch_norm" => batch_norm::build(cx)?,
         "pool" | "cudnn_pool" => pool::build(cx)?,
         "max" | "average" | "seqlastins" | "seqfirstins" => sequence::build(cx)?,
+        "expand" => sequence::build_expand(cx)?,
         "conv3d" => volume::build_conv(cx, false)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,

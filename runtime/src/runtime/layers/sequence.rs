@@ -165,3 +165,58 @@ impl Layer for SeqPool {
         })
     }
 }
+
+/// expand (ExpandLayer): each row of input 0 repeated over one sequence of input 1
+/// (trans_type "non-seq"), or over one of its sub-sequences ("seq"). The output takes input
+/// 1's sequence positions.
+struct Expand {
+    nested: bool,
+}
+
+pub fn build_expand(cx: &BuildCx) -> Result<Box<dyn Layer>> {
+    cx.expect_inputs(2..=2)?;
+    if cx.input_size(0)? != cx.size() {
+        return Err(cx.err("input 0 must have the layer's size"));
+    }
+    Ok(Box::new(Expand {
+        nested: cx.cfg.trans_type.as_deref() == Some("seq"),
+    }))
+}
+
+impl Layer for Expand {
+    fn keeps_sequence(&self) -> bool {
+        false
+    }
+
+    fn forward(&self, _cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        let x = value(inputs[0], "input")?;
+        let like = inputs[1];
+        let starts = if self.nested {
+            like.subseq_starts
+                .as_ref()
+                .ok_or("expand_as needs sub-sequence positions")?
+        } else {
+            like.seq_starts
+                .as_ref()
+                .ok_or("expand_as needs sequence positions")?
+        };
+        let n = starts.len().saturating_sub(1) as i64;
+        if x.size()[0] != n {
+            return Err(format!(
+                "input has {} rows, but expand_as has {n} (sub-)sequences",
+                x.size()[0]
+            ));
+        }
+        let mut rows = Vec::new();
+        for (i, w) in starts.windows(2).enumerate() {
+            rows.extend(std::iter::repeat(i as i64).take((w[1] - w[0]).max(0) as usize));
+        }
+        let y = x.index_select(0, &Tensor::from_slice(&rows).to_device(x.device()));
+        Ok(Arg {
+            value: Some(y),
+            seq_starts: like.seq_starts.clone(),
+            subseq_starts: like.subseq_starts.clone(),
+            ..Default::default()
+        })
+    }
+}
