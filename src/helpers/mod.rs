@@ -139,6 +139,39 @@ fn constants(m: &crate::eval::Module) {
     m.set("LayerType", lt.into_value());
 }
 
+/// An error raised inside the helpers' own DSL code (networks.py, layer_math) is shown at the
+/// user's call into it, with the helper's line kept as a note: the user's line is the one to fix.
+fn at_users_line(mut d: Diagnostic) -> Diagnostic {
+    if !d.path.starts_with("<paddle/") {
+        return d;
+    }
+    let Some(pos) = d.trace.iter().position(|t| !t.path.starts_with("<paddle/")) else {
+        return d;
+    };
+    let user = d.trace[pos].clone();
+    let Some(line_text) = std::fs::read_to_string(&user.path).ok().and_then(|text| {
+        text.lines()
+            .nth(user.line.saturating_sub(1))
+            .map(str::to_string)
+    }) else {
+        return d;
+    };
+    let inner = format!(
+        "raised inside the helper called here, at {}:{}:{}",
+        d.path, d.line, d.col
+    );
+    let width = line_text.trim_end().chars().count();
+    d.path = user.path;
+    d.line = user.line;
+    d.col = user.col;
+    d.caret_col = user.col;
+    d.caret_len = width.saturating_sub(user.col.saturating_sub(1)).max(1);
+    d.source_line = line_text;
+    d.notes.push(inner);
+    d.trace.drain(..=pos);
+    d
+}
+
 /// Runs a config and returns the TrainerConfig Paddle's config parser would have built.
 /// `config_args` is Paddle's `name1=value1,name2=value2`, read by `get_config_arg`.
 pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, ConfigError> {
@@ -151,7 +184,9 @@ pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, Con
         .collect();
     let st = Rc::new(State::new(Builder::new(args), path.to_path_buf()));
     install(&mut interp, &st);
-    interp.run_file(path).map_err(ConfigError)?;
+    interp
+        .run_file(path)
+        .map_err(|d| ConfigError(Box::new(at_users_line(*d))))?;
     let builder = st.take_builder();
     let mut trainer = builder.finish().map_err(|e| {
         ConfigError(Box::new(Diagnostic::plain(
