@@ -310,3 +310,19 @@ fn prelude_functions_are_defined_on_first_call_with_their_own_positions() {
     );
     assert_eq!(d.notes, vec!["did you mean 'k'?".to_string()]);
 }
+
+#[test]
+fn submodules_reached_by_attribute_or_from_import_run_their_preludes() {
+    let mut interp = Interp::new();
+    interp
+        .module("pkg.sub")
+        .add_prelude("<pkg/sub.py>", "X = 41 + 1\n");
+    let main = interp
+        .run_source(
+            "p.cfg",
+            "import pkg\na = pkg.sub.X\nfrom pkg import sub\nb = sub.X\n",
+        )
+        .unwrap();
+    assert_eq!(main.get("a").unwrap().repr(), "42");
+    assert_eq!(main.get("b").unwrap().repr(), "42");
+}

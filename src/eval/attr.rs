@@ -44,6 +44,11 @@ impl Interp {
             }
             Value::Module(m) => {
                 if let Some(v) = m.get(name) {
+                    // A submodule reached as an attribute (`paddle.trainer_config_helpers`
+                    // after `import paddle`) still runs its preludes once.
+                    if let Value::Module(sub) = &v {
+                        self.import(&sub.name.clone())?;
+                    }
                     return Ok(v);
                 }
                 let sub = format!("{}.{name}", m.name);

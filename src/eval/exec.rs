@@ -486,6 +486,11 @@ impl Interp {
             ImportNames::Names(list) => {
                 for (name, alias, span) in list {
                     let v = match m.get(name) {
+                        Some(Value::Module(ref sub)) => {
+                            self.import(&sub.name.clone())
+                                .map_err(|e| e.at(&env.file, *span))?;
+                            Value::Module(sub.clone())
+                        }
                         Some(v) => v,
                         None => match self
                             .modules

@@ -44,7 +44,9 @@
 //!   attributes and a constructor.
 //! - Modules: [`Interp::module`] gets or creates a dotted module (parents are created and
 //!   linked); `from X import *` copies its public names, honouring `__all__`.
-//!   [`Module::add_prelude`] queues DSL source evaluated into the module on first import.
+//!   [`Module::add_prelude`] queues DSL source evaluated into the module on first import;
+//!   its undecorated top-level `def`s are parsed on their first call (their defaults are
+//!   evaluated then), which keeps a large networks prelude out of every config's parse time.
 //!   Sibling imports (`from seqToseq_net import *`) load `<config dir>/seqToseq_net.py`.
 //! - Callbacks: [`Interp::call`] calls any DSL callable (e.g. a recurrent_group step).
 //! - Config args: [`Interp::set_config_args`] takes Paddle's `a=1,b=x`;
@@ -54,6 +56,8 @@
 //!   "called from" lines). `print` goes to stderr unless [`Interp::set_output`] redirects it.
 //! - Limits: [`Limits`] (steps, call depth, collection size); limit errors cannot be
 //!   caught by `except`.
+//! - [`Value`] implements `Drop` (deeply nested values are freed without recursion), so
+//!   match it by reference (`match &v`, `Value::List(ref l)`) rather than moving fields out.
 
 mod attr;
 mod builtins;
