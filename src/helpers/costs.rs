@@ -517,7 +517,104 @@ fn gradient_printer_evaluator(
     printer(st, &a, "gradient_printer_evaluator", "gradient_printer")
 }
 
+fn seqtext_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "seqtext_printer_evaluator";
+    let name = eval_name(st, &a, f)?;
+    let input = layer_arg(a.get("input"), f, "input")?;
+    let result_file = str_arg(a.get("result_file"), f, "result_file")?;
+    let mut inputs = Vec::new();
+    if let Some(id) = a.opt("id_input") {
+        inputs.push(layer_arg(id, f, "id_input")?.name.clone());
+        // As Paddle did: the id layer becomes a parent, so outputs() finds its data layer.
+        input.parents.borrow_mut().push(id.clone());
+    }
+    inputs.push(input.name.clone());
+    let dict_file = opt_str(a.get("dict_file"), f, "dict_file")?;
+    let delimited = a.opt("delimited").map(|v| v.truthy());
+    add_evaluator(st, &name, "seq_text_printer", inputs, |e| {
+        e.dict_file = dict_file;
+        e.result_file = Some(result_file);
+        e.delimited = delimited;
+    })?;
+    Ok(Value::None)
+}
+
+/// The printers that take `num_results`: maxid_printer, maxframe_printer.
+fn results_printer(st: &Rc<State>, a: &Bound, f: &str, eval_type: &str) -> Result<Value, EvalError> {
+    let name = eval_name(st, a, f)?;
+    let inputs: Vec<String> = layers_arg(a.get("input"), f, "input")?
+        .iter()
+        .map(|l| lo(l).name.clone())
+        .collect();
+    let n = a.opt("num_results").map(|v| int_arg(v, f, "num_results")).transpose()?;
+    add_evaluator(st, &name, eval_type, inputs, |e| e.num_results = n.map(|n| n as i32))?;
+    Ok(Value::None)
+}
+
+fn maxid_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    results_printer(st, &a, "maxid_printer_evaluator", "max_id_printer")
+}
+
+fn maxframe_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    results_printer(st, &a, "maxframe_printer_evaluator", "max_frame_printer")
+}
+
+fn classification_error_printer_evaluator(
+    st: &Rc<State>,
+    _: &mut Interp,
+    a: Bound,
+) -> Result<Value, EvalError> {
+    let f = "classification_error_printer_evaluator";
+    let name = eval_name(st, &a, f)?;
+    let inputs = eval_inputs(&a, f, true)?;
+    let threshold = opt_real(a.get("threshold"), f, "threshold")?;
+    add_evaluator(st, &name, "classification_error_printer", inputs, |e| {
+        e.classification_threshold = threshold;
+    })?;
+    Ok(Value::None)
+}
+
+fn detection_map_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "detection_map_evaluator";
+    let name = eval_name(st, &a, f)?;
+    let inputs = eval_inputs(&a, f, true)?;
+    let overlap = opt_real(a.get("overlap_threshold"), f, "overlap_threshold")?;
+    let background = a.opt("background_id").map(|v| int_arg(v, f, "background_id")).transpose()?;
+    let difficult = a.opt("evaluate_difficult").map(|v| v.truthy());
+    let ap_type = opt_str(a.get("ap_type"), f, "ap_type")?;
+    add_evaluator(st, &name, "detection_map", inputs, |e| {
+        e.overlap_threshold = overlap;
+        e.background_id = background.map(|b| b as i32);
+        e.evaluate_difficult = difficult;
+        e.ap_type = ap_type;
+    })?;
+    Ok(Value::None)
+}
+
 pub fn register(m: &Module, st: &Rc<State>) {
+    def(
+        m,
+        st,
+        "seqtext_printer_evaluator",
+        "input, result_file, id_input=None, dict_file=None, delimited=None, name=None",
+        seqtext_printer_evaluator,
+    );
+    def(m, st, "maxid_printer_evaluator", "input, num_results=None, name=None", maxid_printer_evaluator);
+    def(m, st, "maxframe_printer_evaluator", "input, num_results=None, name=None", maxframe_printer_evaluator);
+    def(
+        m,
+        st,
+        "classification_error_printer_evaluator",
+        "input, label, threshold=0.5, name=None",
+        classification_error_printer_evaluator,
+    );
+    def(
+        m,
+        st,
+        "detection_map_evaluator",
+        "input, label, overlap_threshold=0.5, background_id=0, evaluate_difficult=False, ap_type='11point', name=None",
+        detection_map_evaluator,
+    );
     let cost = "input, label, weight=None, name=None, coeff=1.0, layer_attr=None";
     def(m, st, "square_error_cost", cost, square_error_cost);
     def(m, st, "regression_cost", cost, square_error_cost);
