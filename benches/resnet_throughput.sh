@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Training throughput (images/s) of ResNet depth 20 (models/resnet.cfg, batch 128) under
-# `paddlers train`, next to PyTorch eager running the same model and batch size on the same
-# machine (benches/resnet_pytorch.py), and their ratio. Both read the CIFAR-10 sample in data/
-# and are timed over passes after the first (warm caches, data from memory).
+# Training throughput of ResNet depth 20 (models/resnet.cfg, batch 128) under `paddlers train`,
+# next to PyTorch eager running the same model and batch size on the same machine
+# (benches/resnet_pytorch.py), and their ratio. Both read the CIFAR-10 sample in data/ and are
+# timed over passes after the first (warm caches, data from memory). Two measures:
+#   img/s      wall clock (what a user sees; other processes on the machine disturb it),
+#   img/cpu-s  images per CPU-second of the whole process (all threads): the steadier one on a
+#              shared machine.
 #
 #   benches/resnet_throughput.sh                 # 3 passes each, 2 alternating rounds
 #   PASSES=4 ROUNDS=3 DEPTH=32 benches/resnet_throughput.sh
@@ -24,32 +27,37 @@ BIN=target/release/paddlers-runtime
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-paddlers_rate() {
+# Prints "<img/s> <img/cpu-s>" for paddlers, from metrics.csv (passes >= 1).
+paddlers_rates() {
     local dir="$work/run$1"
     "$BIN" train --config=models/resnet.cfg --config_args="depth=$DEPTH" \
         --num_passes="$PASSES" --save_dir="$dir" --log_period=100000 --dot_period=0 \
         --log_level=warn
-    # samples / train_seconds over passes >= 1, from metrics.csv
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-             $1 >= 1 { n += $col["train_samples"]; t += $col["train_seconds"] }
-             END { if (t > 0) printf "%.2f\n", n / t; else print "nan" }' "$dir/metrics.csv"
+             $1 >= 1 { n += $col["train_samples"]; t += $col["train_seconds"];
+                       c += $col["train_cpu_seconds"] }
+             END { printf "%.2f %.2f\n", n / t, n / c }' "$dir/metrics.csv"
 }
 
-pytorch_rate() {
+pytorch_rates() {
     "$PY" benches/resnet_pytorch.py --depth "$DEPTH" --batch_size 128 --passes "$PASSES" |
-        sed -n 's/^pytorch_images_per_s=//p'
+        awk -F= '/^pytorch_images_per_s=/ { w = $2 } /^pytorch_images_per_cpu_s=/ { c = $2 }
+                 END { print w, c }'
 }
 
 echo "ResNet-$DEPTH, batch 128, $(nproc) CPU cores, $PASSES passes x $ROUNDS rounds"
-printf '%-8s %18s %18s %8s\n' round "paddlers img/s" "pytorch img/s" ratio
-sum_ours=0; sum_theirs=0
+printf '%-6s %14s %14s %7s   %14s %14s %7s\n' round "paddlers img/s" "pytorch img/s" ratio \
+    "paddlers /cpu-s" "pytorch /cpu-s" ratio
+tw=0; tc=0; pw=0; pc=0
 for r in $(seq 1 "$ROUNDS"); do
-    ours=$(paddlers_rate "$r")
-    theirs=$(pytorch_rate)
-    ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.3f", a / b }')
-    printf '%-8s %18s %18s %8s\n' "$r" "$ours" "$theirs" "$ratio"
-    sum_ours=$(awk -v s="$sum_ours" -v x="$ours" 'BEGIN { print s + x }')
-    sum_theirs=$(awk -v s="$sum_theirs" -v x="$theirs" 'BEGIN { print s + x }')
+    read -r ow oc < <(paddlers_rates "$r")
+    read -r yw yc < <(pytorch_rates)
+    awk -v a="$ow" -v b="$yw" -v c="$oc" -v d="$yc" -v r="$r" \
+        'BEGIN { printf "%-6s %14.2f %14.2f %7.3f   %14.2f %14.2f %7.3f\n", r, a, b, a / b, c, d, c / d }'
+    tw=$(awk -v s="$tw" -v x="$ow" 'BEGIN { print s + x }')
+    tc=$(awk -v s="$tc" -v x="$oc" 'BEGIN { print s + x }')
+    pw=$(awk -v s="$pw" -v x="$yw" 'BEGIN { print s + x }')
+    pc=$(awk -v s="$pc" -v x="$yc" 'BEGIN { print s + x }')
 done
-awk -v a="$sum_ours" -v b="$sum_theirs" -v n="$ROUNDS" \
-    'BEGIN { printf "%-8s %18.2f %18.2f %8.3f\n", "mean", a / n, b / n, a / b }'
+awk -v a="$tw" -v b="$pw" -v c="$tc" -v d="$pc" -v n="$ROUNDS" \
+    'BEGIN { printf "%-6s %14.2f %14.2f %7.3f   %14.2f %14.2f %7.3f\n", "mean", a / n, b / n, a / b, c / n, d / n, c / d }'

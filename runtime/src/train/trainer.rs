@@ -19,7 +19,7 @@ use super::error::TrainError;
 use super::evaluators::{EvalArg, Evaluators};
 use super::format::g;
 use super::interrupt;
-use super::metrics::{MetricsLog, PassMetrics};
+use super::metrics::{process_cpu_seconds, MetricsLog, PassMetrics};
 use super::optimizer::Optimizer;
 use super::options::TrainOptions;
 use super::progress::Progress;
@@ -135,8 +135,10 @@ impl Trainer {
         let mut passes = 0;
         for pass in self.opts.start_pass..self.opts.num_passes {
             let pass_started = Instant::now();
+            let cpu_started = process_cpu_seconds();
             let train_samples = self.train_pass(pass)?;
             let train_seconds = pass_started.elapsed().as_secs_f64();
+            let train_cpu_seconds = process_cpu_seconds() - cpu_started;
             samples += train_samples;
             passes += 1;
             let test = match self.test_data.is_some() {
@@ -159,6 +161,7 @@ impl Trainer {
                 test_evals: test.map(|t| t.evals).unwrap_or_default(),
                 learning_rate: self.optimizer.learning_rate(),
                 train_seconds,
+                train_cpu_seconds,
                 seconds: pass_started.elapsed().as_secs_f64(),
             })?;
         }
@@ -291,9 +294,13 @@ impl Trainer {
         let data = self.train_data.as_mut().expect("checked in train()");
         data.start_pass(batch_size).map_err(data_err)?;
         let mut batch_id = 0i64;
+        let mut data_wait = 0f64;
         loop {
             let data = self.train_data.as_mut().expect("checked in train()");
-            let Some(batch) = data.next_batch().map_err(data_err)? else {
+            let asked = Instant::now();
+            let next = data.next_batch().map_err(data_err)?;
+            data_wait += asked.elapsed().as_secs_f64();
+            let Some(batch) = next else {
                 break;
             };
             if batch.size == 0 {
@@ -321,6 +328,7 @@ impl Trainer {
                 "the training data gave no samples in pass {pass}"
             )));
         }
+        tracing::debug!("pass {pass}: {data_wait:.3} s waiting for the data provider");
         self.progress.finish_pass();
         self.optimizer.finish_pass();
         self.evaluator.finish();
@@ -436,7 +444,7 @@ impl Trainer {
     /// `model_average` is set.
     pub fn test_period(&mut self) -> Result<TestResult, TrainError> {
         self.apply_average();
-        let result = self.test_all();
+        let result = self.test_all(false);
         self.restore_average();
         let result = result?;
         let line = stats::test_line(
@@ -455,8 +463,10 @@ impl Trainer {
         })
     }
 
-    /// Runs the test data through the main network; `cost` is the sum.
-    fn test_all(&mut self) -> Result<TestResult, TrainError> {
+    /// Runs the test data through the main network; `cost` is the sum. With `log_batches`,
+    /// logs Tester's ` Batch=N samples=... AvgCost=...` line every `--log_period` batches
+    /// (`--job=test`).
+    fn test_all(&mut self, log_batches: bool) -> Result<TestResult, TrainError> {
         let Some(data) = self.test_data.as_mut() else {
             return Err(TrainError::Config(
                 "the config declares no test data (define_py_data_sources2 with a test_list)"
@@ -467,6 +477,9 @@ impl Trainer {
         data.start_pass(self.batch_size).map_err(data_err)?;
         // Paddle sums the test cost in a float32 `real`.
         let (mut samples, mut cost) = (0i64, 0f32);
+        let mut stats = TrainerStats::default();
+        let mut batches = 0i64;
+        let mut lines = Vec::new();
         let net = self.replicas.main();
         while let Some(batch) = data.next_batch().map_err(data_err)? {
             if batch.size == 0 {
@@ -474,8 +487,14 @@ impl Trainer {
             }
             let feed = feed_from_batch(&batch, net.device(), Kind::Float)?;
             let fwd = net.forward(&feed, Mode::Test)?;
-            cost += fwd.cost.as_ref().map_or(0.0, |c| c.double_value(&[])) as f32;
+            let batch_cost = fwd.cost.as_ref().map_or(0.0, |c| c.double_value(&[])) as f32;
+            cost += batch_cost;
             samples += batch.size as i64;
+            stats.add(batch.size as i64, batch_cost);
+            batches += 1;
+            if log_batches && batches % self.opts.log_period == 0 {
+                lines.push(format!(" Batch={batches} {}", stats.show(false)));
+            }
             let mut inputs: HashMap<String, EvalArg> = HashMap::new();
             for name in &self.eval_layers {
                 if let Some(a) = fwd.output(name) {
@@ -483,6 +502,9 @@ impl Trainer {
                 }
             }
             self.test_evaluator.eval(&|n| inputs.get(n).cloned())?;
+        }
+        for l in lines {
+            self.log(&l);
         }
         if samples == 0 {
             return Err(TrainError::Data(
@@ -587,7 +609,7 @@ impl Trainer {
         let mut results = Vec::new();
         for (pass, dir) in models {
             self.load_params(&dir)?;
-            let r = self.test_all()?;
+            let r = self.test_all(true)?;
             let mut stats = TrainerStats::default();
             stats.add(r.samples, r.cost as f32);
             let line = stats::test_pass_line(pass, &stats, &self.test_evaluator.to_paddle_string());
