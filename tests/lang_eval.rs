@@ -502,3 +502,32 @@ fn operator_precedence() {
         "(3, 1, 2)"
     );
 }
+
+#[test]
+fn layout_edge_cases() {
+    assert_eq!(r("if True:\n    r = 1"), "1");
+    assert_eq!(
+        r("def f():\n    if True:\n        if True:\n            return 5\nr = f()"),
+        "5"
+    );
+    assert_eq!(r("x = 1; y = 2;\nr = x + y"), "3");
+    assert_eq!(r("if 0: r = 1\nelif 1: r = 2\nelse: r = 3"), "2");
+    assert_eq!(r("r = 0\nfor i in range(3): r += i\n"), "3");
+    assert_eq!(r("class A(object): x = 1\nr = A.x"), "1");
+    assert_eq!(
+        r("\n\n# only a comment\n   # indented comment\n\nr = 1\n\n\n"),
+        "1"
+    );
+    assert_eq!(r("def f():\n    x = 1\n\n        # comment at another indentation\n\n    return x\nr = f()"), "1");
+    assert_eq!(r("r = cmp(1, 2), cmp('b', 'a'), cmp(3, 3)"), "(-1, 1, 0)");
+    run("");
+    run("# nothing but a comment");
+}
+
+#[test]
+fn sandboxed_os_names_say_why() {
+    assert_eq!(
+        err("import os\nhome = os.environ['HOME']\n"),
+        "t.py:2:8: AttributeError: os.environ is not available: configs run in a sandbox without environment variables, processes or writes"
+    );
+}

@@ -55,6 +55,12 @@ impl Interp {
                 if self.modules.contains_key(sub.as_str()) {
                     return Ok(Value::Module(self.import(&sub)?));
                 }
+                if &*m.name == "os" && SANDBOXED_OS.contains(&name) {
+                    return Err(EvalError::attribute_error(format!(
+                        "os.{name} is not available: configs run in a sandbox without \
+                         environment variables, processes or writes"
+                    )));
+                }
                 let names: Vec<String> = m.vars.borrow().keys().map(|k| k.to_string()).collect();
                 let mut err = EvalError::attribute_error(format!(
                     "'module' object has no attribute '{name}' (module {})",
@@ -139,6 +145,12 @@ impl Interp {
         }
     }
 }
+
+/// What `os` offers in Python but the sandbox withholds; named so the error says why.
+const SANDBOXED_OS: &[&str] = &[
+    "environ", "getenv", "putenv", "system", "popen", "remove", "unlink", "rmdir", "mkdir",
+    "makedirs", "rename", "chdir", "fork", "kill", "execv", "spawnv", "walk",
+];
 
 fn no_attr(type_name: &str, name: &str, candidates: Vec<String>) -> EvalError {
     let mut err =

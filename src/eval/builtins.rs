@@ -307,6 +307,13 @@ pub(crate) fn install(interp: &mut Interp) {
     b.add_native("iter", "obj", |i, a| {
         Ok(Value::list(i.iterate(a.get("obj"))?))
     });
+    b.add_native("cmp", "x, y", |i, a| {
+        Ok(Value::Int(match i.order(a.get("x"), a.get("y"))? {
+            Ordering::Less => -1,
+            Ordering::Equal => 0,
+            Ordering::Greater => 1,
+        }))
+    });
     b.add_native("print", "*args, **kwargs", |i, a| {
         let mut sep = " ".to_string();
         let mut end = "\n".to_string();
@@ -353,6 +360,10 @@ pub(crate) fn install(interp: &mut Interp) {
         let f = FileHandle::open(std::path::Path::new(&*name), &name)?;
         Ok(Value::File(Rc::new(RefCell::new(f))))
     });
+    // Python 2's `file(path)` is `open(path)`.
+    if let Some(open) = b.get("open") {
+        b.set("file", open);
+    }
     b.add_native("globals", "", |_, _| {
         Err(EvalError::new(
             "NotImplementedError",
