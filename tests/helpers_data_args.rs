@@ -60,3 +60,24 @@ fn provider_args_survive_the_pickle() {
     let test_args = trainer.test_data_config.unwrap().load_data_args.unwrap();
     assert_eq!(test_args, pickled);
 }
+
+#[test]
+fn a_data_source_declared_in_an_imported_module_names_that_module() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mynet.py"),
+        "from paddle.trainer_config_helpers import *\n\n\ndef data(train):\n    \
+         define_py_data_sources2(train, None, module='p', obj='process')\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("main.cfg");
+    std::fs::write(
+        &cfg,
+        "from mynet import *\ndata('train.list')\nsettings(batch_size=2)\noutputs(data_layer(name='x', size=2))\n",
+    )
+    .unwrap();
+    let trainer = parse_config(&cfg, "").unwrap();
+    let at = trainer.data_config.unwrap().declared_at.unwrap();
+    assert_eq!(at.file, dir.path().join("mynet.py"));
+    assert_eq!(at.line, 5);
+}

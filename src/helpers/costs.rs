@@ -540,14 +540,24 @@ fn seqtext_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result
 }
 
 /// The printers that take `num_results`: maxid_printer, maxframe_printer.
-fn results_printer(st: &Rc<State>, a: &Bound, f: &str, eval_type: &str) -> Result<Value, EvalError> {
+fn results_printer(
+    st: &Rc<State>,
+    a: &Bound,
+    f: &str,
+    eval_type: &str,
+) -> Result<Value, EvalError> {
     let name = eval_name(st, a, f)?;
     let inputs: Vec<String> = layers_arg(a.get("input"), f, "input")?
         .iter()
         .map(|l| lo(l).name.clone())
         .collect();
-    let n = a.opt("num_results").map(|v| int_arg(v, f, "num_results")).transpose()?;
-    add_evaluator(st, &name, eval_type, inputs, |e| e.num_results = n.map(|n| n as i32))?;
+    let n = a
+        .opt("num_results")
+        .map(|v| int_arg(v, f, "num_results"))
+        .transpose()?;
+    add_evaluator(st, &name, eval_type, inputs, |e| {
+        e.num_results = n.map(|n| n as i32)
+    })?;
     Ok(Value::None)
 }
 
@@ -555,7 +565,11 @@ fn maxid_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<V
     results_printer(st, &a, "maxid_printer_evaluator", "max_id_printer")
 }
 
-fn maxframe_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+fn maxframe_printer_evaluator(
+    st: &Rc<State>,
+    _: &mut Interp,
+    a: Bound,
+) -> Result<Value, EvalError> {
     results_printer(st, &a, "maxframe_printer_evaluator", "max_frame_printer")
 }
 
@@ -579,7 +593,10 @@ fn detection_map_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<V
     let name = eval_name(st, &a, f)?;
     let inputs = eval_inputs(&a, f, true)?;
     let overlap = opt_real(a.get("overlap_threshold"), f, "overlap_threshold")?;
-    let background = a.opt("background_id").map(|v| int_arg(v, f, "background_id")).transpose()?;
+    let background = a
+        .opt("background_id")
+        .map(|v| int_arg(v, f, "background_id"))
+        .transpose()?;
     let difficult = a.opt("evaluate_difficult").map(|v| v.truthy());
     let ap_type = opt_str(a.get("ap_type"), f, "ap_type")?;
     add_evaluator(st, &name, "detection_map", inputs, |e| {
@@ -599,8 +616,20 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "input, result_file, id_input=None, dict_file=None, delimited=None, name=None",
         seqtext_printer_evaluator,
     );
-    def(m, st, "maxid_printer_evaluator", "input, num_results=None, name=None", maxid_printer_evaluator);
-    def(m, st, "maxframe_printer_evaluator", "input, num_results=None, name=None", maxframe_printer_evaluator);
+    def(
+        m,
+        st,
+        "maxid_printer_evaluator",
+        "input, num_results=None, name=None",
+        maxid_printer_evaluator,
+    );
+    def(
+        m,
+        st,
+        "maxframe_printer_evaluator",
+        "input, num_results=None, name=None",
+        maxframe_printer_evaluator,
+    );
     def(
         m,
         st,

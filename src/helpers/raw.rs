@@ -11,9 +11,7 @@ use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::layers::mixed::{OpKind, Operator, ProjKind, Projection};
 use crate::graph::layers::recurrent as group;
 use crate::graph::settings::Setting;
-use crate::graph::{
-    DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real, SourceLocation,
-};
+use crate::graph::{DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real};
 use std::any::Any;
 use std::rc::Rc;
 
@@ -588,10 +586,7 @@ fn train_or_test(st: &Rc<State>, a: &Bound, for_test: bool) -> Result<Value, Eva
     if let Some(v) = a.opt("async_load_data") {
         d.async_load_data = Some(v.truthy());
     }
-    d.declared_at = Some(SourceLocation {
-        file: st.config_path.clone(),
-        line: super::config::declaration_line(st, f),
-    });
+    d.declared_at = Some(super::config::declaration(st, f));
     let mut b = st.b();
     let slot = if for_test {
         &mut b.trainer.test_data_config
