@@ -315,7 +315,7 @@ fn check_feed(node: &Node, arg: &Arg) -> Result<()> {
 }
 
 fn activate(node: &Node, mut raw: Arg) -> Result<Arg, String> {
-    if node.act == Activation::Linear {
+    if node.act == Activation::Linear || node.layer.applies_own_activation() {
         return Ok(raw);
     }
     let Some(v) = raw.value.take() else {

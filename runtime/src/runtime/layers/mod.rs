@@ -16,6 +16,7 @@ mod misc;
 mod mixed;
 mod norm;
 mod pool;
+mod recurrent;
 mod sequence;
 mod volume;
 
@@ -50,6 +51,12 @@ pub trait Layer: Send {
     /// (most layers); sequence pooling layers set their own.
     fn keeps_sequence(&self) -> bool {
         true
+    }
+
+    /// Layers that apply active_type inside (recurrent cells) return true, so the network
+    /// does not apply it again.
+    fn applies_own_activation(&self) -> bool {
+        false
     }
 
     /// Cost layers report per-sample costs and are summed into the loss.
@@ -176,9 +183,7 @@ pub fn ids<'a>(arg: &'a Arg, what: &str) -> Result<&'a Tensor, String> {
 /// Layer types that exist in Paddle but need sequence data or are not lowered yet, with why.
 fn unsupported_hint(layer_type: &str) -> &'static str {
     match layer_type {
-        "lstmemory"
-        | "gated_recurrent"
-        | "recurrent"
+        "recurrent"
         | "recurrent_layer_group"
         | "agent"
         | "scatter_agent"
@@ -216,6 +221,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "pool" | "cudnn_pool" => pool::build(cx)?,
         "max" | "average" | "seqlastins" | "seqfirstins" => sequence::build(cx)?,
         "expand" => sequence::build_expand(cx)?,
+        "lstmemory" | "gated_recurrent" => recurrent::build(cx)?,
         "conv3d" => volume::build_conv(cx, false)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,
