@@ -531,3 +531,15 @@ fn sandboxed_os_names_say_why() {
         "t.py:2:8: AttributeError: os.environ is not available: configs run in a sandbox without environment variables, processes or writes"
     );
 }
+
+#[test]
+fn unicode_text() {
+    assert_eq!(
+        r("r = u'a\u{3000}b\u{3000}c'.rsplit(None, 1), u'a\u{3000}b c'.split(None, 1)"),
+        "(['a\u{3000}b', 'c'], ['a', 'b c'])"
+    );
+    assert_eq!(
+        r("r = len('héllo'), 'héllo'[1], 'héllo'.upper(), 'héllo'.find('l')"),
+        "(5, 'é', 'HÉLLO', 2)"
+    );
+}

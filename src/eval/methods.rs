@@ -392,7 +392,13 @@ fn str_method(
                         let mut out: Vec<String> = Vec::new();
                         let mut rest = t.trim_end();
                         for _ in 0..max {
-                            let start = rest.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+                            // The whitespace may be several bytes long (U+3000).
+                            let start = rest
+                                .char_indices()
+                                .rev()
+                                .find(|(_, c)| c.is_whitespace())
+                                .map(|(i, c)| i + c.len_utf8())
+                                .unwrap_or(0);
                             out.push(rest[start..].to_string());
                             rest = rest[..start].trim_end();
                         }
