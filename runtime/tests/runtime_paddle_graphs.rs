@@ -159,7 +159,7 @@ fn unsupported_layers_fail_at_build_naming_layer_and_type() {
     assert_eq!(
         err.to_string(),
         "layer '__recurrent_group_0__' has type 'recurrent_layer_group', which the runtime \
-         does not support: sequence and recurrent layers are not implemented yet"
+         does not support: this sequence or recurrent layer is not implemented yet"
     );
 }
 

@@ -203,7 +203,7 @@ fn unsupported_hint(layer_type: &str) -> &'static str {
         | "crf"
         | "crf_decoding"
         | "lambda_cost"
-        | "cross_entropy_over_beam" => ": sequence and recurrent layers are not implemented yet",
+        | "cross_entropy_over_beam" => ": this sequence or recurrent layer is not implemented yet",
         _ => "",
     }
 }
