@@ -86,6 +86,11 @@ fn multiplex() {
 }
 
 #[test]
+fn sequence_and_recurrent_layers() {
+    check_config("sequence");
+}
+
+#[test]
 fn every_checkgrad_config_has_a_test() {
     let tested = [
         "fc_softmax",
@@ -97,6 +102,7 @@ fn every_checkgrad_config_has_a_test() {
         "activations",
         "maxout",
         "multiplex",
+        "sequence",
     ];
     for entry in std::fs::read_dir(checkgrad_dir()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
