@@ -543,3 +543,26 @@ fn unicode_text() {
         "(5, 'é', 'HÉLLO', 2)"
     );
 }
+
+#[test]
+fn static_class_methods_and_properties() {
+    let src = "\
+class Shape(object):
+    count = 2
+    def __init__(self, w, h):
+        self.w = w
+        self.h = h
+    @property
+    def area(self):
+        return self.w * self.h
+    @staticmethod
+    def unit():
+        return Shape(1, 1)
+    @classmethod
+    def square(cls, n):
+        return cls(n, n)
+s = Shape.square(3)
+r = s.area, Shape.unit().area, s.unit().w, Shape.count
+";
+    assert_eq!(r(src), "(9, 1, 1, 2)");
+}

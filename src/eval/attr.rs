@@ -13,6 +13,19 @@ impl Interp {
                     return Ok(v.clone());
                 }
                 if let Some(v) = i.class.lookup(name) {
+                    if let Some(d) = v.downcast_host::<Descriptor>() {
+                        return match d {
+                            Descriptor::Static(f) => Ok(f.clone()),
+                            Descriptor::ClassMethod(f) => Ok(Value::BoundMethod(Rc::new((
+                                Value::Class(i.class.clone()),
+                                f.clone(),
+                            )))),
+                            Descriptor::Property(f) => {
+                                let f = f.clone();
+                                self.call_value(&f, vec![obj.clone()], Vec::new())
+                            }
+                        };
+                    }
                     return Ok(match v {
                         Value::Function(_) | Value::Native(_) => {
                             Value::BoundMethod(Rc::new((obj.clone(), v)))
@@ -37,7 +50,13 @@ impl Interp {
             }
             Value::Class(c) => {
                 if let Some(v) = c.lookup(name) {
-                    return Ok(v);
+                    return Ok(match v.downcast_host::<Descriptor>() {
+                        Some(Descriptor::Static(f)) => f.clone(),
+                        Some(Descriptor::ClassMethod(f)) => {
+                            Value::BoundMethod(Rc::new((obj.clone(), f.clone())))
+                        }
+                        _ => v,
+                    });
                 }
                 let names = c.attrs.borrow().keys().map(|k| k.to_string()).collect();
                 Err(no_attr_type(&c.name, name, names))
@@ -143,6 +162,26 @@ impl Interp {
                 other.type_name()
             ))),
         }
+    }
+}
+
+/// `staticmethod`, `classmethod` and `property` wrappers stored in a class body.
+pub(crate) enum Descriptor {
+    Static(Value),
+    ClassMethod(Value),
+    Property(Value),
+}
+
+impl super::host::HostObject for Descriptor {
+    fn type_name(&self) -> &str {
+        match self {
+            Descriptor::Static(_) => "staticmethod",
+            Descriptor::ClassMethod(_) => "classmethod",
+            Descriptor::Property(_) => "property",
+        }
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

@@ -379,6 +379,21 @@ pub(crate) fn install(interp: &mut Interp) {
             obj: obj.clone(),
         }))
     });
+    b.add_native("staticmethod", "function", |_, mut a| {
+        Ok(Value::host(super::attr::Descriptor::Static(
+            a.take("function"),
+        )))
+    });
+    b.add_native("classmethod", "function", |_, mut a| {
+        Ok(Value::host(super::attr::Descriptor::ClassMethod(
+            a.take("function"),
+        )))
+    });
+    b.add_native("property", "fget", |_, mut a| {
+        Ok(Value::host(super::attr::Descriptor::Property(
+            a.take("fget"),
+        )))
+    });
     b.add_native(
         "get_config_arg",
         "name, type, default=None",
