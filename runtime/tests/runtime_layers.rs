@@ -1329,3 +1329,35 @@ output_layer_names: "g""#
         assert_close(&got, &want, 1e-9);
     }
 }
+
+/// recurrent (RecurrentLayer): h_t = act(x_t + b + h_{t-1} W), per sequence.
+#[test]
+fn simple_recurrent_layer_matches_loops() {
+    let text = r#"layers { name: "x" type: "data" size: 2 }
+layers { name: "r" type: "recurrent" size: 2 active_type: "tanh"
+  inputs { input_layer_name: "x" input_parameter_name: "w" } bias_parameter_name: "b" reversed: false }
+parameters { name: "w" size: 4 dims: 2 dims: 2 }
+parameters { name: "b" size: 2 dims: 1 dims: 2 }
+output_layer_names: "r""#;
+    let mut n = net(text);
+    set(&mut n, "w", &[0.5, -0.25, 0.75, 1.0]);
+    set(&mut n, "b", &[0.125, -0.5]);
+    let x = [1.0, 0.0, -1.0, 2.0, 0.5, 0.5];
+    let mut arg = dense(3, &x);
+    arg.seq_starts = Some(vec![0, 2, 3]);
+    let got = out_of(&n, &feed(vec![("x", arg)]), "r");
+    let w = [[0.5, -0.25], [0.75, 1.0]];
+    let b = [0.125, -0.5];
+    let mut want = Vec::new();
+    for seq in [0..2usize, 2..3] {
+        let mut hp = [0.0f64; 2];
+        for r in seq {
+            let hn: Vec<f64> = (0..2)
+                .map(|k| (x[r * 2 + k] + b[k] + hp[0] * w[0][k] + hp[1] * w[1][k]).tanh())
+                .collect();
+            want.extend(&hn);
+            hp = [hn[0], hn[1]];
+        }
+    }
+    assert_close(&got, &want, 1e-12);
+}

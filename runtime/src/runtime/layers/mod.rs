@@ -183,8 +183,7 @@ pub fn ids<'a>(arg: &'a Arg, what: &str) -> Result<&'a Tensor, String> {
 /// Layer types that exist in Paddle but need sequence data or are not lowered yet, with why.
 fn unsupported_hint(layer_type: &str) -> &'static str {
     match layer_type {
-        "recurrent"
-        | "recurrent_layer_group"
+        "recurrent_layer_group"
         | "agent"
         | "scatter_agent"
         | "gather_agent"
@@ -221,7 +220,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "pool" | "cudnn_pool" => pool::build(cx)?,
         "max" | "average" | "seqlastins" | "seqfirstins" => sequence::build(cx)?,
         "expand" => sequence::build_expand(cx)?,
-        "lstmemory" | "gated_recurrent" => recurrent::build(cx)?,
+        "lstmemory" | "gated_recurrent" | "recurrent" => recurrent::build(cx)?,
         "conv3d" => volume::build_conv(cx, false)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,

@@ -1,4 +1,5 @@
-//! lstmemory (LstmLayer) and gated_recurrent (GatedRecurrentLayer, grumemory) over sequences.
+//! lstmemory (LstmLayer), gated_recurrent (GatedRecurrentLayer, grumemory) and recurrent
+//! (RecurrentLayer: h = act(x + b + h' W), W [H, H]) over sequences.
 //! Their input is already projected (4H for LSTM, 3H for GRU, usually by a mixed or fc
 //! layer); the layer adds the recurrent term step by step, each sequence on its own, last
 //! step first when `reversed`. They apply their own activations (active_type on the cell
@@ -22,6 +23,7 @@ use crate::runtime::error::Result;
 enum Cell {
     Lstm,
     Gru,
+    Simple,
 }
 
 struct Recurrent {
@@ -42,20 +44,28 @@ fn activation(cx: &BuildCx, name: Option<&str>, default: &str) -> Result<Activat
 
 pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
     cx.expect_inputs(1..=1)?;
-    let cell = if cx.cfg.r#type == "lstmemory" {
-        Cell::Lstm
-    } else {
-        Cell::Gru
+    let cell = match cx.cfg.r#type.as_str() {
+        "lstmemory" => Cell::Lstm,
+        "gated_recurrent" => Cell::Gru,
+        _ => Cell::Simple,
     };
     let h = cx.size();
-    let gates = if cell == Cell::Lstm { 4 } else { 3 };
+    let gates = match cell {
+        Cell::Lstm => 4,
+        Cell::Gru => 3,
+        Cell::Simple => 1,
+    };
     if cx.input_size(0)? != gates * h {
         return Err(cx.err(format!(
             "input size {} must be {gates} x the layer size {h}",
             cx.input_size(0)?
         )));
     }
-    let bias_size = if cell == Cell::Lstm { 7 * h } else { 3 * h };
+    let bias_size = match cell {
+        Cell::Lstm => 7 * h,
+        Cell::Gru => 3 * h,
+        Cell::Simple => h,
+    };
     Ok(Box::new(Recurrent {
         cell,
         size: h,
@@ -95,7 +105,7 @@ impl Layer for Recurrent {
         let kind = x.kind();
         let x = match (&self.bias, self.cell) {
             (Some(b), Cell::Lstm) => x + cx.param(b)?.narrow(0, 0, 4 * h_size),
-            (Some(b), Cell::Gru) => x + cx.param(b)?,
+            (Some(b), Cell::Gru | Cell::Simple) => x + cx.param(b)?,
             (None, _) => x.shallow_clone(),
         };
         let w = cx.param(&self.weight)?;
@@ -158,6 +168,10 @@ impl Layer for Recurrent {
                     let o = act(self.gate, &(part(3) + &c_new * &co))?;
                     let h_new = o * act(self.state, &c_new)?;
                     (h_new, c_new)
+                }
+                Cell::Simple => {
+                    let h_new = act(self.act, &(xt + h.matmul(&w.view([h_size, h_size]))))?;
+                    (h_new, c.shallow_clone())
                 }
                 Cell::Gru => {
                     let w_ur = w
