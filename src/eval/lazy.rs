@@ -9,7 +9,7 @@
 use super::module::Module;
 use super::value::Value;
 use super::{EvalError, Interp};
-use crate::syntax::{mask, split_top_level, SourceFile};
+use crate::syntax::{split_top_level, SourceFile};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -22,17 +22,24 @@ pub(crate) fn exec_prelude(
     let file = Rc::new(SourceFile::new(label, src.clone()));
     let chunks = split_top_level(&src)
         .map_err(|e| EvalError::new(e.kind.name(), e.message.clone()).at(&file, e.span))?;
-    let mut eager = Vec::new();
     for c in &chunks {
         match &c.def_name {
             Some(name) => module.set(name, stand_in(name, module, &file, (c.start, c.end))),
-            None => eager.push((c.start, c.end)),
+            None => run_piece(interp, module, &file, (c.start, c.end))?,
         }
     }
-    if eager.is_empty() {
-        return Ok(());
-    }
-    interp.exec_parsed_in(module, &file, &mask(&src, &eager))
+    Ok(())
+}
+
+/// Parses and runs one top-level statement of `file`, with positions reported in `file`.
+fn run_piece(
+    interp: &mut Interp,
+    module: &Rc<Module>,
+    file: &Rc<SourceFile>,
+    (start, end): (usize, usize),
+) -> Result<(), EvalError> {
+    let view = Rc::new(file.view(start));
+    interp.exec_parsed_in(module, &view, &file.text[start..end])
 }
 
 /// A native that defines the real function on first call and forwards every call to it.
@@ -51,7 +58,7 @@ fn stand_in(
         let f = match known {
             Some(f) => f,
             None => {
-                interp.exec_parsed_in(&module, &file, &mask(&file.text, &[range]))?;
+                run_piece(interp, &module, &file, range)?;
                 let f = module.get(&fname).ok_or_else(|| {
                     EvalError::runtime_error(format!("prelude function {fname} was not defined"))
                 })?;

@@ -19,7 +19,7 @@ pub use indent::MAX_INDENT_DEPTH;
 pub use parser::{parse_module, parse_params};
 pub use prepass::MAX_BRACKET_DEPTH;
 pub use span::{SourceFile, Span};
-pub use toplevel::{mask, split_top_level, TopLevel};
+pub use toplevel::{split_top_level, TopLevel};
 
 /// Runs `f` with at least 256 KiB of stack, switching to a fresh 8 MiB segment when the
 /// current one runs low. The tree builder and the evaluator recurse once per nesting level

@@ -30,11 +30,15 @@ impl Span {
 }
 
 /// A source file: its display path, its text and where each line starts.
+///
+/// A *view* (see [`SourceFile::view`]) reports positions for spans of a piece parsed on
+/// its own: offset 0 of the piece is `base` in the file.
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: String,
     pub text: Rc<str>,
-    line_starts: Vec<usize>,
+    line_starts: Rc<[usize]>,
+    base: usize,
 }
 
 impl SourceFile {
@@ -45,13 +49,24 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             text,
-            line_starts,
+            line_starts: line_starts.into(),
+            base: 0,
+        }
+    }
+
+    /// The same file, for spans of the piece of it that starts at byte `base`.
+    pub fn view(&self, base: usize) -> SourceFile {
+        SourceFile {
+            path: self.path.clone(),
+            text: self.text.clone(),
+            line_starts: self.line_starts.clone(),
+            base: self.base + base,
         }
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let offset = (offset + self.base).min(self.text.len());
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,

@@ -49,17 +49,3 @@ pub fn split_top_level(src: &str) -> Result<Vec<TopLevel>, SyntaxError> {
     }
     Ok(out)
 }
-
-/// `src` with every byte outside `ranges` turned into a space (line breaks kept), so that
-/// parsing it yields exactly those statements with their original offsets and lines.
-pub fn mask(src: &str, ranges: &[(usize, usize)]) -> String {
-    let mut out: Vec<u8> = src
-        .bytes()
-        .map(|b| if b == b'\n' || b == b'\r' { b } else { b' ' })
-        .collect();
-    for &(s, e) in ranges {
-        out[s..e].copy_from_slice(&src.as_bytes()[s..e]);
-    }
-    // Ranges start and end on line boundaries, so kept text is whole characters.
-    String::from_utf8(out).unwrap_or_default()
-}
