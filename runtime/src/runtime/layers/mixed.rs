@@ -16,15 +16,47 @@ use super::{ids, value, Arg, BuildCx, Cx, Layer};
 use crate::runtime::error::Result;
 
 enum Proj {
-    Fc { w: String, in_size: i64, out: i64 },
-    TransFc { w: String, in_size: i64, out: i64 },
+    Fc {
+        w: String,
+        in_size: i64,
+        out: i64,
+    },
+    TransFc {
+        w: String,
+        in_size: i64,
+        out: i64,
+    },
     Identity,
-    IdentityOffset { offset: i64, out: i64 },
-    DotMul { w: String },
-    Scaling { w: String },
-    Slice { ranges: Vec<(i64, i64)> },
-    Conv { w: String, conv: ConvInput },
-    Table { w: String, in_size: i64, out: i64 },
+    IdentityOffset {
+        offset: i64,
+        out: i64,
+    },
+    DotMul {
+        w: String,
+    },
+    Scaling {
+        w: String,
+    },
+    Slice {
+        ranges: Vec<(i64, i64)>,
+    },
+    Conv {
+        w: String,
+        conv: ConvInput,
+    },
+    Table {
+        w: String,
+        in_size: i64,
+        out: i64,
+    },
+    /// Each step's neighbours from `start` to `start + len - 1` within its sequence, side by
+    /// side; outside the sequence zeros, or with trainable padding the rows of the parameter
+    /// (the `before` rows for positions before the start, then the rows after the end).
+    Context {
+        start: i64,
+        len: i64,
+        pad: Option<(String, i64)>,
+    },
 }
 
 enum Operator {
@@ -119,16 +151,24 @@ fn build_proj(cx: &BuildCx, i: usize, p: &ProjectionConfig) -> Result<Proj> {
             in_size,
             out,
         },
-        other => {
-            return Err(cx.err(format!(
-                "projection type '{other}' is not supported{}",
-                if other == "context" {
-                    " (it needs sequence data)"
-                } else {
-                    ""
-                }
-            )))
+        "context" => {
+            let start = p.context_start.unwrap_or(0) as i64;
+            let len = p.context_length.unwrap_or(1) as i64;
+            if out != in_size * len || len < 1 {
+                return Err(cx.err(format!(
+                    "context projection {i}: output {out} is not {len} x input {in_size}"
+                )));
+            }
+            let before = (-start).max(0);
+            let after = (start + len - 1).max(0);
+            let pad = if p.trainable_padding.unwrap_or(false) {
+                Some((param((before + after) * in_size)?, before))
+            } else {
+                None
+            };
+            Proj::Context { start, len, pad }
         }
+        other => return Err(cx.err(format!("projection type '{other}' is not supported"))),
     })
 }
 
@@ -291,6 +331,49 @@ impl Proj {
             Proj::Table { w, in_size, out } => {
                 let i = ids(arg, "table projection input")?;
                 cx.param(w)?.view([*in_size, *out]).index_select(0, i)
+            }
+            Proj::Context { start, len, pad } => {
+                let x = value(arg, "context projection input")?;
+                let starts = arg
+                    .seq_starts
+                    .as_ref()
+                    .ok_or("context projection needs sequence input")?;
+                let (rows, d) = (x.size()[0], x.size()[1]);
+                // Rows of [x; padding rows; one zero row] to gather.
+                let pad_rows = match pad {
+                    Some((w, _)) => cx.param(w)?.view([-1, d]),
+                    None => Tensor::zeros([0, d], (x.kind(), x.device())),
+                };
+                let n_pad = pad_rows.size()[0];
+                let zero_row = rows + n_pad;
+                let before = pad.as_ref().map_or(0, |(_, b)| *b);
+                let mut idx = Vec::with_capacity((rows * len) as usize);
+                for w in starts.windows(2) {
+                    for t in w[0]..w[1] {
+                        for j in 0..*len {
+                            let p = t + start + j;
+                            idx.push(if p >= w[0] && p < w[1] {
+                                p
+                            } else if pad.is_none() {
+                                zero_row
+                            } else if p < w[0] {
+                                rows + (p - w[0] + before)
+                            } else {
+                                rows + before + (p - w[1])
+                            });
+                        }
+                    }
+                }
+                let ext = Tensor::cat(
+                    &[
+                        x.shallow_clone(),
+                        pad_rows,
+                        Tensor::zeros([1, d], (x.kind(), x.device())),
+                    ],
+                    0,
+                );
+                ext.index_select(0, &Tensor::from_slice(&idx).to_device(x.device()))
+                    .view([rows, len * d])
             }
         })
     }
