@@ -141,5 +141,18 @@ fn diagnostics_match_snapshots() {
             )),
         }
     }
+    // A snapshot without a case is a case that was dropped: delete it or restore the case.
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let name = e
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".txt")
+                .to_string();
+            if !CASES.iter().any(|(n, _)| *n == name) {
+                mismatches.push(format!("stale snapshot {name}.txt has no case"));
+            }
+        }
+    }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
