@@ -1,4 +1,20 @@
-//! Training: passes, optimizers, schedules, evaluators, logs, checkpoints.
+//! Training: `paddlers train` and `paddlers test`, as `paddle train` does them.
+//!
+//! - [`run`]: the command (`run::run(&TrainArgs, Job)`), config parsing and flag resolution
+//!   ([`options`]),
+//! - [`trainer`]: the pass and batch loop, testing, saving and loading (`Trainer`),
+//! - [`replicas`]: `--trainer_count` copies of the network and the gradient sum,
+//! - [`optimizer`] and [`lr_schedule`]: Paddle's update rules, regularization, clipping, model
+//!   averaging and learning-rate schedules,
+//! - [`evaluators`], [`stats`], [`format`]: Paddle's evaluators and log lines,
+//! - [`checkpoint`]: `save_dir/pass-%05d` in Paddle's parameter format, written atomically,
+//! - [`data_source`]: the config's data sources as providers,
+//! - [`progress`], [`metrics`], [`interrupt`]: the progress bar and dots, metrics.csv and
+//!   curves.png, Ctrl-C.
+//!
+//! For other commands: `checkpoint::load_params(dir, &[(name, size)])` reads a pass directory
+//! (with errors naming the file), and `checkpoint::read_param_file` / `write_param_file` one
+//! parameter file.
 
 pub mod checkpoint;
 pub mod data_source;

@@ -638,7 +638,8 @@ fn devices(opts: &TrainOptions) -> Result<Vec<Device>, TrainError> {
             opts.gpu_id
         )));
     }
-    let available = (count - opts.gpu_id) as usize;
+    let gpus = gpu_assignment(opts.gpu_id as usize, count as usize, n);
+    let available = count as usize - opts.gpu_id as usize;
     if available < n {
         tracing::warn!(
             "--trainer_count={n} with {available} GPU(s) from --gpu_id={}: trainers share \
@@ -647,7 +648,25 @@ fn devices(opts: &TrainOptions) -> Result<Vec<Device>, TrainError> {
             opts.gpu_id
         );
     }
-    Ok((0..n)
-        .map(|i| Device::Cuda((opts.gpu_id as usize) + i % available))
-        .collect())
+    Ok(gpus.into_iter().map(Device::Cuda).collect())
+}
+
+/// GPU of each of `n` trainers: `gpu_id + i`, wrapping within the GPUs from `gpu_id` on.
+fn gpu_assignment(gpu_id: usize, count: usize, n: usize) -> Vec<usize> {
+    let available = count.saturating_sub(gpu_id).max(1);
+    (0..n).map(|i| gpu_id + i % available).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gpu_assignment;
+
+    #[test]
+    fn trainers_spread_over_gpus_and_share_when_few() {
+        assert_eq!(gpu_assignment(0, 4, 2), vec![0, 1]);
+        assert_eq!(gpu_assignment(1, 4, 3), vec![1, 2, 3]);
+        // One GPU, two trainers: both on GPU 0.
+        assert_eq!(gpu_assignment(0, 1, 2), vec![0, 0]);
+        assert_eq!(gpu_assignment(2, 4, 3), vec![2, 3, 2]);
+    }
 }
