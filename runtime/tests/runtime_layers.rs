@@ -1397,3 +1397,40 @@ output_layer_names: "c""#
         0.0,
     );
 }
+
+#[test]
+fn seqconcat_seqreshape_and_row_conv_follow_sequences() {
+    let text = r#"layers { name: "a" type: "data" size: 2 }
+layers { name: "b" type: "data" size: 2 }
+layers { name: "cat" type: "seqconcat" size: 2 inputs { input_layer_name: "a" } inputs { input_layer_name: "b" } }
+layers { name: "re" type: "seqreshape" size: 1 inputs { input_layer_name: "a" } }
+layers { name: "rc" type: "row_conv" size: 2 inputs { input_layer_name: "a" input_parameter_name: "w"
+  row_conv_conf { context_length: 2 } } }
+parameters { name: "w" size: 4 dims: 2 dims: 2 }
+output_layer_names: "cat""#;
+    let mut n = net(text);
+    set(&mut n, "w", &[1.0, 2.0, 10.0, 100.0]);
+    let mut a = dense(3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    a.seq_starts = Some(vec![0, 2, 3]);
+    let mut b = dense(2, &[-1.0, -2.0, -3.0, -4.0]);
+    b.seq_starts = Some(vec![0, 1, 2]);
+    let fwd = n
+        .forward(&feed(vec![("a", a), ("b", b)]), Mode::Test)
+        .unwrap();
+    let cat = fwd.output("cat").unwrap();
+    assert_close(
+        &values(cat.value.as_ref().unwrap()),
+        &[1.0, 2.0, 3.0, 4.0, -1.0, -2.0, 5.0, 6.0, -3.0, -4.0],
+        0.0,
+    );
+    assert_eq!(cat.seq_starts, Some(vec![0, 3, 5]));
+    let re = fwd.output("re").unwrap();
+    assert_eq!(re.value.as_ref().unwrap().size(), vec![6, 1]);
+    assert_eq!(re.seq_starts, Some(vec![0, 4, 6]));
+    // row_conv: out_t = x_t * w_0 + x_{t+1} * w_1 within the sequence
+    assert_close(
+        &values(fwd.output("rc").unwrap().value.as_ref().unwrap()),
+        &[1.0 + 30.0, 4.0 + 400.0, 3.0, 8.0, 5.0, 12.0],
+        0.0,
+    );
+}

@@ -187,8 +187,6 @@ fn unsupported_hint(layer_type: &str) -> &'static str {
         | "agent"
         | "scatter_agent"
         | "gather_agent"
-        | "seqconcat"
-        | "seqreshape"
         | "seq_slice"
         | "sub_seq"
         | "sub_nested_seq"
@@ -196,7 +194,6 @@ fn unsupported_hint(layer_type: &str) -> &'static str {
         | "lstm_step"
         | "gru_step"
         | "get_output"
-        | "row_conv"
         | "ctc"
         | "warp_ctc"
         | "crf"
@@ -220,6 +217,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "pool" | "cudnn_pool" => pool::build(cx)?,
         "max" | "average" | "seqlastins" | "seqfirstins" => sequence::build(cx)?,
         "expand" => sequence::build_expand(cx)?,
+        "seqconcat" | "seqreshape" | "row_conv" => sequence::build_seq_op(cx)?,
         "lstmemory" | "gated_recurrent" | "recurrent" => recurrent::build(cx)?,
         "conv3d" => volume::build_conv(cx, false)?,
         "pool3d" => volume::build_pool(cx)?,

@@ -220,3 +220,139 @@ impl Layer for Expand {
         })
     }
 }
+
+/// seqconcat (SequenceConcatLayer): sequence i of input 0 followed by sequence i of input 1.
+/// seqreshape (SequenceReshapeLayer): each sequence's values laid out in rows of the new size.
+/// row_conv (RowConvLayer): out_t = sum_{j < context} x_{t+j} * w_j (element-wise, w
+/// [context_length, size]), within each sequence.
+enum Reshape {
+    Concat,
+    Reshape { size: i64 },
+    RowConv { w: String, context: i64, size: i64 },
+}
+
+struct SeqOp(Reshape);
+
+pub fn build_seq_op(cx: &BuildCx) -> Result<Box<dyn Layer>> {
+    let size = cx.size();
+    let op = match cx.cfg.r#type.as_str() {
+        "seqconcat" => {
+            cx.expect_inputs(2..=2)?;
+            if cx.input_size(0)? != size || cx.input_size(1)? != size {
+                return Err(cx.err("both inputs must have the layer's size"));
+            }
+            Reshape::Concat
+        }
+        "seqreshape" => {
+            cx.expect_inputs(1..=1)?;
+            Reshape::Reshape { size }
+        }
+        _ => {
+            cx.expect_inputs(1..=1)?;
+            let context = cx.cfg.inputs[0]
+                .row_conv_conf
+                .as_ref()
+                .map(|c| c.context_length as i64)
+                .ok_or_else(|| cx.err("input has no row_conv_conf"))?;
+            if context < 1 {
+                return Err(cx.err("context_length must be at least 1"));
+            }
+            Reshape::RowConv {
+                w: cx.input_param(0, context * size)?,
+                context,
+                size,
+            }
+        }
+    };
+    Ok(Box::new(SeqOp(op)))
+}
+
+fn starts_of<'a>(arg: &'a Arg, what: &str) -> Result<&'a Vec<i64>, String> {
+    arg.seq_starts
+        .as_ref()
+        .ok_or_else(|| format!("{what} needs sequence input"))
+}
+
+impl Layer for SeqOp {
+    fn keeps_sequence(&self) -> bool {
+        false
+    }
+
+    fn forward(&self, cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        let x = value(inputs[0], "input")?;
+        let dev = x.device();
+        let a = starts_of(inputs[0], "the layer")?;
+        let (y, starts) = match &self.0 {
+            Reshape::Concat => {
+                let b = starts_of(inputs[1], "input 1")?;
+                if a.len() != b.len() {
+                    return Err("both inputs must hold the same number of sequences".into());
+                }
+                let rows0 = x.size()[0];
+                let both = Tensor::cat(
+                    &[
+                        x.shallow_clone(),
+                        value(inputs[1], "input 1")?.shallow_clone(),
+                    ],
+                    0,
+                );
+                let mut idx = Vec::new();
+                let mut starts = vec![0];
+                for (wa, wb) in a.windows(2).zip(b.windows(2)) {
+                    idx.extend(wa[0]..wa[1]);
+                    idx.extend((wb[0]..wb[1]).map(|r| r + rows0));
+                    starts.push(idx.len() as i64);
+                }
+                (
+                    both.index_select(0, &Tensor::from_slice(&idx).to_device(dev)),
+                    starts,
+                )
+            }
+            Reshape::Reshape { size } => {
+                let width = x.size()[1];
+                let mut starts = vec![0];
+                for w in a.windows(2) {
+                    let values = (w[1] - w[0]) * width;
+                    if values % size != 0 {
+                        return Err(format!(
+                            "a sequence of {values} values does not divide into rows of {size}"
+                        ));
+                    }
+                    starts.push(starts.last().unwrap() + values / size);
+                }
+                (x.reshape([-1, *size]), starts)
+            }
+            Reshape::RowConv { w, context, size } => {
+                let rows = x.size()[0];
+                let w = cx.param(w)?.view([*context, *size]);
+                let padded = Tensor::cat(
+                    &[
+                        x.shallow_clone(),
+                        Tensor::zeros([1, *size], (x.kind(), dev)),
+                    ],
+                    0,
+                );
+                let mut acc: Option<Tensor> = None;
+                for j in 0..*context {
+                    // Row t + j when it is in t's sequence, else the zero row.
+                    let mut idx = Vec::with_capacity(rows as usize);
+                    for s in a.windows(2) {
+                        idx.extend((s[0]..s[1]).map(|t| if t + j < s[1] { t + j } else { rows }));
+                    }
+                    let shifted = padded.index_select(0, &Tensor::from_slice(&idx).to_device(dev));
+                    let term = shifted * w.get(j);
+                    acc = Some(match acc {
+                        None => term,
+                        Some(sum) => sum + term,
+                    });
+                }
+                (acc.expect("context_length is at least 1"), a.clone())
+            }
+        };
+        Ok(Arg {
+            value: Some(y),
+            seq_starts: Some(starts),
+            ..Default::default()
+        })
+    }
+}
