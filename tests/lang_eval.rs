@@ -566,3 +566,16 @@ r = s.area, Shape.unit().area, s.unit().w, Shape.count
 ";
     assert_eq!(r(src), "(9, 1, 1, 2)");
 }
+
+#[test]
+fn namespace_snapshots() {
+    assert_eq!(
+        r("a = 1\nb = 'x'\ng = globals()\nr = g['a'], g['b'], 'g' in g"),
+        "(1, 'x', False)"
+    );
+    assert_eq!(
+        r("def f(p, q=2):\n    z = p + q\n    return locals()\nr = f(1)"),
+        "{'p': 1, 'q': 2, 'z': 3}"
+    );
+    assert_eq!(r("x = 5\nr = vars()['x']"), "5");
+}

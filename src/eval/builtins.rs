@@ -364,12 +364,15 @@ pub(crate) fn install(interp: &mut Interp) {
     if let Some(open) = b.get("open") {
         b.set("file", open);
     }
-    b.add_native("globals", "", |_, _| {
-        Err(EvalError::new(
-            "NotImplementedError",
-            "globals() is not available in configs",
-        ))
-    });
+    // Namespace snapshots; the evaluator answers calls to these itself (it knows the
+    // caller's scope), so these bodies only run when called indirectly.
+    for name in ["globals", "locals", "vars"] {
+        b.add_native(name, "", move |_, _| {
+            Err(EvalError::type_error(format!(
+                "{name}() must be called directly in the config"
+            )))
+        });
+    }
     b.add_native("super", "cls, obj", |_, a| {
         let (Value::Class(c), obj) = (a.get("cls"), a.get("obj")) else {
             return Err(EvalError::type_error("super() argument 1 must be a class"));

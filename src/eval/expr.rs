@@ -211,6 +211,11 @@ impl Interp {
 
     fn eval_call(&mut self, env: &Env, call: &Call, span: Span) -> Result<Value, EvalError> {
         let f = self.eval(env, &call.func)?;
+        if call.args.is_empty() {
+            if let Some(ns) = self.namespace_snapshot(env, &f) {
+                return Ok(ns);
+            }
+        }
         let mut args = Vec::with_capacity(call.args.len());
         let mut kwargs: Vec<(Rc<str>, Value)> = Vec::new();
         for a in &call.args {
@@ -256,6 +261,33 @@ impl Interp {
         }
         self.call_value(&f, args, kwargs)
             .map_err(|err| self.at_call_site(err, env, span, &call.args))
+    }
+
+    /// `globals()`, `locals()`, `vars()`: a dict copy of the caller's namespace (writes to
+    /// it do not change variables, unlike CPython's `globals()`).
+    fn namespace_snapshot(&self, env: &Env, f: &Value) -> Option<Value> {
+        let Value::Native(n) = f else { return None };
+        let builtin = self.builtins.get(&n.name)?;
+        if !builtin.is(f) || !matches!(&*n.name, "globals" | "locals" | "vars") {
+            return None;
+        }
+        let mut d = Dict::new();
+        match (&*n.name, &env.locals) {
+            ("locals" | "vars", Some(l)) => {
+                let vars = l.vars.borrow();
+                let mut names: Vec<&Rc<str>> = vars.keys().collect();
+                names.sort();
+                for k in names {
+                    d.insert(Key(Value::Str(k.clone())), vars[k].clone());
+                }
+            }
+            _ => {
+                for (k, v) in env.module.vars.borrow().iter() {
+                    d.insert(Key(Value::Str(k.clone())), v.clone());
+                }
+            }
+        }
+        Some(Value::dict(d))
     }
 
     /// Attaches a call site to an error coming out of a call: as its location when the
