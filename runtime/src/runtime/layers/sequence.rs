@@ -225,13 +225,13 @@ impl Layer for Expand {
 /// seqreshape (SequenceReshapeLayer): each sequence's values laid out in rows of the new size.
 /// row_conv (RowConvLayer): out_t = sum_{j < context} x_{t+j} * w_j (element-wise, w
 /// [context_length, size]), within each sequence.
-enum Reshape {
+enum SeqOpKind {
     Concat,
     Reshape { size: i64 },
     RowConv { w: String, context: i64, size: i64 },
 }
 
-struct SeqOp(Reshape);
+struct SeqOp(SeqOpKind);
 
 pub fn build_seq_op(cx: &BuildCx) -> Result<Box<dyn Layer>> {
     let size = cx.size();
@@ -241,11 +241,11 @@ pub fn build_seq_op(cx: &BuildCx) -> Result<Box<dyn Layer>> {
             if cx.input_size(0)? != size || cx.input_size(1)? != size {
                 return Err(cx.err("both inputs must have the layer's size"));
             }
-            Reshape::Concat
+            SeqOpKind::Concat
         }
         "seqreshape" => {
             cx.expect_inputs(1..=1)?;
-            Reshape::Reshape { size }
+            SeqOpKind::Reshape { size }
         }
         _ => {
             cx.expect_inputs(1..=1)?;
@@ -257,7 +257,7 @@ pub fn build_seq_op(cx: &BuildCx) -> Result<Box<dyn Layer>> {
             if context < 1 {
                 return Err(cx.err("context_length must be at least 1"));
             }
-            Reshape::RowConv {
+            SeqOpKind::RowConv {
                 w: cx.input_param(0, context * size)?,
                 context,
                 size,
@@ -283,7 +283,7 @@ impl Layer for SeqOp {
         let dev = x.device();
         let a = starts_of(inputs[0], "the layer")?;
         let (y, starts) = match &self.0 {
-            Reshape::Concat => {
+            SeqOpKind::Concat => {
                 let b = starts_of(inputs[1], "input 1")?;
                 if a.len() != b.len() {
                     return Err("both inputs must hold the same number of sequences".into());
@@ -308,7 +308,7 @@ impl Layer for SeqOp {
                     starts,
                 )
             }
-            Reshape::Reshape { size } => {
+            SeqOpKind::Reshape { size } => {
                 let width = x.size()[1];
                 let mut starts = vec![0];
                 for w in a.windows(2) {
@@ -322,7 +322,7 @@ impl Layer for SeqOp {
                 }
                 (x.reshape([-1, *size]), starts)
             }
-            Reshape::RowConv { w, context, size } => {
+            SeqOpKind::RowConv { w, context, size } => {
                 let rows = x.size()[0];
                 let w = cx.param(w)?.view([*context, *size]);
                 let padded = Tensor::cat(
