@@ -1434,3 +1434,26 @@ output_layer_names: "cat""#;
         0.0,
     );
 }
+
+#[test]
+fn blockexpand_turns_each_image_into_a_sequence_of_blocks() {
+    let text = r#"layers { name: "x" type: "data" size: 9 height: 3 width: 3 }
+layers { name: "b" type: "blockexpand" size: 4 inputs { input_layer_name: "x"
+  block_expand_conf { channels: 1 stride_x: 2 stride_y: 2 padding_x: 0 padding_y: 0
+    block_x: 2 block_y: 2 output_x: 0 output_y: 0 img_size_x: 0 img_size_y: 0 } } }
+output_layer_names: "b""#;
+    let x: Vec<f64> = (1..=9).map(f64::from).collect();
+    let fwd = net(text)
+        .forward(&feed(vec![("x", dense(1, &x))]), Mode::Test)
+        .unwrap();
+    let b = fwd.output("b").unwrap();
+    // Blocks at (0,0), (0,2), (2,0), (2,2); the partial ones are zero-padded (ceil count).
+    assert_close(
+        &values(b.value.as_ref().unwrap()),
+        &[
+            1.0, 2.0, 4.0, 5.0, 3.0, 0.0, 6.0, 0.0, 7.0, 8.0, 0.0, 0.0, 9.0, 0.0, 0.0, 0.0,
+        ],
+        0.0,
+    );
+    assert_eq!(b.seq_starts, Some(vec![0, 4]));
+}

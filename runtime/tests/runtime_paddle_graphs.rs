@@ -81,6 +81,7 @@ fn dense_conformance_graphs_pass_checkgrad() {
         "test_bi_grumemory",
         "test_row_conv",
         "test_seq_concat_reshape",
+        "test_maxout",
     ] {
         checkgrad(name);
     }

@@ -232,3 +232,82 @@ impl Layer for Image {
         Ok(Arg::dense(y.reshape([n, -1])))
     }
 }
+
+/// blockexpand (BlockExpandLayer, im2col): each sample becomes a sequence of its blocks, one
+/// row per block position (row-major), each row the block's values as [C, block_y, block_x].
+/// The image size is the conf's, or, when that is 0, the input layer's height and width.
+struct BlockExpand {
+    shape: [i64; 3],
+    block: [i64; 2],
+    stride: [i64; 2],
+    pad: [i64; 2],
+}
+
+pub fn build_block_expand(cx: &BuildCx) -> Result<Box<dyn Layer>> {
+    cx.expect_inputs(1..=1)?;
+    let b = cx.cfg.inputs[0]
+        .block_expand_conf
+        .as_ref()
+        .ok_or_else(|| cx.err("input has no block_expand_conf"))?;
+    let c = b.channels as i64;
+    let (h, w) = if b.img_size_x > 0 && b.img_size_y > 0 {
+        (b.img_size_y as i64, b.img_size_x as i64)
+    } else {
+        let [_, h, w] = layer_chw(cx, &cx.cfg.inputs[0].input_layer_name)?;
+        (h, w)
+    };
+    if c * h * w != cx.input_size(0)? {
+        return Err(cx.err(format!(
+            "input size {} is not {c} channels of {h}x{w}",
+            cx.input_size(0)?
+        )));
+    }
+    let block = [b.block_y.max(1) as i64, b.block_x.max(1) as i64];
+    if cx.size() != c * block[0] * block[1] {
+        return Err(cx.err(format!(
+            "size {} is not {c} channels of {}x{} blocks",
+            cx.size(),
+            block[0],
+            block[1]
+        )));
+    }
+    Ok(Box::new(BlockExpand {
+        shape: [c, h, w],
+        block,
+        stride: [b.stride_y.max(1) as i64, b.stride_x.max(1) as i64],
+        pad: [b.padding_y as i64, b.padding_x as i64],
+    }))
+}
+
+impl Layer for BlockExpand {
+    fn keeps_sequence(&self) -> bool {
+        false
+    }
+
+    fn forward(&self, _cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        let x = value(inputs[0], "input")?;
+        let n = x.size()[0];
+        let [c, h, w] = self.shape;
+        // Paddle's block count rounds up: pad the far edges so partial blocks exist.
+        let out = |d: usize, img: i64| {
+            1 + (img + 2 * self.pad[d] - self.block[d] + self.stride[d] - 1) / self.stride[d]
+        };
+        let (oy, ox) = (out(0, h), out(1, w));
+        let extra_y = (oy - 1) * self.stride[0] + self.block[0] - (h + 2 * self.pad[0]);
+        let extra_x = (ox - 1) * self.stride[1] + self.block[1] - (w + 2 * self.pad[1]);
+        let img = x.reshape([n, c, h, w]).constant_pad_nd([
+            self.pad[1],
+            self.pad[1] + extra_x.max(0),
+            self.pad[0],
+            self.pad[0] + extra_y.max(0),
+        ]);
+        let cols = img.im2col(self.block, [1, 1], [0, 0], self.stride); // [N, C*by*bx, L]
+        let l = cols.size()[2];
+        let y = cols.transpose(1, 2).reshape([n * l, -1]);
+        Ok(Arg {
+            value: Some(y),
+            seq_starts: Some((0..=n).map(|i| i * l).collect()),
+            ..Default::default()
+        })
+    }
+}

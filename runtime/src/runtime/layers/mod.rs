@@ -224,6 +224,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "norm" => norm::build_cmr(cx)?,
         "row_l2_norm" | "sum_to_one_norm" => norm::build_row(cx)?,
         "maxout" | "spp" | "pad" | "crop" | "bilinear_interp" => image::build(cx)?,
+        "blockexpand" => image::build_block_expand(cx)?,
         "mixed" => mixed::build(cx)?,
         "addto"
         | "concat"
