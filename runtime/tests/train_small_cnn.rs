@@ -12,7 +12,12 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
     let save = dir.path().join("out");
     let log = train(
         &save,
-        &["--num_passes=2", "--log_period=10", "--dot_period=2"],
+        &[
+            "--num_passes=2",
+            "--log_period=10",
+            "--dot_period=2",
+            "--show_parameter_stats_period=20",
+        ],
     );
 
     let num = r"-?[0-9.]+(e[-+][0-9]+)?";
@@ -47,6 +52,15 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
         assert_matches(&test, l);
         assert_eq!(field(l, "samples"), 200.0);
     }
+    // Parameter statistics at batch 20 of each pass, in Paddle's padded columns.
+    let param_stats = lines_with(&log, "___conv_0__.w0 ");
+    assert_eq!(param_stats.len(), 2, "{log}");
+    assert_matches(
+        &regex(&format!(
+            r"^___conv_0__\.w0 +avg_abs_val={num} +max_val={num} +avg_abs_grad={num} +max_grad={num} *$"
+        )),
+        param_stats[0],
+    );
     // Dots every 2 batches between Batch lines: 4 per row (batches 2, 4, 6, 8).
     assert!(log.contains("....\n"), "{log}");
 
