@@ -26,6 +26,9 @@ use super::progress::Progress;
 use super::replicas::{eval_arg, Replicas};
 use super::stats::{self, TrainerStats};
 
+/// With model_average: the optimizer_state file of a parameter's trained (not averaged) value.
+const TRAINED_VALUE: &str = "trained_value";
+
 pub struct Trainer {
     opts: TrainOptions,
     replicas: Replicas,
@@ -260,7 +263,21 @@ impl Trainer {
                 let key = format!("{param}.{buffer}");
                 Ok(checkpoint::load_state_buffer(dir, &key, size)?
                     .map(|v| tch::Tensor::from_slice(&v).to_kind(kind).to_device(device)))
-            })
+            })?;
+        // With model_average the pass directory holds the averages; training continues from
+        // the trained values saved beside the optimizer state.
+        let mut trained = Vec::new();
+        for (name, size) in &sizes {
+            let key = format!("{name}.{TRAINED_VALUE}");
+            if let Some(v) = checkpoint::load_state_buffer(dir, &key, *size)? {
+                trained.push((name.clone(), v));
+            }
+        }
+        let store = self.replicas.main_mut().params_mut();
+        for (name, values) in trained {
+            store.set_values_f32(&name, &values)?;
+        }
+        self.replicas.sync()
     }
 
     /// Puts the data providers where an uninterrupted run would be at `start_pass`, so a
@@ -541,10 +558,22 @@ impl Trainer {
 
     /// Saves `save_dir/pass-%05d` (the averaged parameters, with `model_average`).
     pub fn save_pass(&mut self, pass: i64) -> Result<PathBuf, TrainError> {
+        let mut trained = Vec::new();
+        if self.optimizer.has_average() {
+            let store = self.network().params();
+            for p in store.trainable() {
+                let key = format!("{}.{TRAINED_VALUE}", p.name());
+                trained.push((key, store.values_f32(p.name())?));
+            }
+        }
         self.apply_average();
         let contents = self.pass_contents();
         self.restore_average();
-        let dir = checkpoint::save_pass(&self.opts.save_dir, pass, &contents?)?;
+        let mut contents = contents?;
+        if let Some((_, buffers)) = &mut contents.optimizer {
+            buffers.extend(trained);
+        }
+        let dir = checkpoint::save_pass(&self.opts.save_dir, pass, &contents)?;
         self.last_saved = Some(dir.clone());
         Ok(dir)
     }
