@@ -18,7 +18,8 @@ fn two_trainers_reach_the_parameters_of_one() {
     let mut a = vec!["--trainer_count=1"];
     a.extend_from_slice(&common);
     let log_one = train(&one, &a);
-    let mut b = vec!["--trainer_count=2"];
+    // Also --test_period: testing between batches changes nothing in training.
+    let mut b = vec!["--trainer_count=2", "--test_period=4"];
     b.extend_from_slice(&common);
     let log_two = train(&two, &b);
 
@@ -33,9 +34,12 @@ fn two_trainers_reach_the_parameters_of_one() {
         field(pass_one[0], "classification_error_evaluator"),
         field(pass_two[0], "classification_error_evaluator")
     );
+    // Tests after batches 4 and 8 and after the pass (10 batches of 100).
+    assert_eq!(lines_with(&log_two, " Test ").len(), 3, "{log_two}");
+    assert_eq!(lines_with(&log_one, " Test ").len(), 1, "{log_one}");
     // Both learned, so the comparison is not between two untrained models (ln 10 = 2.3026).
     for log in [&log_one, &log_two] {
         let test = lines_with(log, " Test ");
-        assert!(field(test[0], "cost") < 2.295, "{log}");
+        assert!(field(test[test.len() - 1], "cost") < 2.295, "{log}");
     }
 }
