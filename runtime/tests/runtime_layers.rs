@@ -1457,3 +1457,14 @@ output_layer_names: "b""#;
     );
     assert_eq!(b.seq_starts, Some(vec![0, 4]));
 }
+
+#[test]
+fn kmax_seq_score_lists_the_best_positions_per_sequence() {
+    let text = r#"layers { name: "s" type: "data" size: 1 }
+layers { name: "k" type: "kmax_seq_score" inputs { input_layer_name: "s" } beam_size: 2 }
+output_layer_names: "k""#;
+    let mut s = dense(5, &[0.1, 0.9, 0.5, 0.3, 0.7]);
+    s.seq_starts = Some(vec![0, 4, 5]);
+    let got = out_of(&net(text), &feed(vec![("s", s)]), "k");
+    assert_close(&got, &[1.0, 2.0, 0.0, -1.0], 0.0);
+}

@@ -190,7 +190,6 @@ fn unsupported_hint(layer_type: &str) -> &'static str {
         | "seq_slice"
         | "sub_seq"
         | "sub_nested_seq"
-        | "kmax_seq_score"
         | "lstm_step"
         | "gru_step"
         | "get_output"
@@ -218,6 +217,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "max" | "average" | "seqlastins" | "seqfirstins" => sequence::build(cx)?,
         "expand" => sequence::build_expand(cx)?,
         "seqconcat" | "seqreshape" | "row_conv" => sequence::build_seq_op(cx)?,
+        "kmax_seq_score" => sequence::build_kmax(cx)?,
         "lstmemory" | "gated_recurrent" | "recurrent" => recurrent::build(cx)?,
         "conv3d" => volume::build_conv(cx, false)?,
         "pool3d" => volume::build_pool(cx)?,

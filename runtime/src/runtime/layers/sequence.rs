@@ -356,3 +356,47 @@ impl Layer for SeqOp {
         })
     }
 }
+
+/// kmax_seq_score (KmaxSeqScoreLayer): for each sequence of scores (size 1 per step), the
+/// positions of its `beam_size` highest scores within the sequence, best first, as values,
+/// padded with -1 for shorter sequences. Not differentiable, as in Paddle.
+struct KmaxSeqScore {
+    k: i64,
+}
+
+pub fn build_kmax(cx: &BuildCx) -> Result<Box<dyn Layer>> {
+    cx.expect_inputs(1..=1)?;
+    if cx.input_size(0)? != 1 {
+        return Err(cx.err("the input must have one score per step (size 1)"));
+    }
+    Ok(Box::new(KmaxSeqScore {
+        k: cx.cfg.beam_size.unwrap_or(1).max(1) as i64,
+    }))
+}
+
+impl Layer for KmaxSeqScore {
+    fn keeps_sequence(&self) -> bool {
+        false
+    }
+
+    fn forward(&self, _cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        let x = value(inputs[0], "scores")?.detach();
+        let starts = starts_of(inputs[0], "kmax_seq_score")?;
+        let mut rows = Vec::with_capacity(starts.len().saturating_sub(1));
+        for w in starts.windows(2) {
+            let len = w[1] - w[0];
+            let k = self.k.min(len);
+            let mut row = Tensor::full([self.k], -1.0, (x.kind(), x.device()));
+            if k > 0 {
+                let (_, idx) = x.narrow(0, w[0], len).view([-1]).topk(k, 0, true, true);
+                row = row.index_put(
+                    &[Some(Tensor::arange(k, (tch::Kind::Int64, x.device())))],
+                    &idx.to_kind(x.kind()),
+                    false,
+                );
+            }
+            rows.push(row);
+        }
+        Ok(Arg::dense(Tensor::stack(&rows, 0)))
+    }
+}
