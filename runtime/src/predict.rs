@@ -213,6 +213,59 @@ pub fn extract(args: &ExtractArgs) -> anyhow::Result<()> {
         width,
         args.output.display()
     );
+    // classify.py's picture: the first image's feature maps side by side, when the layer is
+    // an image (height and width known).
+    let cfg = model.layer(&layer).expect("checked above");
+    let (h, w) = (
+        cfg.height.unwrap_or(0) as usize,
+        cfg.width.unwrap_or(0) as usize,
+    );
+    if h > 0 && w > 0 && width % (h * w) == 0 && !rows.is_empty() {
+        let png = args.output.with_extension("png");
+        write_feature_grid(&png, &rows[..width], width / (h * w), h, w)
+            .with_context(|| format!("writing {}", png.display()))?;
+        println!(
+            "Wrote its feature maps for {} to {}",
+            images[0].display(),
+            png.display()
+        );
+    }
+    Ok(())
+}
+
+/// Feature maps [channels, h, w] as one grayscale PNG: a square grid of maps, 1-pixel gaps,
+/// values scaled from their min..max to 0..255.
+pub fn write_feature_grid(
+    path: &Path,
+    maps: &[f32],
+    channels: usize,
+    h: usize,
+    w: usize,
+) -> anyhow::Result<()> {
+    let side = (channels as f64).sqrt().ceil().max(1.0) as usize;
+    let gw = side * (w + 1) - 1;
+    let gh = channels.div_ceil(side) * (h + 1) - 1;
+    let (lo, hi) = maps
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
+    let mut pixels = vec![255u8; gw * gh];
+    for c in 0..channels {
+        let (gy, gx) = ((c / side) * (h + 1), (c % side) * (w + 1));
+        for y in 0..h {
+            for x in 0..w {
+                let v = maps[(c * h + y) * w + x];
+                pixels[(gy + y) * gw + gx + x] = ((v - lo) * scale).round() as u8;
+            }
+        }
+    }
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut enc = png::Encoder::new(file, gw as u32, gh as u32);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header()?.write_image_data(&pixels)?;
     Ok(())
 }
 

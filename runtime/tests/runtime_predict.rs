@@ -144,3 +144,41 @@ fn predict_with_a_missing_parameter_file_names_it() {
     assert!(!ok);
     assert!(stderr.contains("pass-00000/b"), "{stderr}");
 }
+
+#[test]
+fn extract_of_a_conv_layer_also_draws_its_feature_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    std::fs::write(
+        d.join("conv.cfg"),
+        r#"from paddle.trainer_config_helpers import *
+img = data_layer(name='image', size=3 * 4 * 4)
+conv = img_conv_layer(input=img, num_channels=3, num_filters=5, filter_size=1,
+                      param_attr=ParamAttr(name='cw'), bias_attr=ParamAttr(name='cb'))
+outputs(conv)
+"#,
+    )
+    .unwrap();
+    let pass = d.join("pass-conv");
+    std::fs::create_dir(&pass).unwrap();
+    write_param_file(&pass.join("cw"), &[0.01; 15]).unwrap();
+    write_param_file(&pass.join("cb"), &[0.0, 1.0, 2.0, 3.0, 4.0]).unwrap();
+    let (ok, stdout, stderr) = run(&[
+        "extract".into(),
+        format!("--config={}", p(d, "conv.cfg")),
+        format!("--model={}", p(d, "pass-conv")),
+        format!("--mean={}", p(d, "mean.meta")),
+        format!("--data={}", p(d, "red.png")),
+        format!("--output={}", p(d, "conv.npy")),
+    ]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("layer '__conv_0__'"), "{stdout}");
+    // 5 maps of 4x4 in a 3-wide grid with 1-pixel gaps: 14 x 9 pixels.
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(d.join("conv.png")).unwrap(),
+    ));
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    assert_eq!((info.width, info.height), (14, 9));
+}
