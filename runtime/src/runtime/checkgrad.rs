@@ -190,6 +190,12 @@ fn feed_kinds(model: &ModelConfig) -> HashMap<String, FeedKind> {
                 mark(1, FeedKind::Ids(classes));
                 mark(2, FeedKind::Positive);
             }
+            "hsigmoid" => {
+                if let Some(label) = l.inputs.last() {
+                    let classes = i64::from(l.num_classes.unwrap_or(2));
+                    kinds.insert(label.input_layer_name.clone(), FeedKind::Ids(classes));
+                }
+            }
             "huber_classification" | "huber" => {
                 mark(1, FeedKind::Ids(2));
                 mark(2, FeedKind::Positive);

@@ -11,6 +11,7 @@ mod conv;
 mod cost;
 mod elementwise;
 mod fc;
+mod hsigmoid;
 mod image;
 mod misc;
 mod mixed;
@@ -246,6 +247,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         | "trans" => elementwise::build(cx)?,
         "cos_vm" | "convex_comb" | "conv_shift" | "tensor" | "scale_sub_region" | "maxid"
         | "sampling_id" | "print" => misc::build(cx)?,
+        "hsigmoid" => hsigmoid::build(cx)?,
         _ if cost::is_cost_type(t) => cost::build(cx)?,
         _ => {
             return Err(RuntimeError::UnsupportedLayer {
