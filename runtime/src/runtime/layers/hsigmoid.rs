@@ -92,7 +92,7 @@ impl Layer for HSigmoid {
         }
         let mut pre = pre.expect("at least one input");
         if let Some(b) = &self.bias {
-            pre = pre + cx.param(b)?.index_select(0, &node).view([rows, max_len]);
+            pre = &pre + cx.param(b)?.index_select(0, &node).view([rows, max_len]);
         }
         let pre = pre.clamp(-40.0, 40.0);
         let cost = ((pre.exp().log1p() - &bit * &pre) * used).sum_dim_intlist(-1, true, None);
