@@ -125,6 +125,22 @@ fn two_passes_log_like_paddle_learn_and_load_back() {
     );
     assert_eq!(field(tested[0], "AvgCost"), field(tests[1], "cost"));
 
+    // Without --init_model_path, --job=test tests every saved pass below --num_passes.
+    let save_flag = format!("--save_dir={}", save.display());
+    let (ok, all_log) = run(&[
+        "train",
+        config.as_str(),
+        save_flag.as_str(),
+        "--job=test",
+        "--num_passes=2",
+    ]);
+    assert!(ok, "{all_log}");
+    let passes_tested: Vec<f64> = lines_with(&all_log, " Pass=")
+        .iter()
+        .map(|l| field(l, "Pass"))
+        .collect();
+    assert_eq!(passes_tested, vec![0.0, 1.0], "{all_log}");
+
     // What Paddle lacked: metrics.csv and curves.png.
     let csv = std::fs::read_to_string(save.join("metrics.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
