@@ -10,6 +10,10 @@
 #   benches/resnet_throughput.sh                 # 3 passes each, 2 alternating rounds
 #   PASSES=4 ROUNDS=3 DEPTH=32 benches/resnet_throughput.sh
 #
+# paddlers keeps freed tensor memory in the process (mallopt; glibc would otherwise return
+# every large buffer to the kernel and re-fault it each batch). Set PYTORCH_MALLOC=1 to give
+# PyTorch the same allocator settings (MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_).
+#
 # PyTorch for Python must be in benches/.venv (pip install torch==2.11.0 numpy); paddlers
 # itself needs no Python.
 set -euo pipefail
@@ -40,7 +44,11 @@ paddlers_rates() {
 }
 
 pytorch_rates() {
-    "$PY" benches/resnet_pytorch.py --depth "$DEPTH" --batch_size 128 --passes "$PASSES" |
+    local env=()
+    if [ "${PYTORCH_MALLOC:-0}" = 1 ]; then
+        env=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
+    fi
+    env "${env[@]}" "$PY" benches/resnet_pytorch.py --depth "$DEPTH" --batch_size 128 --passes "$PASSES" |
         awk -F= '/^pytorch_images_per_s=/ { w = $2 } /^pytorch_images_per_cpu_s=/ { c = $2 }
                  END { print w, c }'
 }

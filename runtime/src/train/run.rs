@@ -21,8 +21,19 @@ pub fn load_config(args: &TrainArgs) -> anyhow::Result<TrainerConfig> {
     Ok(config)
 }
 
+/// Keeps freed tensor memory in the process: glibc otherwise hands every large buffer back to
+/// the kernel when it is freed, and each batch then pays page faults to get it again.
+fn keep_freed_memory() {
+    // SAFETY: mallopt only adjusts allocator parameters; it is called before any threads.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
+
 /// Runs `job` (train, or test; the `test` subcommand passes `Job::Test`).
 pub fn run(args: &TrainArgs, job: Job) -> anyhow::Result<()> {
+    keep_freed_memory();
     if args.device.use_gpu {
         // Before reading the config, so a machine without a GPU is told at once.
         crate::cuda::require_gpu()?;
