@@ -82,12 +82,24 @@ impl Replicas {
             parts.into_iter().map(|p| run(&self.nets[0], p)).collect()
         } else {
             let run = &run;
-            std::thread::scope(|s| {
+            // Each copy's operations use its share of the cores, so the copies' thread pools
+            // do not oversubscribe the machine.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let per_copy = (cores / parts.len()).max(1) as i32;
+            let before = tch::get_num_threads();
+            let results = std::thread::scope(|s| {
                 let handles: Vec<_> = self
                     .nets
                     .iter_mut()
                     .zip(parts)
-                    .map(|(net, part)| s.spawn(move || run(net, part)))
+                    .map(|(net, part)| {
+                        s.spawn(move || {
+                            if net.device() == Device::Cpu {
+                                tch::set_num_threads(per_copy);
+                            }
+                            run(net, part)
+                        })
+                    })
                     .collect();
                 handles
                     .into_iter()
@@ -97,7 +109,10 @@ impl Replicas {
                         })
                     })
                     .collect()
-            })
+            });
+            // The update and the tests run on the main thread with every core again.
+            tch::set_num_threads(before);
+            results
         };
         let mut cost = 0.0;
         let mut eval_inputs = Vec::with_capacity(results.len());
