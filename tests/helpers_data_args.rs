@@ -81,3 +81,36 @@ fn a_data_source_declared_in_an_imported_module_names_that_module() {
     assert_eq!(at.file, dir.path().join("mynet.py"));
     assert_eq!(at.line, 5);
 }
+
+#[test]
+fn the_declaring_line_is_the_call_that_ran() {
+    // The first mention of the helper is in a branch that never runs, and in a string.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("main.cfg");
+    std::fs::write(
+        &cfg,
+        "from paddle.trainer_config_helpers import *\n\
+         note = 'define_py_data_sources2(...) comes below'\n\
+         if get_config_arg('other', bool, False):\n    \
+             define_py_data_sources2('a.list', None, module='p', obj='x')\n\
+         else:\n    \
+             define_py_data_sources2('train.list', None, module='p', obj='process')\n\
+         settings(batch_size=2)\n\
+         outputs(data_layer(name='x', size=2))\n",
+    )
+    .unwrap();
+    let at = parse_config(&cfg, "")
+        .unwrap()
+        .data_config
+        .unwrap()
+        .declared_at
+        .unwrap();
+    assert_eq!((at.file.as_path(), at.line), (cfg.as_path(), 6));
+    let at = parse_config(&cfg, "other=1")
+        .unwrap()
+        .data_config
+        .unwrap()
+        .declared_at
+        .unwrap();
+    assert_eq!(at.line, 4);
+}

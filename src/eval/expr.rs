@@ -259,8 +259,10 @@ impl Interp {
                 }
             }
         }
-        self.call_value(&f, args, kwargs)
-            .map_err(|err| self.at_call_site(err, env, span, &call.args))
+        self.call_sites.push((env.file.clone(), span));
+        let result = self.call_value(&f, args, kwargs);
+        self.call_sites.pop();
+        result.map_err(|err| self.at_call_site(err, env, span, &call.args))
     }
 
     /// `globals()`, `locals()`, `vars()`: a dict copy of the caller's namespace (writes to

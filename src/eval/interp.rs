@@ -67,6 +67,9 @@ pub struct Interp {
     /// Exceptions being handled, for a bare `raise`.
     pub(crate) handling: Vec<EvalError>,
     pub(crate) argv: Vec<String>,
+    /// The DSL calls being evaluated, outermost first, so a native can ask where it was
+    /// called from (errors get their call site on the way out instead).
+    pub(crate) call_sites: Vec<(Rc<SourceFile>, crate::syntax::Span)>,
 }
 
 impl Default for Interp {
@@ -92,6 +95,7 @@ impl Interp {
             output: Box::new(std::io::stderr()),
             handling: Vec::new(),
             argv: vec![String::new()],
+            call_sites: Vec::new(),
         };
         super::builtins::install(&mut interp);
         super::stdlib::install(&mut interp);
@@ -157,6 +161,16 @@ impl Interp {
     }
 
     /// `sys.argv` as the config sees it.
+    /// The DSL call sites being evaluated, innermost first, as (path, line, column), with
+    /// 1-based lines and columns. A native uses it to record where it was called from, such as
+    /// the line that declared a data source.
+    pub fn call_sites(&self) -> impl Iterator<Item = (String, usize, usize)> + '_ {
+        self.call_sites.iter().rev().map(|(file, span)| {
+            let (line, col) = file.line_col(span.start as usize);
+            (file.path.clone(), line, col)
+        })
+    }
+
     pub fn set_argv(&mut self, argv: Vec<String>) {
         self.argv = argv;
         super::stdlib::refresh_argv(self);

@@ -337,44 +337,21 @@ fn inputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
     Ok(Value::None)
 }
 
-/// Where `func` was called, for the data source's record: the first call in the config file,
-/// else in a sibling module it may have imported (seqToseq_net.py declares its data there).
-/// The interpreter gives natives no call site, so this reads the sources; 0 when not found.
-pub(super) fn declaration(st: &State, func: &str) -> SourceLocation {
-    let first_call = |path: &std::path::Path| -> Option<u32> {
-        let text = std::fs::read_to_string(path).ok()?;
-        text.lines()
-            .position(|l| {
-                let code = l.split('#').next().unwrap_or("");
-                code.contains(&format!("{func}(")) && !code.trim_start().starts_with("def ")
-            })
-            .map(|i| i as u32 + 1)
-    };
-    if let Some(line) = first_call(&st.config_path) {
-        return SourceLocation {
+/// Where a data source was declared, for its record: providers name this line in errors.
+pub(super) fn declaration(st: &State, interp: &Interp) -> SourceLocation {
+    // The innermost call made from a file on disk: the user's config or a sibling module it
+    // imported, never an embedded prelude (whose labels name no file).
+    interp
+        .call_sites()
+        .find(|(path, _, _)| std::path::Path::new(path).is_file())
+        .map(|(path, line, _)| SourceLocation {
+            file: path.into(),
+            line: line as u32,
+        })
+        .unwrap_or_else(|| SourceLocation {
             file: st.config_path.clone(),
-            line,
-        };
-    }
-    let dir = st
-        .config_path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut siblings: Vec<_> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    siblings.retain(|p| p.extension().is_some_and(|e| e == "py") && *p != st.config_path);
-    siblings.sort();
-    for path in siblings {
-        if let Some(line) = first_call(&path) {
-            return SourceLocation { file: path, line };
-        }
-    }
-    SourceLocation {
-        file: st.config_path.clone(),
-        line: 0,
-    }
+            line: 0,
+        })
 }
 
 /// `(train, test)` from a value that may be a 2-item list/tuple or one shared value.
@@ -470,14 +447,14 @@ fn define_sources(
 ) -> Result<Value, EvalError> {
     let (train_list, test_list) = (a.get("train_list"), a.get("test_list"));
     if train_list.is_none() && test_list.is_none() {
-        return Err(EvalError::value_error(
-            "define_py_data_sources2(): give train_list or test_list",
-        ));
+        return Err(EvalError::value_error(format!(
+            "{func}(): give train_list or test_list"
+        )));
     }
     let (train_module, test_module) = split2(a.get("module"));
     let (train_obj, test_obj) = split2(a.get("obj"));
     let (train_args, test_args) = split2(a.get("args"));
-    let at = declaration(st, func);
+    let at = declaration(st, interp);
     if !train_list.is_none() {
         let args = data_args(interp, &train_args)?;
         let mut d = py_data(

@@ -571,7 +571,12 @@ impl HostObject for DataObj {
     }
 }
 
-fn train_or_test(st: &Rc<State>, a: &Bound, for_test: bool) -> Result<Value, EvalError> {
+fn train_or_test(
+    st: &Rc<State>,
+    interp: &Interp,
+    a: &Bound,
+    for_test: bool,
+) -> Result<Value, EvalError> {
     let f = if for_test { "TestData" } else { "TrainData" };
     let d = a
         .get("data_config")
@@ -586,7 +591,7 @@ fn train_or_test(st: &Rc<State>, a: &Bound, for_test: bool) -> Result<Value, Eva
     if let Some(v) = a.opt("async_load_data") {
         d.async_load_data = Some(v.truthy());
     }
-    d.declared_at = Some(super::config::declaration(st, f));
+    d.declared_at = Some(super::config::declaration(st, interp));
     let mut b = st.b();
     let slot = if for_test {
         &mut b.trainer.test_data_config
@@ -833,14 +838,14 @@ pub fn register(m: &Module, st: &Rc<State>) {
         st,
         "TrainData",
         "data_config, async_load_data=None",
-        |st, _, a| train_or_test(st, &a, false),
+        |st, interp, a| train_or_test(st, interp, &a, false),
     );
     def(
         m,
         st,
         "TestData",
         "data_config, async_load_data=None",
-        |st, _, a| train_or_test(st, &a, true),
+        |st, interp, a| train_or_test(st, interp, &a, true),
     );
 }
 
