@@ -2,7 +2,7 @@
 //!
 //! # API for the trainer
 //!
-//! ```ignore
+//! ```text
 //! use paddlers_runtime::runtime::{Network, Mode, feed_from_batch};
 //! // Build: parameters initialized as Paddle does, seeded (--seed).
 //! let mut net = Network::build(&trainer_config.model_config, device, seed)?;
