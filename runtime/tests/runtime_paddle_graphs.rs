@@ -143,7 +143,6 @@ fn unsupported_layers_fail_at_build_naming_layer_and_type() {
             "recurrent_layer_group",
         ),
         ("test_roi_pool_layer", "__roi_pool_0__", "roi_pool"),
-        ("test_deconv3d_layer", "deconv3d_1", "deconv3d"),
     ] {
         let model = load(name);
         match check_model(&model, &opts()) {
@@ -164,6 +163,29 @@ fn unsupported_layers_fail_at_build_naming_layer_and_type() {
         "layer '__recurrent_group_0__' has type 'recurrent_layer_group', which the runtime \
          does not support: this sequence or recurrent layer is not implemented yet"
     );
+}
+
+/// Paddle's deconv3d corpus graph is inconsistent: config_parser sizes the filter with
+/// filter_channels = num_filters/groups (16) while the input has 3 channels, which Paddle's
+/// DeConv3DLayer would read past. The runtime refuses it at build, naming the layer and why.
+#[test]
+fn deconv3d_corpus_graph_is_refused_for_its_filter_channels() {
+    match check_model(&load("test_deconv3d_layer"), &opts()) {
+        Err(RuntimeError::BadLayer {
+            layer,
+            layer_type,
+            msg,
+        }) => {
+            assert_eq!(
+                (layer.as_str(), layer_type.as_str()),
+                ("deconv3d_1", "deconv3d")
+            );
+            assert!(msg.contains("filter_channels is 16"), "{msg}");
+            assert!(msg.contains("3 channels per group"), "{msg}");
+        }
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("built an inconsistent deconv3d graph"),
+    }
 }
 
 /// Every Paddle graph parses into the IR (the reader the tests rely on is complete).

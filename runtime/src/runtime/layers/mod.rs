@@ -9,6 +9,7 @@
 mod batch_norm;
 mod conv;
 mod cost;
+mod deconv3d;
 mod elementwise;
 mod fc;
 mod hsigmoid;
@@ -221,6 +222,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "kmax_seq_score" => sequence::build_kmax(cx)?,
         "lstmemory" | "gated_recurrent" | "recurrent" => recurrent::build(cx)?,
         "conv3d" => volume::build_conv(cx, false)?,
+        "deconv3d" => deconv3d::build(cx)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,
         "row_l2_norm" | "sum_to_one_norm" => norm::build_row(cx)?,

@@ -1,0 +1,199 @@
+//! Forward values and gradient checks of the last dense layer types (deconv3d, roi_pool, nce,
+//! detection_output) against naive plain-loop references written here from Paddle's C++.
+
+use std::path::{Path, PathBuf};
+
+use paddlers::graph::ModelConfig;
+use paddlers_runtime::runtime::checkgrad::{check_model, CheckgradOptions, TOLERANCE};
+use paddlers_runtime::runtime::{Arg, Feed, Mode, Network};
+use tch::{Device, Kind, Tensor};
+
+fn cfg_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../models/checkgrad/{name}.cfg"))
+}
+
+fn model_of(name: &str) -> ModelConfig {
+    let path = cfg_path(name);
+    paddlers::helpers::parse_config(&path, "")
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .model_config
+}
+
+fn net_of(model: &ModelConfig) -> Network {
+    Network::build_with_kind(model, Device::Cpu, Kind::Double, 1).unwrap()
+}
+
+/// Values that f32 holds exactly, so parameters set through `set_values_f32` are exact.
+fn eighths(n: usize, seed: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| (((i * 7 + seed * 3) % 17) as f64 - 8.0) / 8.0)
+        .collect()
+}
+
+fn set(net: &mut Network, name: &str, v: &[f64]) {
+    let f: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+    net.params_mut().set_values_f32(name, &f).unwrap();
+}
+
+fn dense(rows: i64, values: &[f64]) -> Arg {
+    Arg::dense(Tensor::from_slice(values).view([rows, -1]))
+}
+
+fn output(net: &Network, feed: &Feed, layer: &str) -> Vec<f64> {
+    let fwd = net.forward(feed, Mode::Test).unwrap();
+    let t = fwd.output(layer).unwrap().value.as_ref().unwrap();
+    Vec::<f64>::try_from(&t.to_kind(Kind::Double).reshape([-1])).unwrap()
+}
+
+fn assert_close(got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "lengths differ");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "element {i}: {g} vs {w}"
+        );
+    }
+}
+
+fn checkgrad(name: &str) {
+    let model = model_of(name);
+    let opts = CheckgradOptions::default();
+    let checks = check_model(&model, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let trainable = model.parameters.iter().filter(|p| !p.is_static()).count();
+    assert!(
+        checks.len() > trainable,
+        "{name}: checked {} tensors, expected every one of {trainable} parameters and an input",
+        checks.len()
+    );
+    for c in &checks {
+        assert!(
+            c.max_rel_diff < TOLERANCE,
+            "{name}: wrong gradient: {}",
+            c.line(opts.eps)
+        );
+    }
+}
+
+// ---------------------------------------------------------------- deconv3d
+
+/// Geometry of one deconv3d layer, in Paddle's (z, y, x) order.
+struct Deconv {
+    channels: usize,
+    filters: usize,
+    groups: usize,
+    k: [usize; 3],
+    stride: [usize; 3],
+    pad: [usize; 3],
+    inp: [usize; 3],
+    out: [usize; 3],
+}
+
+/// DeConv3DLayer::forward as plain loops: for each group, column = W_g (K x M) * input_g
+/// (M x N), then col2Vol scatters column row (f, kz, ky, kx) of input cell (iz, iy, ix) to
+/// output cell (iz*sz - pz + kz, ...), skipping cells outside the volume.
+fn naive_deconv3d(d: &Deconv, w: &[f64], x: &[f64], bias: &[f64], shared: bool) -> Vec<f64> {
+    let m = d.channels / d.groups;
+    let fg = d.filters / d.groups;
+    let pixels = d.k.iter().product::<usize>();
+    let n_in = d.inp.iter().product::<usize>();
+    let n_out = d.out.iter().product::<usize>();
+    let mut y = vec![0.0; d.filters * n_out];
+    for g in 0..d.groups {
+        for f in 0..fg {
+            let ft = g * fg + f;
+            for kz in 0..d.k[0] {
+                for ky in 0..d.k[1] {
+                    for kx in 0..d.k[2] {
+                        let p = (kz * d.k[1] + ky) * d.k[2] + kx;
+                        for iz in 0..d.inp[0] {
+                            for iy in 0..d.inp[1] {
+                                for ix in 0..d.inp[2] {
+                                    let oz = (iz * d.stride[0] + kz) as i64 - d.pad[0] as i64;
+                                    let oy = (iy * d.stride[1] + ky) as i64 - d.pad[1] as i64;
+                                    let ox = (ix * d.stride[2] + kx) as i64 - d.pad[2] as i64;
+                                    if oz < 0
+                                        || oy < 0
+                                        || ox < 0
+                                        || oz >= d.out[0] as i64
+                                        || oy >= d.out[1] as i64
+                                        || ox >= d.out[2] as i64
+                                    {
+                                        continue;
+                                    }
+                                    let o = (oz as usize * d.out[1] + oy as usize) * d.out[2]
+                                        + ox as usize;
+                                    let i = (iz * d.inp[1] + iy) * d.inp[2] + ix;
+                                    for c in 0..m {
+                                        let wv = w[(ft * pixels + p) * m + c];
+                                        y[ft * n_out + o] += wv * x[(g * m + c) * n_in + i];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (j, v) in y.iter_mut().enumerate() {
+        *v += if shared { bias[j / n_out] } else { bias[j] };
+    }
+    y
+}
+
+#[test]
+fn deconv3d_matches_paddles_matrix_layout_and_col2vol() {
+    let model = model_of("deconv3d");
+    let mut net = net_of(&model);
+    let shared = Deconv {
+        channels: 2,
+        filters: 2,
+        groups: 1,
+        k: [2, 3, 2],
+        stride: [2, 1, 2],
+        pad: [1, 1, 0],
+        inp: [2, 3, 2],
+        out: [2, 3, 4],
+    };
+    let grouped = Deconv {
+        channels: 2,
+        filters: 2,
+        groups: 2,
+        k: [2, 2, 2],
+        stride: [1, 1, 1],
+        pad: [0, 0, 0],
+        inp: [2, 3, 2],
+        out: [3, 4, 3],
+    };
+    let w1 = eighths(2 * 12 * 2, 1);
+    let b1 = [0.25, -0.5];
+    let w2 = eighths(2 * 8, 2);
+    let b2 = eighths(72, 3);
+    set(&mut net, "_deconv_shared.w0", &w1);
+    set(&mut net, "_deconv_shared.wbias", &b1);
+    set(&mut net, "_deconv_groups.w0", &w2);
+    set(&mut net, "_deconv_groups.wbias", &b2);
+    let rows = 2;
+    let x = eighths(rows * 24, 4);
+    let feed: Feed = [("vol".to_string(), dense(rows as i64, &x))]
+        .into_iter()
+        .collect();
+    let mut want1 = Vec::new();
+    let mut want2 = Vec::new();
+    for r in 0..rows {
+        let xr = &x[r * 24..(r + 1) * 24];
+        want1.extend(
+            naive_deconv3d(&shared, &w1, xr, &b1, true)
+                .into_iter()
+                .map(f64::tanh),
+        );
+        want2.extend(naive_deconv3d(&grouped, &w2, xr, &b2, false));
+    }
+    assert_close(&output(&net, &feed, "deconv_shared"), &want1, 1e-12);
+    assert_close(&output(&net, &feed, "deconv_groups"), &want2, 1e-12);
+}
+
+#[test]
+fn deconv3d_gradients() {
+    checkgrad("deconv3d");
+}
