@@ -197,3 +197,111 @@ fn deconv3d_matches_paddles_matrix_layout_and_col2vol() {
 fn deconv3d_gradients() {
     checkgrad("deconv3d");
 }
+
+// ---------------------------------------------------------------- roi_pool
+
+/// ROIPoolLayer::forward as plain loops, with the maximum starting from minus infinity and
+/// empty bins giving 0. `map` is one row per batch sample, [C, H, W].
+#[allow(clippy::too_many_arguments)]
+fn naive_roi_pool(
+    map: &[f64],
+    rois: &[[f64; 5]],
+    c: usize,
+    h: usize,
+    w: usize,
+    ph: usize,
+    pw: usize,
+    scale: f32,
+) -> Vec<f64> {
+    let mut out = Vec::new();
+    for roi in rois {
+        let b = roi[0] as usize;
+        let corner = |v: f64| ((v as f32 * scale).round() as i64).max(0) as usize;
+        let (x1, y1, x2, y2) = (
+            corner(roi[1]),
+            corner(roi[2]),
+            corner(roi[3]),
+            corner(roi[4]),
+        );
+        let rh = (y2 as i64 - y1 as i64 + 1).max(1) as f32;
+        let rw = (x2 as i64 - x1 as i64 + 1).max(1) as f32;
+        let (bh, bw) = (rh / ph as f32, rw / pw as f32);
+        for ch in 0..c {
+            for i in 0..ph {
+                for j in 0..pw {
+                    let hs = ((i as f32 * bh).floor() as usize + y1).min(h);
+                    let he = (((i + 1) as f32 * bh).ceil() as usize + y1).min(h);
+                    let ws = ((j as f32 * bw).floor() as usize + x1).min(w);
+                    let we = (((j + 1) as f32 * bw).ceil() as usize + x1).min(w);
+                    let mut m = f64::NEG_INFINITY;
+                    for y in hs..he {
+                        for x in ws..we {
+                            m = m.max(map[((b * c + ch) * h + y) * w + x]);
+                        }
+                    }
+                    out.push(if m == f64::NEG_INFINITY { 0.0 } else { m });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn roi_pool_takes_bin_maxima_of_each_region() {
+    let mut model = model_of("roi_pool");
+    // Read the conv output directly: make roi_pool's input the image itself.
+    let roi = model
+        .layers
+        .iter_mut()
+        .find(|l| l.r#type == "roi_pool")
+        .unwrap();
+    roi.inputs[0].input_layer_name = "image".into();
+    roi.size = Some(2 * 3 * 2);
+    model.layers.retain(|l| l.r#type != "exconv");
+    let fc = model.layers.iter().position(|l| l.r#type == "fc").unwrap();
+    model.layers.truncate(fc);
+    model.output_layer_names = vec!["__roi_pool_0__".into()];
+    model.parameters.clear();
+    let net = net_of(&model);
+    let (c, h, w) = (2, 4, 5);
+    let map = eighths(2 * c * h * w, 5);
+    // Regions: the whole map of sample 1, a 1-cell region, one past the right edge (empty
+    // bins), batch index 0.9 truncating to 0, and a negative corner clipped to 0.
+    let rois = [
+        [1.0, 0.0, 0.0, 2.4, 1.6],
+        [0.0, 1.0, 1.0, 1.0, 1.0],
+        [1.0, 2.3, 0.0, 4.0, 1.0],
+        [0.9, 0.5, 0.5, 1.5, 1.5],
+        [0.0, -1.0, -2.0, 0.8, 0.7],
+    ];
+    let flat: Vec<f64> = rois.iter().flatten().copied().collect();
+    let feed: Feed = [
+        ("image".to_string(), dense(2, &map)),
+        ("rois".to_string(), dense(rois.len() as i64, &flat)),
+    ]
+    .into_iter()
+    .collect();
+    let want = naive_roi_pool(&map, &rois, c, h, w, 3, 2, 2.0);
+    assert!(want.contains(&0.0), "an empty bin is exercised");
+    assert_close(&output(&net, &feed, "__roi_pool_0__"), &want, 1e-12);
+}
+
+#[test]
+fn roi_pool_rejects_a_batch_index_outside_the_batch() {
+    let model = model_of("roi_pool");
+    let net = net_of(&model);
+    let feed: Feed = [
+        ("image".to_string(), dense(1, &eighths(40, 1))),
+        ("rois".to_string(), dense(1, &[3.0, 0.0, 0.0, 1.0, 1.0])),
+    ]
+    .into_iter()
+    .collect();
+    let err = net.forward(&feed, Mode::Test).err().unwrap().to_string();
+    assert!(err.contains("region 0: batch_idx 3"), "{err}");
+}
+
+#[test]
+fn roi_pool_gradients() {
+    checkgrad("roi_pool");
+}

@@ -19,6 +19,7 @@ mod mixed;
 mod norm;
 mod pool;
 mod recurrent;
+mod roi_pool;
 mod sequence;
 mod volume;
 
@@ -223,6 +224,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "lstmemory" | "gated_recurrent" | "recurrent" => recurrent::build(cx)?,
         "conv3d" => volume::build_conv(cx, false)?,
         "deconv3d" => deconv3d::build(cx)?,
+        "roi_pool" => roi_pool::build(cx)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,
         "row_l2_norm" | "sum_to_one_norm" => norm::build_row(cx)?,
