@@ -139,7 +139,7 @@ impl RoiPool {
         for list in &lists {
             empty.push(list.is_empty());
             index.extend_from_slice(list);
-            index.extend(std::iter::repeat_n(cells, longest - list.len()));
+            index.resize(index.len() + longest - list.len(), cells);
         }
         Ok(Plan {
             rows,
