@@ -137,11 +137,24 @@ fn sampling_id_draws_ids_in_range() {
 /// layer and its type.
 #[test]
 fn unsupported_layers_fail_at_build_naming_layer_and_type() {
-    for (name, layer, layer_type) in [(
-        "test_rnn_group",
-        "__recurrent_group_0__",
-        "recurrent_layer_group",
-    )] {
+    for (name, layer, layer_type) in [
+        (
+            "test_rnn_group",
+            "__recurrent_group_0__",
+            "recurrent_layer_group",
+        ),
+        ("test_cost_layers_with_weight", "__nce_layer_0__", "nce"),
+        (
+            "test_detection_output_layer",
+            "test_detection_output",
+            "detection_output",
+        ),
+        (
+            "test_multibox_loss_layer",
+            "test_multibox_loss",
+            "multibox_loss",
+        ),
+    ] {
         let model = load(name);
         match check_model(&model, &opts()) {
             Err(RuntimeError::UnsupportedLayer {
