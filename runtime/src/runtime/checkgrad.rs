@@ -213,6 +213,16 @@ fn feed_kinds(model: &ModelConfig) -> HashMap<String, FeedKind> {
             "sampling_id" => mark(0, FeedKind::Positive),
             "scale_sub_region" => mark(1, FeedKind::Positive),
             "multiplex" => mark(0, FeedKind::Ids(l.inputs.len() as i64 - 1)),
+            "nce" => {
+                // Scored inputs carry parameters; the label and an optional weight follow.
+                let label = l
+                    .inputs
+                    .iter()
+                    .take_while(|i| i.input_parameter_name.is_some());
+                let label = label.count();
+                mark(label, FeedKind::Ids(i64::from(l.num_classes.unwrap_or(1))));
+                mark(label + 1, FeedKind::Positive);
+            }
             "mixed" => {
                 for i in &l.inputs {
                     if i.proj_conf.as_ref().is_some_and(|p| p.r#type == "table") {

@@ -16,6 +16,7 @@ mod hsigmoid;
 mod image;
 mod misc;
 mod mixed;
+mod nce;
 mod norm;
 mod pool;
 mod recurrent;
@@ -225,6 +226,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "conv3d" => volume::build_conv(cx, false)?,
         "deconv3d" => deconv3d::build(cx)?,
         "roi_pool" => roi_pool::build(cx)?,
+        "nce" => nce::build(cx)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,
         "row_l2_norm" | "sum_to_one_norm" => norm::build_row(cx)?,
