@@ -426,3 +426,78 @@ fn nce_rejects_labels_outside_num_classes() {
 fn nce_gradients() {
     checkgrad("nce");
 }
+
+// ---------------------------------------------------------------- detection_output
+
+const DETECTION_CFG: &str = "
+from paddle.trainer_config_helpers import *
+settings(batch_size=2, learning_rate=1e-3)
+loc = data_layer(name='loc', size=8, height=2, width=1)
+conf = data_layer(name='conf', size=6, height=2, width=1)
+pb = data_layer(name='pb', size=16)
+out = detection_output_layer(input_loc=loc, input_conf=conf, priorbox=pb, num_classes=3,
+                             nms_threshold=0.45, nms_top_k=400, keep_top_k=3,
+                             confidence_threshold=0.01, background_id=0, name='det')
+outputs(out)
+";
+
+fn softmax3(z: [f64; 3]) -> [f64; 3] {
+    let e = z.map(f64::exp);
+    let s: f64 = e.iter().sum();
+    e.map(|v| v / s)
+}
+
+/// Two heavily overlapping priors (IoU 0.9). Sample 0: NMS keeps one box per class. Sample
+/// 1: its second box is moved right (and clipped to 1), so nothing overlaps and keep_top_k=3
+/// drops the weakest of 4 detections. The maps are NCHW with 2 pixels, so the layer must
+/// read a prior's offsets and scores across channels.
+#[test]
+fn detection_output_decodes_suppresses_and_keeps_top_k() {
+    let dir = std::env::temp_dir().join(format!("paddlers-det-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("det.cfg");
+    std::fs::write(&path, DETECTION_CFG).unwrap();
+    let model = paddlers::helpers::parse_config(&path, "")
+        .unwrap()
+        .model_config;
+    let net = net_of(&model);
+    let var = [0.1, 0.1, 0.2, 0.2];
+    let p0 = [0.1, 0.1, 0.5, 0.5];
+    let p1 = [0.12, 0.1, 0.52, 0.5];
+    let prior: Vec<f64> = [p0, var, p1, var].concat();
+    // Offsets per prior [dx, dy, dw, dh]; NCHW rows are channel-major: [dx0, dx1, dy0, ...].
+    let nchw =
+        |a: [f64; 4], b: [f64; 4]| -> Vec<f64> { (0..4).flat_map(|c| [a[c], b[c]]).collect() };
+    let shift = 0.5 / (0.1 * 0.4); // moves prior 1's centre right by 0.5
+    let loc = [
+        nchw([0.0; 4], [0.0; 4]),
+        nchw([0.0; 4], [shift, 0.0, 0.0, 0.0]),
+    ]
+    .concat();
+    let z0 = [0.0, 2.0, 0.0];
+    let z1 = [0.0, 1.0, 1.5];
+    let conf_row: Vec<f64> = (0..3).flat_map(|c| [z0[c], z1[c]]).collect();
+    let conf = [conf_row.clone(), conf_row].concat();
+    let feed: Feed = [
+        ("loc".to_string(), dense(2, &loc)),
+        ("conf".to_string(), dense(2, &conf)),
+        ("pb".to_string(), dense(2, &[prior.clone(), prior].concat())),
+    ]
+    .into_iter()
+    .collect();
+    let (s0, s1) = (softmax3(z0), softmax3(z1));
+    let moved = [0.62, 0.1, 1.0, 0.5];
+    let row = |n: f64, label: usize, score: f64, b: [f64; 4]| {
+        vec![n, label as f64, score, b[0], b[1], b[2], b[3]]
+    };
+    let want = [
+        row(0.0, 1, s0[1], p0),
+        row(0.0, 2, s1[2], p1),
+        row(1.0, 1, s0[1], p0),
+        row(1.0, 1, s1[1], moved),
+        row(1.0, 2, s1[2], moved),
+    ]
+    .concat();
+    assert_close(&output(&net, &feed, "det"), &want, 1e-12);
+    std::fs::remove_dir_all(&dir).ok();
+}

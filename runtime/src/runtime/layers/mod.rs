@@ -10,6 +10,7 @@ mod batch_norm;
 mod conv;
 mod cost;
 mod deconv3d;
+mod detection_output;
 mod elementwise;
 mod fc;
 mod hsigmoid;
@@ -227,6 +228,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "deconv3d" => deconv3d::build(cx)?,
         "roi_pool" => roi_pool::build(cx)?,
         "nce" => nce::build(cx)?,
+        "detection_output" => detection_output::build(cx)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,
         "row_l2_norm" | "sum_to_one_norm" => norm::build_row(cx)?,
