@@ -501,3 +501,117 @@ fn detection_output_decodes_suppresses_and_keeps_top_k() {
     assert_close(&output(&net, &feed, "det"), &want, 1e-12);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+// ---------------------------------------------------------------- multibox_loss
+
+/// Priors and ground truth with unambiguous matches: sample 0's box sits on prior 0 (priors
+/// 1 and 2 become its negatives), sample 1's two boxes sit on priors 1 and 2 (prior 0 is its
+/// negative). Rows of the label: [label, xmin, ymin, xmax, ymax, difficult].
+fn multibox_feed() -> (Feed, Vec<f64>, Vec<[f64; 6]>) {
+    let var = [0.1, 0.1, 0.2, 0.2];
+    let priors: Vec<f64> = [
+        [0.1, 0.1, 0.4, 0.4],
+        [0.5, 0.5, 0.9, 0.9],
+        [0.1, 0.6, 0.3, 0.9],
+    ]
+    .iter()
+    .flat_map(|p| [p.as_slice(), var.as_slice()].concat())
+    .collect();
+    let gts = vec![
+        [1.0, 0.12, 0.1, 0.42, 0.38, 0.0],
+        [2.0, 0.5, 0.55, 0.9, 0.95, 0.0],
+        [1.0, 0.1, 0.6, 0.3, 0.85, 0.0],
+    ];
+    let mut label = dense(3, &gts.concat());
+    label.seq_starts = Some(vec![0, 1, 3]);
+    let feed: Feed = [
+        (
+            "x".to_string(),
+            dense(2, &[0.5, -0.25, 1.0, -0.75, 0.125, 0.5]),
+        ),
+        (
+            "priorbox".to_string(),
+            dense(2, &[priors.clone(), priors.clone()].concat()),
+        ),
+        ("label".to_string(), label),
+    ]
+    .into_iter()
+    .collect();
+    (feed, priors, gts)
+}
+
+#[test]
+fn multibox_loss_matches_hand_computed_cost() {
+    let model = model_of("multibox_loss");
+    let net = net_of(&model);
+    let (feed, priors, gts) = multibox_feed();
+    let fwd = net.forward(&feed, Mode::Test).unwrap();
+    let get = |name: &str| {
+        let t = fwd.output(name).unwrap().value.as_ref().unwrap();
+        Vec::<f64>::try_from(&t.reshape([-1])).unwrap()
+    };
+    let (loc, conf) = (get("__fc_layer_0__"), get("__fc_layer_1__"));
+    // fc outputs have no height or width: one pixel, so a prior's values are adjacent.
+    let encode = |p: &[f64], g: &[f64]| -> [f64; 4] {
+        let (pw, ph) = (p[2] - p[0], p[3] - p[1]);
+        let (gw, gh) = (g[3] - g[1], g[4] - g[2]);
+        [
+            ((g[1] + g[3]) / 2.0 - (p[0] + p[2]) / 2.0) / pw / p[4],
+            ((g[2] + g[4]) / 2.0 - (p[1] + p[3]) / 2.0) / ph / p[5],
+            (gw / pw).ln() / p[6],
+            (gh / ph).ln() / p[7],
+        ]
+    };
+    let smooth = |d: f64| {
+        if d.abs() < 1.0 {
+            0.5 * d * d
+        } else {
+            d.abs() - 0.5
+        }
+    };
+    let ce = |sample: usize, prior: usize, class: usize| {
+        let z = &conf[sample * 9 + prior * 3..][..3];
+        let lse = z.iter().map(|v| v.exp()).sum::<f64>().ln();
+        lse - z[class]
+    };
+    // (sample, prior, ground-truth row)
+    let positives = [(0, 0, 0), (1, 1, 1), (1, 2, 2)];
+    let mut total = 0.0;
+    for &(s, p, g) in &positives {
+        let e = encode(&priors[p * 8..p * 8 + 8], &gts[g]);
+        for (j, ej) in e.iter().enumerate() {
+            total += smooth(loc[s * 12 + p * 4 + j] - ej);
+        }
+        total += ce(s, p, gts[g][0] as usize);
+    }
+    for (s, p) in [(0, 1), (0, 2), (1, 0)] {
+        total += ce(s, p, 0);
+    }
+    let cost = total / 3.0;
+    // Each row holds cost / batch, so the rows sum to Paddle's cost.
+    assert_close(&get("mbl"), &[cost / 2.0, cost / 2.0], 1e-12);
+    let loss = fwd.loss.unwrap().double_value(&[]);
+    assert!((loss - cost).abs() < 1e-12, "{loss} vs {cost}");
+}
+
+#[test]
+fn multibox_loss_gradients() {
+    use paddlers_runtime::runtime::checkgrad::check_tensors;
+    let net = net_of(&model_of("multibox_loss"));
+    let (feed, _, _) = multibox_feed();
+    let params: Vec<(String, Tensor)> = net
+        .params()
+        .trainable()
+        .map(|p| (p.name().to_string(), p.value.shallow_clone()))
+        .collect();
+    assert_eq!(params.len(), 4);
+    let loss = || Ok(net.forward(&feed, Mode::Train)?.loss.unwrap());
+    let opts = CheckgradOptions::default();
+    for c in check_tensors(&params, &loss, &opts).unwrap() {
+        assert!(
+            c.max_rel_diff < TOLERANCE,
+            "wrong gradient: {}",
+            c.line(opts.eps)
+        );
+    }
+}

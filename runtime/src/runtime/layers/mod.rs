@@ -17,6 +17,7 @@ mod hsigmoid;
 mod image;
 mod misc;
 mod mixed;
+mod multibox_loss;
 mod nce;
 mod norm;
 mod pool;
@@ -229,6 +230,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "roi_pool" => roi_pool::build(cx)?,
         "nce" => nce::build(cx)?,
         "detection_output" => detection_output::build(cx)?,
+        "multibox_loss" => multibox_loss::build(cx)?,
         "pool3d" => volume::build_pool(cx)?,
         "norm" => norm::build_cmr(cx)?,
         "row_l2_norm" | "sum_to_one_norm" => norm::build_row(cx)?,
