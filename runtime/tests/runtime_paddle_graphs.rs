@@ -154,23 +154,21 @@ fn sampling_id_draws_ids_in_range() {
 /// layer and its type.
 #[test]
 fn unsupported_layers_fail_at_build_naming_layer_and_type() {
-    for (name, layer, layer_type) in [(
+    let (name, layer, layer_type) = (
         "test_rnn_group",
         "__recurrent_group_0__",
         "recurrent_layer_group",
-    )] {
-        let model = load(name);
-        match check_model(&model, &opts()) {
-            Err(RuntimeError::UnsupportedLayer {
-                layer: l,
-                layer_type: t,
-                ..
-            }) => {
-                assert_eq!((l.as_str(), t.as_str()), (layer, layer_type), "{name}");
-            }
-            Err(e) => panic!("{name}: unexpected error {e}"),
-            Ok(_) => panic!("{name}: built a graph with {layer_type}"),
+    );
+    match check_model(&load(name), &opts()) {
+        Err(RuntimeError::UnsupportedLayer {
+            layer: l,
+            layer_type: t,
+            ..
+        }) => {
+            assert_eq!((l.as_str(), t.as_str()), (layer, layer_type), "{name}");
         }
+        Err(e) => panic!("{name}: unexpected error {e}"),
+        Ok(_) => panic!("{name}: built a graph with {layer_type}"),
     }
     let err = check_model(&load("test_rnn_group"), &opts()).unwrap_err();
     assert_eq!(
