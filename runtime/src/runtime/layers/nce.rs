@@ -192,6 +192,12 @@ impl Layer for Nce {
         let mut cost = target + noise;
         if let Some(wi) = self.weight {
             let w = value(inputs[wi], "weight")?;
+            if w.numel() as i64 != rows {
+                return Err(format!(
+                    "the weight input has {} values, one per label row ({rows}) is needed",
+                    w.numel()
+                ));
+            }
             cost *= w.view([rows, 1]);
         }
         Ok(Arg::dense(cost))

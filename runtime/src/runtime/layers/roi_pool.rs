@@ -161,7 +161,12 @@ impl Layer for RoiPool {
     fn forward(&self, _cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
         let x = value(inputs[0], "feature map input")?;
         let rois = value(inputs[1], "regions input")?;
-        let width = rois.size()[1] as usize;
+        let width = rois.size().get(1).copied().unwrap_or(0) as usize;
+        if width < 5 {
+            return Err(format!(
+                "the regions input has {width} values a row; it needs [batch_idx, x1, y1, x2, y2]"
+            ));
+        }
         let roi_values = Vec::<f64>::try_from(
             &rois
                 .detach()
