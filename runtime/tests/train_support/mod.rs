@@ -63,11 +63,18 @@ pub fn strip_ansi(s: &str) -> String {
     out
 }
 
-/// The messages of info log lines (the text after `INFO `) that start with `prefix`.
+/// The messages of info log lines that start with `prefix`. Every such line must carry glog's
+/// prefix, as Paddle's did: `I1128 17:37:34.123456  4242 trainer.rs:119] `.
 pub fn lines_with<'a>(log: &'a str, prefix: &str) -> Vec<&'a str> {
+    let glog =
+        regex(r"^I[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} +[0-9]+ [A-Za-z0-9_.]+:[0-9]+\] ");
     log.lines()
-        .filter_map(|l| l.find("INFO ").map(|i| &l[i + 5..]))
-        .filter(|m| m.starts_with(prefix))
+        .filter_map(|l| l.find("] ").map(|i| (l, &l[i + 2..])))
+        .filter(|(_, m)| m.starts_with(prefix))
+        .map(|(l, m)| {
+            assert_matches(&glog, l);
+            m
+        })
         .collect()
 }
 
