@@ -17,12 +17,25 @@ CUDA_CUPTI=nvidia-cuda-cupti==13.0.85
 venv="$root/.venv"
 python=${PYTHON:-python3}
 
-if [ ! -x "$venv/bin/python" ]; then
+# A Python without the venv module (Debian's python3 without python3-venv) still has pip:
+# then the wheels go into .venv/site with `pip --target`, in the same layout libtorch's RPATH
+# expects (torch/lib beside nvidia/cu13/lib).
+if [ ! -x "$venv/bin/python" ] && [ ! -d "$venv/site" ]; then
     echo "setup: creating $venv" >&2
-    "$python" -m venv "$venv"
+    if ! "$python" -m venv "$venv" 2>/dev/null; then
+        echo "setup: $python cannot create a virtual environment; using pip --target" >&2
+        rm -rf "$venv"
+        mkdir -p "$venv/site"
+    fi
 fi
 
-purelib=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+if [ -x "$venv/bin/python" ]; then
+    purelib=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    pip_install=("$venv/bin/python" -m pip install)
+else
+    purelib="$venv/site"
+    pip_install=("$python" -m pip install --target "$purelib")
+fi
 libtorch="$purelib/torch"
 
 installed_version() {
@@ -41,7 +54,7 @@ complete() {
 
 if ! complete; then
     echo "setup: installing torch==$TORCH_VERSION (CPU libraries only, about 550 MB)" >&2
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    "${pip_install[@]}" --quiet --disable-pip-version-check --no-deps --upgrade \
         "torch==$TORCH_VERSION" "$CUDA_RUNTIME" "$CUDA_CUPTI"
 fi
 have=$(installed_version)
