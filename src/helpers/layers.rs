@@ -351,42 +351,51 @@ fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
 }
 
 fn l2_distance_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "l2_distance_layer";
-    let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("x"), f, "x")?;
-    let y = layer_arg(a.get("y"), f, "y")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(
-        &name,
+    scalar_pair_layer(
+        st,
+        &a,
+        "l2_distance_layer",
         "l2_distance",
-        vec![
-            InputSpec::new(x.name.clone()),
-            InputSpec::new(y.name.clone()),
-        ],
-    );
-    s.size_of = None;
-    s.size = 1;
-    s.extra = extra;
-    s.add(st, |_| {})?;
-    Ok(LayerOutput::new(st, &name, "l2_distance", Some(1))
-        .with_parents(vec![a.get("x").clone(), a.get("y").clone()])
-        .value())
+        ["x", "y"],
+        |_, _| Ok(()),
+    )
 }
 
 fn dot_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "dot_prod_layer";
-    let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("input1"), f, "input1")?;
-    let y = layer_arg(a.get("input2"), f, "input2")?;
-    if x.size.get() != y.size.get() {
-        return Err(EvalError::value_error(
-            "dot_prod_layer(): Two inputs should have the same size.",
-        ));
-    }
+    scalar_pair_layer(
+        st,
+        &a,
+        "dot_prod_layer",
+        "dot_prod",
+        ["input1", "input2"],
+        |x, y| {
+            if x.size.get() != y.size.get() {
+                return Err(EvalError::value_error(
+                    "dot_prod_layer(): Two inputs should have the same size.",
+                ));
+            }
+            Ok(())
+        },
+    )
+}
+
+/// A parameterless layer of size 1 over the two inputs named by `keys`.
+fn scalar_pair_layer(
+    st: &Rc<State>,
+    a: &Bound,
+    f: &str,
+    ty: &str,
+    keys: [&str; 2],
+    check: impl Fn(&LayerOutput, &LayerOutput) -> Result<(), EvalError>,
+) -> Result<Value, EvalError> {
+    let name = layer_name(st, a, f)?;
+    let x = layer_arg(a.get(keys[0]), f, keys[0])?;
+    let y = layer_arg(a.get(keys[1]), f, keys[1])?;
+    check(x, y)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(
         &name,
-        "dot_prod",
+        ty,
         vec![
             InputSpec::new(x.name.clone()),
             InputSpec::new(y.name.clone()),
@@ -396,8 +405,8 @@ fn dot_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     s.size = 1;
     s.extra = extra;
     s.add(st, |_| {})?;
-    Ok(LayerOutput::new(st, &name, "dot_prod", Some(1))
-        .with_parents(vec![a.get("input1").clone(), a.get("input2").clone()])
+    Ok(LayerOutput::new(st, &name, ty, Some(1))
+        .with_parents(vec![a.get(keys[0]).clone(), a.get(keys[1]).clone()])
         .value())
 }
 

@@ -15,15 +15,9 @@
 
 use paddlers::graph::ConvConfig;
 
+use super::volume::{check_volume_sizes, geometry, Geometry};
 use super::{value, Arg, BuildCx, Cx, Layer};
 use crate::runtime::error::Result;
-
-fn nz(v: Option<u32>, fallback: u32) -> i64 {
-    match v {
-        Some(x) if x > 0 => x as i64,
-        _ => fallback as i64,
-    }
-}
 
 struct DeConv3d {
     weight: String,
@@ -68,32 +62,14 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
             channels / groups
         )));
     }
-    let kernel = [
-        nz(c.filter_size_z, c.filter_size),
-        nz(Some(c.filter_size_y), c.filter_size),
-        c.filter_size as i64,
-    ];
-    let stride = [
-        nz(c.stride_z, c.stride.max(1)),
-        nz(Some(c.stride_y), c.stride.max(1)),
-        c.stride.max(1) as i64,
-    ];
-    let padding = [
-        c.padding_z.unwrap_or(c.padding) as i64,
-        c.padding_y as i64,
-        c.padding as i64,
-    ];
     // For deconv the conv_conf's output_* is the layer's input and img_size* its output.
-    let inp = [
-        nz(c.output_z, 1),
-        nz(c.output_y, c.output_x),
-        c.output_x as i64,
-    ];
-    let out = [
-        nz(c.img_size_z, 1),
-        nz(c.img_size_y, c.img_size),
-        c.img_size as i64,
-    ];
+    let Geometry {
+        kernel,
+        stride,
+        padding,
+        output: inp,
+        img: out,
+    } = geometry(c);
     for d in 0..3 {
         let want = deconv_out(inp[d], stride[d], padding[d], kernel[d]);
         if want != out[d] {
@@ -103,19 +79,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
             )));
         }
     }
-    if cx.input_size(0)? != channels * inp.iter().product::<i64>() {
-        return Err(cx.err(format!(
-            "input size {} is not {channels} channels of {}x{}x{}",
-            cx.input_size(0)?,
-            inp[0],
-            inp[1],
-            inp[2]
-        )));
-    }
-    let out_size = filters * out.iter().product::<i64>();
-    if cx.size() != out_size {
-        return Err(cx.err(format!("size {} is not {out_size}", cx.size())));
-    }
+    let out_size = check_volume_sizes(cx, channels, inp, filters, out)?;
     let pixels = kernel.iter().product::<i64>();
     let paddle_shape = [groups, filters / groups, pixels, channels / groups];
     let shared = cx.cfg.shared_biases.unwrap_or(false);

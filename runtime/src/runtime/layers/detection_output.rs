@@ -57,29 +57,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         )));
     }
     let priors = prior_size / 8;
-    let mut pixels = Vec::new();
-    let (mut loc_total, mut conf_total) = (0, 0);
-    for n in 0..input_num {
-        let loc = &cx.cfg.inputs[1 + n].input_layer_name;
-        let layer = cx.model.layer(loc);
-        let dim = |l: Option<u64>, c: Option<u32>| {
-            l.filter(|&v| v > 0)
-                .or(c.filter(|&v| v > 0).map(u64::from))
-                .unwrap_or(1) as i64
-        };
-        let h = dim(layer.and_then(|l| l.height), conf.height);
-        let w = dim(layer.and_then(|l| l.width), conf.width);
-        let (loc_size, conf_size) = (cx.input_size(1 + n)?, cx.input_size(1 + input_num + n)?);
-        if loc_size % (h * w) != 0 || conf_size % (h * w) != 0 {
-            return Err(cx.err(format!(
-                "location map '{loc}' ({loc_size} values) and its confidence map \
-                 ({conf_size}) must be whole channels of {h}x{w}"
-            )));
-        }
-        pixels.push(h * w);
-        loc_total += loc_size;
-        conf_total += conf_size;
-    }
+    let (pixels, loc_total, conf_total) = head_maps(cx, 1, input_num, (conf.height, conf.width))?;
     if loc_total != priors * 4 {
         return Err(cx.err(format!(
             "the location inputs have {loc_total} values a sample; {priors} priors need {}",
@@ -106,6 +84,45 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         priors: priors as usize,
         pixels,
     }))
+}
+
+/// An SSD head's maps: inputs `first..first+input_num` are location maps and the next
+/// `input_num` their confidence maps, each of whole channels of the map's height x width (the
+/// layer's own, else the config's). Returns each map's pixel count, and the values a sample
+/// over all location maps and over all confidence maps.
+pub(super) fn head_maps(
+    cx: &BuildCx,
+    first: usize,
+    input_num: usize,
+    (height, width): (Option<u32>, Option<u32>),
+) -> Result<(Vec<i64>, i64, i64)> {
+    let mut pixels = Vec::new();
+    let (mut loc_total, mut conf_total) = (0, 0);
+    for n in 0..input_num {
+        let loc = &cx.cfg.inputs[first + n].input_layer_name;
+        let layer = cx.model.layer(loc);
+        let dim = |l: Option<u64>, c: Option<u32>| {
+            l.filter(|&v| v > 0)
+                .or(c.filter(|&v| v > 0).map(u64::from))
+                .unwrap_or(1) as i64
+        };
+        let h = dim(layer.and_then(|l| l.height), height);
+        let w = dim(layer.and_then(|l| l.width), width);
+        let (loc_size, conf_size) = (
+            cx.input_size(first + n)?,
+            cx.input_size(first + input_num + n)?,
+        );
+        if loc_size % (h * w) != 0 || conf_size % (h * w) != 0 {
+            return Err(cx.err(format!(
+                "location map '{loc}' ({loc_size} values) and its confidence map \
+                 ({conf_size}) must be whole channels of {h}x{w}"
+            )));
+        }
+        pixels.push(h * w);
+        loc_total += loc_size;
+        conf_total += conf_size;
+    }
+    Ok((pixels, loc_total, conf_total))
 }
 
 /// A prior and its 4 predicted offsets -> [xmin, ymin, xmax, ymax] (Paddle's decodeBBox).

@@ -225,7 +225,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "seqconcat" | "seqreshape" | "row_conv" => sequence::build_seq_op(cx)?,
         "kmax_seq_score" => sequence::build_kmax(cx)?,
         "lstmemory" | "gated_recurrent" | "recurrent" => recurrent::build(cx)?,
-        "conv3d" => volume::build_conv(cx, false)?,
+        "conv3d" => volume::build_conv(cx)?,
         "deconv3d" => deconv3d::build(cx)?,
         "roi_pool" => roi_pool::build(cx)?,
         "nce" => nce::build(cx)?,

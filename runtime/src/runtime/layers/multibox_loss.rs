@@ -21,7 +21,7 @@
 
 use tch::{Device, Kind, Tensor};
 
-use super::detection_output::jaccard;
+use super::detection_output::{head_maps, jaccard};
 use super::{value, Arg, BuildCx, Cx, Layer};
 use crate::runtime::error::Result;
 
@@ -61,29 +61,7 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
             cx.input_size(1)?
         )));
     }
-    let mut pixels = Vec::new();
-    let (mut loc_total, mut conf_total) = (0, 0);
-    for n in 0..input_num {
-        let loc = &cx.cfg.inputs[2 + n].input_layer_name;
-        let layer = cx.model.layer(loc);
-        let dim = |l: Option<u64>, c: Option<u32>| {
-            l.filter(|&v| v > 0)
-                .or(c.filter(|&v| v > 0).map(u64::from))
-                .unwrap_or(1) as i64
-        };
-        let h = dim(layer.and_then(|l| l.height), conf.height);
-        let w = dim(layer.and_then(|l| l.width), conf.width);
-        let (loc_size, conf_size) = (cx.input_size(2 + n)?, cx.input_size(2 + input_num + n)?);
-        if loc_size % (h * w) != 0 || conf_size % (h * w) != 0 {
-            return Err(cx.err(format!(
-                "location map '{loc}' ({loc_size} values) and its confidence map \
-                 ({conf_size}) must be whole channels of {h}x{w}"
-            )));
-        }
-        pixels.push(h * w);
-        loc_total += loc_size;
-        conf_total += conf_size;
-    }
+    let (pixels, loc_total, conf_total) = head_maps(cx, 2, input_num, (conf.height, conf.width))?;
     if loc_total != priors * 4 || conf_total != priors * num_classes as i64 {
         return Err(cx.err(format!(
             "the location and confidence inputs have {loc_total} and {conf_total} values a \

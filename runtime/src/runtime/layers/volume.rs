@@ -1,9 +1,8 @@
 //! 3-D layers: conv3d and pool3d (Conv3DLayer, Pool3DLayer), on
 //! [N, C, D, H, W] viewed from the flat rows. Index 0 is z (depth), 1 is y, 2 is x.
 //!
-//! Filters are [num_filters, channels/groups, fz, fy, fx]. deconv3d is not lowered: Paddle
-//! sizes its filter as num_filters x filter_channels x pixels, a layout not verified here.
-//! The transposed path is kept for it. Pooling follows Paddle's 2-D rules in each dimension:
+//! Filters are [num_filters, channels/groups, fz, fy, fx]; deconv3d (in `deconv3d.rs`) shares
+//! the geometry and size checks here. Pooling follows Paddle's 2-D rules in each dimension:
 //! ceil output sizes, windows clipped to the volume, averages over the in-volume cells.
 
 use paddlers::graph::{ConvConfig, PoolConfig};
@@ -19,84 +18,56 @@ fn nz(v: Option<u32>, fallback: u32) -> i64 {
     }
 }
 
-struct Conv3d {
-    trans: bool,
-    weight: String,
-    weight_shape: [i64; 5],
-    in_shape: [i64; 4],
-    stride: [i64; 3],
-    padding: [i64; 3],
-    output_padding: [i64; 3],
-    groups: i64,
-    filters: i64,
-    bias: Option<(String, bool)>,
-    out: [i64; 3],
+/// A 3-D conv_conf's per-dimension numbers (z, y, x), unset y/z fields falling back to x.
+pub(super) struct Geometry {
+    pub kernel: [i64; 3],
+    pub stride: [i64; 3],
+    pub padding: [i64; 3],
+    /// `img_size*`: a conv's input, a deconv's output.
+    pub img: [i64; 3],
+    /// `output_*`: a conv's output, a deconv's input.
+    pub output: [i64; 3],
 }
 
-pub fn build_conv(cx: &BuildCx, trans: bool) -> Result<Box<dyn Layer>> {
-    cx.expect_inputs(1..=1)?;
-    let c: &ConvConfig = cx.cfg.inputs[0]
-        .conv_conf
-        .as_ref()
-        .ok_or_else(|| cx.err("input has no conv_conf"))?;
-    let filters = cx
-        .cfg
-        .num_filters
-        .ok_or_else(|| cx.err("has no num_filters"))? as i64;
-    let groups = c.groups.max(1) as i64;
-    let channels = c.channels as i64;
-    let k = [
-        nz(c.filter_size_z, c.filter_size),
-        nz(Some(c.filter_size_y), c.filter_size),
-        c.filter_size as i64,
-    ];
-    let stride = [
-        nz(c.stride_z, c.stride.max(1)),
-        nz(Some(c.stride_y), c.stride.max(1)),
-        c.stride.max(1) as i64,
-    ];
-    let padding = [
-        c.padding_z.unwrap_or(c.padding) as i64,
-        c.padding_y as i64,
-        c.padding as i64,
-    ];
-    let img = [
-        nz(c.img_size_z, 1),
-        nz(c.img_size_y, c.img_size),
-        c.img_size as i64,
-    ];
-    let outc = [
-        nz(c.output_z, 1),
-        nz(c.output_y, c.output_x),
-        c.output_x as i64,
-    ];
-    let (inp, out) = if trans { (outc, img) } else { (img, outc) };
-    if channels % groups != 0 || filters % groups != 0 {
-        return Err(cx.err("channels and num_filters must divide by groups"));
+pub(super) fn geometry(c: &ConvConfig) -> Geometry {
+    Geometry {
+        kernel: [
+            nz(c.filter_size_z, c.filter_size),
+            nz(Some(c.filter_size_y), c.filter_size),
+            c.filter_size as i64,
+        ],
+        stride: [
+            nz(c.stride_z, c.stride.max(1)),
+            nz(Some(c.stride_y), c.stride.max(1)),
+            c.stride.max(1) as i64,
+        ],
+        padding: [
+            c.padding_z.unwrap_or(c.padding) as i64,
+            c.padding_y as i64,
+            c.padding as i64,
+        ],
+        img: [
+            nz(c.img_size_z, 1),
+            nz(c.img_size_y, c.img_size),
+            c.img_size as i64,
+        ],
+        output: [
+            nz(c.output_z, 1),
+            nz(c.output_y, c.output_x),
+            c.output_x as i64,
+        ],
     }
-    let mut output_padding = [0; 3];
-    for d in 0..3 {
-        if trans {
-            let torch = (inp[d] - 1) * stride[d] - 2 * padding[d] + k[d];
-            output_padding[d] = out[d] - torch;
-            if output_padding[d] < 0 || output_padding[d] >= stride[d] {
-                return Err(cx.err(format!(
-                    "output {} cannot come from input {} along dimension {d}",
-                    out[d], inp[d]
-                )));
-            }
-        } else if (inp[d] + 2 * padding[d] - k[d]) / stride[d] + 1 != out[d] {
-            return Err(cx.err(format!(
-                "output {} does not follow from input {} along dimension {d}",
-                out[d], inp[d]
-            )));
-        }
-    }
-    let weight_shape = if trans {
-        [channels, filters / groups, k[0], k[1], k[2]]
-    } else {
-        [filters, channels / groups, k[0], k[1], k[2]]
-    };
+}
+
+/// Checks the input is `channels` volumes of `inp` and the layer `filters` volumes of `out`;
+/// returns the layer size.
+pub(super) fn check_volume_sizes(
+    cx: &BuildCx,
+    channels: i64,
+    inp: [i64; 3],
+    filters: i64,
+    out: [i64; 3],
+) -> Result<i64> {
     if cx.input_size(0)? != channels * inp.iter().product::<i64>() {
         return Err(cx.err(format!(
             "input size {} is not {channels} channels of {}x{}x{}",
@@ -110,15 +81,60 @@ pub fn build_conv(cx: &BuildCx, trans: bool) -> Result<Box<dyn Layer>> {
     if cx.size() != out_size {
         return Err(cx.err(format!("size {} is not {out_size}", cx.size())));
     }
+    Ok(out_size)
+}
+
+struct Conv3d {
+    weight: String,
+    weight_shape: [i64; 5],
+    in_shape: [i64; 4],
+    stride: [i64; 3],
+    padding: [i64; 3],
+    groups: i64,
+    filters: i64,
+    bias: Option<(String, bool)>,
+    out: [i64; 3],
+}
+
+pub fn build_conv(cx: &BuildCx) -> Result<Box<dyn Layer>> {
+    cx.expect_inputs(1..=1)?;
+    let c: &ConvConfig = cx.cfg.inputs[0]
+        .conv_conf
+        .as_ref()
+        .ok_or_else(|| cx.err("input has no conv_conf"))?;
+    let filters = cx
+        .cfg
+        .num_filters
+        .ok_or_else(|| cx.err("has no num_filters"))? as i64;
+    let groups = c.groups.max(1) as i64;
+    let channels = c.channels as i64;
+    let Geometry {
+        kernel: k,
+        stride,
+        padding,
+        img: inp,
+        output: out,
+    } = geometry(c);
+    if channels % groups != 0 || filters % groups != 0 {
+        return Err(cx.err("channels and num_filters must divide by groups"));
+    }
+    for d in 0..3 {
+        if (inp[d] + 2 * padding[d] - k[d]) / stride[d] + 1 != out[d] {
+            return Err(cx.err(format!(
+                "output {} does not follow from input {} along dimension {d}",
+                out[d], inp[d]
+            )));
+        }
+    }
+    let weight_shape = [filters, channels / groups, k[0], k[1], k[2]];
+    let out_size = check_volume_sizes(cx, channels, inp, filters, out)?;
     let shared = cx.cfg.shared_biases.unwrap_or(false);
     Ok(Box::new(Conv3d {
-        trans,
         weight: cx.input_param(0, weight_shape.iter().product())?,
         weight_shape,
         in_shape: [channels, inp[0], inp[1], inp[2]],
         stride,
         padding,
-        output_padding,
         groups,
         filters,
         bias: cx
@@ -139,26 +155,14 @@ impl Layer for Conv3d {
             Some((b, true)) => Some(cx.param(b)?),
             _ => None,
         };
-        let mut y = if self.trans {
-            x.conv_transpose3d(
-                &wt,
-                shared,
-                self.stride,
-                self.padding,
-                self.output_padding,
-                self.groups,
-                [1, 1, 1],
-            )
-        } else {
-            x.conv3d(
-                &wt,
-                shared,
-                self.stride,
-                self.padding,
-                [1, 1, 1],
-                self.groups,
-            )
-        };
+        let mut y = x.conv3d(
+            &wt,
+            shared,
+            self.stride,
+            self.padding,
+            [1, 1, 1],
+            self.groups,
+        );
         if let Some((b, false)) = &self.bias {
             let [od, oh, ow] = self.out;
             y = &y + cx.param(b)?.view([1, self.filters, od, oh, ow]);
