@@ -4,6 +4,7 @@
 //! rewrites it.
 
 use paddlers::helpers::parse_config;
+use paddlers_testkit::golden;
 use std::path::Path;
 
 const HEADER: &str = "from paddle.trainer_config_helpers import *\n";
@@ -101,8 +102,7 @@ const CASES: &[(&str, &str)] = &[
 #[test]
 fn helper_mistakes_are_reported_at_the_users_line() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/diagnostics");
-    let regenerate = std::env::var("PADDLERS_REGENERATE").is_ok_and(|v| v == "1");
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/diagnostics");
     let mut failures = Vec::new();
     for (name, body) in CASES {
         let path = dir.path().join(format!("{name}.cfg"));
@@ -112,17 +112,8 @@ fn helper_mistakes_are_reported_at_the_users_line() {
             Err(e) => format!("{e}\n"),
         };
         let rendered = rendered.replace(&dir.path().display().to_string(), "<dir>");
-        let snapshot = golden.join(format!("{name}.txt"));
-        if regenerate {
-            std::fs::write(&snapshot, &rendered).expect("snapshot written");
-            continue;
-        }
-        match std::fs::read_to_string(&snapshot) {
-            Ok(want) if want == rendered => {}
-            Ok(want) => failures.push(format!("{name}:\n--- expected\n{want}--- got\n{rendered}")),
-            Err(_) => failures.push(format!(
-                "{name}: no snapshot (run with PADDLERS_REGENERATE=1)"
-            )),
+        if let Err(e) = golden::check(&snapshots.join(format!("{name}.txt")), &rendered) {
+            failures.push(format!("{name}: {e}"));
         }
         assert!(
             rendered.contains(&format!("<dir>/{name}.cfg:")),

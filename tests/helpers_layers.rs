@@ -3,6 +3,7 @@
 
 use paddlers::graph::protostr;
 use paddlers::helpers::parse_config;
+use paddlers_testkit::golden;
 use std::path::Path;
 
 const BEAM_SEARCH: &str = r#"from paddle.trainer_config_helpers import *
@@ -57,15 +58,8 @@ fn check(name: &str, source: &str) {
     std::fs::write(&path, source).unwrap();
     let trainer = parse_config(&path, "").unwrap_or_else(|e| panic!("{e}"));
     let got = protostr::model_config_text(&trainer.model_config);
-    let golden =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.protostr"));
-    if std::env::var("PADDLERS_REGENERATE").is_ok_and(|v| v == "1") {
-        std::fs::write(&golden, &got).unwrap();
-        return;
-    }
-    let want =
-        std::fs::read_to_string(&golden).expect("golden exists (PADDLERS_REGENERATE=1 writes it)");
-    assert_eq!(got, want, "{name} differs from {}", golden.display());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.protostr"));
+    golden::assert_golden(&path, &got);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use paddlers::graph::protostr;
 use paddlers::helpers::parse_config;
+use paddlers_testkit::golden;
 use std::path::Path;
 
 const CASES: &[(&str, &str, &str)] = &[
@@ -19,34 +20,19 @@ const CASES: &[(&str, &str, &str)] = &[
 #[test]
 fn model_graphs_match_their_goldens() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let regenerate = std::env::var("PADDLERS_REGENERATE").is_ok_and(|v| v == "1");
     let mut failures = Vec::new();
-    for (golden, config, args) in CASES {
+    for (name, config, args) in CASES {
         let trainer = parse_config(&root.join(config), args)
             .unwrap_or_else(|e| panic!("{config} {args}: {e}"));
         let got = protostr::trainer_config_text(&trainer);
-        let path = root.join("tests/golden").join(format!("{golden}.protostr"));
-        if regenerate {
-            std::fs::write(&path, &got).expect("golden is writable");
-            continue;
-        }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!("missing {}: run with PADDLERS_REGENERATE=1", path.display())
-        });
-        if got != want {
-            let line = want
-                .lines()
-                .zip(got.lines())
-                .position(|(a, b)| a != b)
-                .map_or(0, |i| i + 1);
-            failures.push(format!(
-                "{golden} ({config} {args}): differs from line {line}"
-            ));
+        let path = root.join("tests/golden").join(format!("{name}.protostr"));
+        if let Err(e) = golden::check(&path, &got) {
+            failures.push(format!("{name} ({config} {args}): {e}"));
         }
     }
     assert!(
         failures.is_empty(),
-        "graphs changed (PADDLERS_REGENERATE=1 rewrites):\n{}",
+        "graphs changed:\n{}",
         failures.join("\n")
     );
 }

@@ -3,6 +3,7 @@
 //! the diff.
 
 use paddlers::eval::{Interp, Limits};
+use paddlers_testkit::golden;
 use std::path::PathBuf;
 
 const CASES: &[(&str, &str)] = &[
@@ -119,7 +120,6 @@ fn at_least_forty_distinct_cases() {
 
 #[test]
 fn diagnostics_match_snapshots() {
-    let regenerate = std::env::var_os("PADDLERS_REGENERATE").is_some();
     let dir = snapshot_dir();
     let mut mismatches = Vec::new();
     for (name, src) in CASES {
@@ -127,18 +127,8 @@ fn diagnostics_match_snapshots() {
         assert!(!got.starts_with("<no error>"), "{name}: expected an error");
         // Every diagnostic names the file, line and column.
         assert!(got.starts_with("config.py:"), "{name}: {got}");
-        let path = dir.join(format!("{name}.txt"));
-        if regenerate {
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(want) if want == got => {}
-            Ok(want) => mismatches.push(format!("{name}:\n--- want\n{want}--- got\n{got}")),
-            Err(_) => mismatches.push(format!(
-                "{name}: missing snapshot {}\n{got}",
-                path.display()
-            )),
+        if let Err(e) = golden::check(&dir.join(format!("{name}.txt")), &got) {
+            mismatches.push(format!("{name}: {e}"));
         }
     }
     // A snapshot without a case is a case that was dropped: delete it or restore the case.

@@ -1,6 +1,6 @@
-//! `paddlers predict` and `paddlers extract`: the tutorial's classify.py. The config is parsed
-//! with `is_predict=1`, parameters come from a `pass-%05d` directory in Paddle's format, and
-//! each image is resized, laid out C x H x W and mean-subtracted as classify.py does.
+//! `paddlers predict` and `paddlers extract`: the tutorial's classify.py. The binary parses the
+//! config with `is_predict=1`; parameters come from a `pass-%05d` directory in Paddle's format,
+//! and each image is resized, laid out C x H x W and mean-subtracted as classify.py does.
 //!
 //! predict prints `Label of <path> is: <n>` (the arg-max of the first output layer); extract
 //! writes the chosen layer's output, one row per image, as a float32 .npy file.
@@ -9,8 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use paddlers::cli::args::{ExtractArgs, PredictArgs};
-use paddlers::graph::TrainerConfig;
+use paddlers_graph::TrainerConfig;
 use paddlers_providers::predict_input::{load_predict_image, PredictImageOptions};
 use tch::{Device, Kind, Tensor};
 
@@ -19,6 +18,32 @@ use crate::train::checkpoint;
 
 /// Images per forward pass.
 const BATCH: usize = 128;
+
+/// What `paddlers predict` was asked, validated by the binary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictOptions {
+    /// The config file, for messages.
+    pub config_path: PathBuf,
+    /// A `pass-%05d` directory (or any directory of Paddle parameter files).
+    pub model: PathBuf,
+    /// Images, or lists of image paths.
+    pub data: Vec<PathBuf>,
+    /// The mean to subtract (`mean.meta`, .npy or .npz).
+    pub mean: Option<PathBuf>,
+    pub use_gpu: bool,
+    pub gpu_id: usize,
+    pub seed: u64,
+}
+
+/// What `paddlers extract` was asked, validated by the binary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtractOptions {
+    pub predict: PredictOptions,
+    /// The layer whose output is written; the first convolution when `None`.
+    pub layer: Option<String>,
+    /// The .npy file to write.
+    pub output: PathBuf,
+}
 
 /// A network with trained parameters, and the data layer images go into.
 pub struct Predictor {
@@ -29,29 +54,19 @@ pub struct Predictor {
     options: PredictImageOptions,
 }
 
-fn device(args: &PredictArgs) -> anyhow::Result<Device> {
-    if args.device.use_gpu {
-        crate::cuda::require_gpu()?;
-        Ok(Device::Cuda(args.device.gpu_id.max(0) as usize))
+fn device(args: &PredictOptions) -> Device {
+    if args.use_gpu {
+        Device::Cuda(args.gpu_id)
     } else {
-        Ok(Device::Cpu)
+        Device::Cpu
     }
 }
 
 impl Predictor {
-    pub fn load(args: &PredictArgs) -> anyhow::Result<Predictor> {
-        if !args.config.is_file() {
-            bail!("--config={}: no such file", args.config.display());
-        }
-        let config_args = if args.config_args.is_empty() {
-            "is_predict=1".to_string()
-        } else {
-            format!("{},is_predict=1", args.config_args)
-        };
-        let config = paddlers::helpers::parse_config(&args.config, &config_args)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    /// `config` is the prediction graph (the config parsed with `is_predict=1`).
+    pub fn load(config: TrainerConfig, args: &PredictOptions) -> anyhow::Result<Predictor> {
         let model = &config.model_config;
-        let mut net = Network::build(model, device(args)?, args.device.seed.max(0) as u64)?;
+        let mut net = Network::build(model, device(args), args.seed)?;
         let wanted: Vec<(String, usize)> = model
             .parameters
             .iter()
@@ -69,10 +84,7 @@ impl Predictor {
         if size <= 0 || 3 * side * side != size as usize {
             bail!("data layer '{input}' has size {size}, not 3 x N x N: predict takes RGB images");
         }
-        let mean_path = args.mean.clone().or_else(|| {
-            let default = PathBuf::from("data/mean.meta");
-            default.is_file().then_some(default)
-        });
+        let mean_path = args.mean.clone();
         Ok(Predictor {
             net,
             config,
@@ -145,9 +157,9 @@ pub fn expand_data(data: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// `paddlers predict`.
-pub fn predict(args: &PredictArgs) -> anyhow::Result<()> {
+pub fn predict(config: TrainerConfig, args: &PredictOptions) -> anyhow::Result<()> {
     let images = expand_data(&args.data)?;
-    let p = Predictor::load(args)?;
+    let p = Predictor::load(config, args)?;
     let output = p
         .config
         .model_config
@@ -171,16 +183,16 @@ pub fn predict(args: &PredictArgs) -> anyhow::Result<()> {
 }
 
 /// `paddlers extract`.
-pub fn extract(args: &ExtractArgs) -> anyhow::Result<()> {
+pub fn extract(config: TrainerConfig, args: &ExtractOptions) -> anyhow::Result<()> {
     let images = expand_data(&args.predict.data)?;
-    let p = Predictor::load(&args.predict)?;
+    let p = Predictor::load(config, &args.predict)?;
     let model = &p.config.model_config;
     let layer = match &args.layer {
         Some(l) => {
             if model.layer(l).is_none() {
                 bail!(
                     "--layer={l}: no such layer in {}",
-                    args.predict.config.display()
+                    args.predict.config_path.display()
                 );
             }
             l.clone()

@@ -2,10 +2,9 @@
 //! numbers or naive loops written here (no tch in the reference), plus Paddle's conventions
 //! (pool output sizes, dropout scaling, LRN, batch-norm statistics and moving averages).
 
-#[path = "fixtures/protostr.rs"]
-mod protostr;
+use paddlers_graph::protostr;
 
-use paddlers::graph::ModelConfig;
+use paddlers_graph::ModelConfig;
 use paddlers_runtime::runtime::layers::PoolWindow;
 use paddlers_runtime::runtime::{Arg, Feed, Mode, Network, RuntimeError};
 use tch::{Device, Kind, Tensor};

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use paddlers::graph::ModelConfig;
+use paddlers_graph::ModelConfig;
 use paddlers_runtime::runtime::checkgrad::{check_model, CheckgradOptions, TOLERANCE};
 use paddlers_runtime::runtime::{Arg, Feed, Mode, Network};
 use tch::{Device, Kind, Tensor};

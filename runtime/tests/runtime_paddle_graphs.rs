@@ -2,10 +2,9 @@
 //! fixtures/paddle/) built by the runtime, run forward and gradient-checked. Graphs that need
 //! sequence layers must fail at build time, naming the layer and its type.
 
-#[path = "fixtures/protostr.rs"]
-mod protostr;
+use paddlers_graph::protostr;
 
-use paddlers::graph::ModelConfig;
+use paddlers_graph::ModelConfig;
 use paddlers_runtime::runtime::checkgrad::{check_model, CheckgradOptions};
 use paddlers_runtime::runtime::RuntimeError;
 

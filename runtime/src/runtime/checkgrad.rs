@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use paddlers::graph::ModelConfig;
+use paddlers_graph::ModelConfig;
 use tch::{Device, Kind, Tensor};
 
 use super::arg::{Arg, Feed};
@@ -360,37 +360,3 @@ fn output_projections(net: &Network, feed: &Feed, seed: u64) -> Result<Vec<(Stri
 /// Largest relative difference `--job=checkgrad` accepts. Correct layers measure below 1e-6
 /// in float64 with the default step; a wrong gradient is off by far more.
 pub const TOLERANCE: f64 = 1e-4;
-
-/// `paddlers train --job=checkgrad --config=X [--checkgrad_eps=E]`: prints one line per
-/// parameter (and per dense input) and fails when any exceeds [`TOLERANCE`].
-pub fn run(args: &paddlers::cli::args::TrainArgs) -> anyhow::Result<()> {
-    let config = crate::train::run::load_config(args)?;
-    let opts = CheckgradOptions {
-        eps: args.checkgrad_eps,
-        tolerance: TOLERANCE,
-        seed: args.device.seed.max(0) as u64,
-        ..Default::default()
-    };
-    let checks = check_model(&config.model_config, &opts)?;
-    let mut failed = Vec::new();
-    for c in &checks {
-        println!("{}", c.line(opts.eps));
-        if c.max_rel_diff > opts.tolerance || !c.max_rel_diff.is_finite() {
-            failed.push(c.name.clone());
-        }
-    }
-    if failed.is_empty() {
-        println!(
-            "checkgrad passed: {} tensors, largest relative difference below {:e}",
-            checks.len(),
-            opts.tolerance
-        );
-        Ok(())
-    } else {
-        anyhow::bail!(
-            "checkgrad failed: the gradient of {} differs from finite differences by more than {:e}",
-            failed.join(", "),
-            opts.tolerance
-        )
-    }
-}

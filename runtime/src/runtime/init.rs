@@ -7,7 +7,7 @@
 //! every device, dtype and libtorch version, and initializing never disturbs the global torch
 //! RNG that dropout draws from.
 
-use paddlers::graph::ParameterConfig;
+use paddlers_graph::ParameterConfig;
 
 /// SplitMix64: tiny, fast, and good enough for initial weights.
 pub struct InitRng(u64);
@@ -70,7 +70,7 @@ pub fn initial_values(cfg: &ParameterConfig, seed: u64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use paddlers::graph::Real;
+    use paddlers_graph::Real;
 
     fn cfg(strategy: i32, mean: f64, std: f64, n: u64) -> ParameterConfig {
         ParameterConfig {

@@ -1,4 +1,4 @@
-//! Lowering the layer graph (`paddlers::graph::ModelConfig`) to libtorch.
+//! Lowering the layer graph (`paddlers_graph::ModelConfig`) to libtorch.
 //!
 //! # API for the trainer
 //!

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use paddlers::graph::ModelConfig;
+use paddlers_graph::ModelConfig;
 use tch::{Device, Kind, Tensor};
 
 use super::activation::Activation;

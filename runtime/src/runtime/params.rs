@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use paddlers::graph::ParameterConfig;
+use paddlers_graph::ParameterConfig;
 use tch::{Device, Kind, Tensor};
 
 use super::error::{Result, RuntimeError};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use paddlers::graph::{DataConfig, TrainerConfig};
+use paddlers_graph::{DataConfig, TrainerConfig};
 use paddlers_providers::pickle::{self, PyValue};
 use paddlers_providers::{ArgValue, DataProvider, DataSourceSpec};
 

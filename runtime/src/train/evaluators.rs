@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use paddlers::graph::EvaluatorConfig;
+use paddlers_graph::EvaluatorConfig;
 
 use super::error::TrainError;
 use super::format::g;
@@ -865,7 +865,7 @@ impl Evaluator for ClassificationErrorPrinter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use paddlers::graph::Real;
+    use paddlers_graph::Real;
 
     fn cfg(name: &str, ty: &str, inputs: &[&str]) -> EvaluatorConfig {
         EvaluatorConfig {

@@ -14,7 +14,7 @@ pub fn g(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf" } else { "-inf" }.into();
     }
-    paddlers::graph::format_g(x, 6)
+    paddlers_graph::format_g(x, 6)
 }
 
 #[cfg(test)]

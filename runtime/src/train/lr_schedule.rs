@@ -2,7 +2,7 @@
 //! function of the number of samples processed since training began (or of the pass, for
 //! `pass_manual`), times `settings(learning_rate=...)`.
 
-use paddlers::graph::OptimizationConfig;
+use paddlers_graph::OptimizationConfig;
 
 use super::error::TrainError;
 
@@ -150,7 +150,7 @@ impl LrSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use paddlers::graph::Real;
+    use paddlers_graph::Real;
 
     fn cfg(schedule: &str, a: f64, b: f64, args: &str) -> OptimizationConfig {
         OptimizationConfig {

@@ -28,7 +28,6 @@ pub mod optimizer;
 pub mod options;
 pub mod progress;
 pub mod replicas;
-pub mod run;
 pub mod stats;
 pub mod trainer;
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use paddlers::graph::TrainerConfig;
+use paddlers_graph::TrainerConfig;
 use paddlers_providers::{Batch, DataProvider};
 use tch::{Device, Kind};
 
@@ -660,7 +660,8 @@ fn devices(opts: &TrainOptions) -> Result<Vec<Device>, TrainError> {
     if !opts.use_gpu {
         return Ok(vec![Device::Cpu; n]);
     }
-    let count = crate::cuda::require_gpu().map_err(|e| TrainError::Flag(format!("{e:#}")))?;
+    // The binary checked that a GPU is usable before anything else; this only counts them.
+    let count = crate::cuda::device_count();
     if opts.gpu_id >= count {
         return Err(TrainError::Flag(format!(
             "--gpu_id={}: this machine has {count} usable GPU(s), numbered from 0",

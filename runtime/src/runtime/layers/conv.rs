@@ -5,7 +5,7 @@
 //! filter_size], the same memory layouts PyTorch uses, so the flat parameter is viewed, not
 //! copied. Biases are per filter (`shared_biases`) or per output element.
 
-use paddlers::graph::ConvConfig;
+use paddlers_graph::ConvConfig;
 use tch::Tensor;
 
 use super::{value, Arg, BuildCx, Cx, Layer};

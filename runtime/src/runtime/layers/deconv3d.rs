@@ -13,7 +13,7 @@
 //! configs with num_filters == channels are consistent; others are refused at build (Paddle's
 //! C++ would read past the input row).
 
-use paddlers::graph::ConvConfig;
+use paddlers_graph::ConvConfig;
 
 use super::volume::{check_volume_sizes, geometry, Geometry};
 use super::{value, Arg, BuildCx, Cx, Layer};

@@ -1,7 +1,7 @@
 //! Image layers without parameters: maxout, spp, pad, crop, bilinear_interp. Inputs are
 //! viewed as [N, C, H, W] from their confs and flattened back.
 
-use paddlers::graph::ImageConfig;
+use paddlers_graph::ImageConfig;
 use tch::Tensor;
 
 use super::pool::{Pool2d, PoolKind, PoolWindow};

@@ -8,7 +8,7 @@
 //! conv / convt (a filter parameter), table (ids select rows of [input_size, output_size]).
 //! Operators: dot_mul (scale * a * b) and conv / convt (per-sample filters from an input).
 
-use paddlers::graph::{OperatorConfig, ProjectionConfig};
+use paddlers_graph::{OperatorConfig, ProjectionConfig};
 use tch::Tensor;
 
 use super::conv::{geometry, ConvInput};

@@ -28,7 +28,7 @@ mod volume;
 
 pub use pool::{paddle_pool2d, Pool2d, PoolKind, PoolWindow};
 
-use paddlers::graph::{LayerConfig, ModelConfig};
+use paddlers_graph::{LayerConfig, ModelConfig};
 use tch::{Device, Kind, Tensor};
 
 use super::arg::Arg;

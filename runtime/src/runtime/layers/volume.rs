@@ -5,7 +5,7 @@
 //! the geometry and size checks here. Pooling follows Paddle's 2-D rules in each dimension:
 //! ceil output sizes, windows clipped to the volume, averages over the in-volume cells.
 
-use paddlers::graph::{ConvConfig, PoolConfig};
+use paddlers_graph::{ConvConfig, PoolConfig};
 use tch::Tensor;
 
 use super::{value, Arg, BuildCx, Cx, Layer};

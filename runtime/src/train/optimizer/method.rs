@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use paddlers::graph::OptimizationConfig;
+use paddlers_graph::OptimizationConfig;
 use tch::Tensor;
 
 use crate::train::error::TrainError;
@@ -71,7 +71,7 @@ pub struct Step {
 
 impl Method {
     pub fn from_config(opt: &OptimizationConfig) -> Result<Method, TrainError> {
-        let f = |v: Option<paddlers::graph::Real>, d: f64| v.map_or(d, |r| r.as_f64());
+        let f = |v: Option<paddlers_graph::Real>, d: f64| v.map_or(d, |r| r.as_f64());
         let epsilon = f(opt.ada_epsilon, 1e-6);
         let rou = f(opt.ada_rou, 0.95);
         let method = opt.learning_method.as_deref().unwrap_or("momentum");

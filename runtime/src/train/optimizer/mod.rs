@@ -15,7 +15,7 @@ mod method;
 
 use std::collections::BTreeMap;
 
-use paddlers::graph::{OptimizationConfig, ParameterConfig};
+use paddlers_graph::{OptimizationConfig, ParameterConfig};
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 

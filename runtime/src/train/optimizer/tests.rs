@@ -2,7 +2,7 @@
 //! comments, or was done on a calculator in float64; float32 tensors agree to ~1e-6).
 
 use super::*;
-use paddlers::graph::Real;
+use paddlers_graph::Real;
 
 fn opt(method: &str, lr: f64) -> OptimizationConfig {
     OptimizationConfig {

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use regex_automata::meta::Regex;
 
-pub const CONFIG: &str = "runtime/tests/fixtures/small_cnn.cfg";
+pub const CONFIG: &str = "runtime-cli/tests/fixtures/small_cnn.cfg";
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

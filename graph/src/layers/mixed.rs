@@ -3,10 +3,10 @@
 //! `ConcatenateLayer2` build them.
 
 use super::image::{parse_conv, ConvSpec};
-use crate::graph::builder::{
+use crate::builder::{
     check, fail, gen_parameter_name, Builder, InputSpec, LayerExtra, ParamAttrs, Result,
 };
-use crate::graph::*;
+use crate::*;
 
 #[derive(Clone, Debug)]
 pub enum ProjKind {
@@ -284,7 +284,7 @@ pub fn mixed_layer(b: &mut Builder, l: MixedLayer) -> Result<usize> {
         };
         if out != 0 {
             b.set_layer_size(idx, out).map_err(|_| {
-                crate::graph::GraphError(format!(
+                crate::GraphError(format!(
                     "different inputs have different size: {out} vs. {}",
                     b.layer_at(idx).size()
                 ))

@@ -1,8 +1,8 @@
 //! Image geometry as config_parser computes it: input image sizes from a layer's size and
 //! shape, conv/pool output sizes, and the conv, pool, norm and batch-norm layers.
 
-use crate::graph::builder::{check, Builder, InputSpec, LayerExtra, ParamAttrs, Result};
-use crate::graph::*;
+use crate::builder::{check, Builder, InputSpec, LayerExtra, ParamAttrs, Result};
+use crate::*;
 
 /// `cnn_output_size`: caffe mode floors, otherwise ceils.
 pub fn cnn_output_size(

@@ -204,7 +204,7 @@ fn bad_flag_values_are_errors() {
     let (ok, log) = run(&["train", config.as_str(), "--no_such_flag=1"]);
     assert!(!ok);
     assert!(log.contains("no_such_flag"), "{log}");
-    let (ok, log) = run(&["train", "--config=runtime/tests/fixtures/nope.cfg"]);
+    let (ok, log) = run(&["train", "--config=runtime-cli/tests/fixtures/nope.cfg"]);
     assert!(!ok);
     assert!(log.contains("nope.cfg: no such file"), "{log}");
 }

@@ -1,9 +1,9 @@
 //! The sandboxed interpreter for trainer configs (Python 2 semantics).
 //!
-//! # Embedding API (for `src/helpers/` and the CLI)
+//! # Embedding API (for the helpers in the `paddlers` crate, and the CLI)
 //!
 //! ```no_run
-//! use paddlers::eval::{EvalError, HostObject, HostType, Interp, Value};
+//! use paddlers_lang::eval::{EvalError, HostObject, HostType, Interp, Value};
 //! use std::rc::Rc;
 //!
 //! struct Layer { name: String, size: i64 }

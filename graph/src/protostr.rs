@@ -5,6 +5,8 @@
 //! integers stored in double fields stay integers (see [`super::Real`]), unit enum variants are
 //! printed bare.
 
+pub use crate::protostr_read::{from_str, ReadError};
+
 use super::real::py2_float_str;
 use super::{ModelConfig, TrainerConfig};
 use serde::ser::{self, Impossible, Serialize};
@@ -349,7 +351,7 @@ impl<'a> ser::Serializer for Field<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::*;
+    use crate::*;
 
     #[test]
     fn prints_like_python_text_format() {

@@ -1,7 +1,7 @@
 //! Recurrent layer groups: config_parser's `RecurrentLayerGroup*`, `Memory` and agents.
 
-use crate::graph::builder::{check, fail, Builder, LayerExtra, ParamAttrs, Result};
-use crate::graph::*;
+use crate::builder::{check, fail, Builder, LayerExtra, ParamAttrs, Result};
+use crate::*;
 
 /// `RecurrentLayerGroupWithoutOutLinksBegin`: the group's placeholder layer in the parent,
 /// its sub-model, and a scatter agent for each input sequence.

@@ -9,6 +9,7 @@ mod layer_confs;
 mod model;
 mod parameter;
 pub mod protostr;
+mod protostr_read;
 mod real;
 mod trainer;
 

@@ -633,7 +633,7 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::layers::image::{cnn_output_size, img_size};
+    use crate::layers::image::{cnn_output_size, img_size};
 
     fn data(b: &mut Builder, name: &str, size: u64) {
         b.add_layer(name, "data", size, vec![], "", &LayerExtra::default())
