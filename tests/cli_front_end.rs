@@ -137,9 +137,64 @@ fn data_cifar10_flags() {
                 assert_eq!(c.per_class, Some(100));
                 assert_eq!(c.test_per_class, None);
             }
+            other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn data_images_writes_lists_and_refuses_bad_trees() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    for (class, n) in [("cat", 3), ("dog", 2)] {
+        let d = src.join(class);
+        std::fs::create_dir_all(&d).unwrap();
+        for k in 0..n {
+            // Never decoded by the converter: the provider reads the images.
+            std::fs::write(d.join(format!("{k}.jpg")), b"jpeg").unwrap();
+        }
+    }
+    let out = dir.path().join("lists");
+    let (s, o) = (src.to_str().unwrap(), out.to_str().unwrap());
+    let done = run(
+        Path::new(paddlers_bin()),
+        &[
+            "data",
+            "images",
+            "--from",
+            s,
+            "--out",
+            o,
+            "--test_ratio=0.5",
+        ],
+    );
+    let log = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{log}");
+    assert!(
+        log.contains("single tree (2 classes): 2 training and 3 test images"),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("labels.txt")).unwrap(),
+        "cat\ndog\n"
+    );
+    let test = std::fs::read_to_string(out.join("test.list")).unwrap();
+    assert_eq!(test.lines().count(), 3, "{test}");
+    assert!(test.lines().all(|l| l.starts_with(s)), "{test}");
+
+    let refused = run(
+        Path::new(paddlers_bin()),
+        &["data", "images", "--from", s, "--out", o, "--test_ratio=2"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let log = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        log.contains("--test_ratio=2: must be at least 0 and below 1"),
+        "{log}"
+    );
+    let usage = run(Path::new(paddlers_bin()), &["data", "images", "--from", s]);
+    assert_eq!(usage.status.code(), Some(2), "--out is required");
 }
 
 #[test]

@@ -30,6 +30,7 @@ pub mod builtin;
 pub mod cifar_convert;
 pub mod error;
 pub mod filelist;
+pub mod image_folders;
 pub mod numpy;
 pub mod options;
 pub mod pickle;

@@ -236,6 +236,28 @@ pub struct DataArgs {
 pub enum DataCommand {
     /// Write CIFAR-10 in the official python layout, with train.list, test.list and mean.meta.
     Cifar10(Cifar10Args),
+    /// Write image lists (train.list, test.list: `path label` lines; labels.txt) for the
+    /// image_list provider from class folders: train/<class>/*.jpg and test/<class>/*.jpg, or
+    /// one tree <class>/*.jpg split by --test_ratio.
+    Images(ImagesArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct ImagesArgs {
+    /// train/<class>/ and test/<class>/ folders, or one tree of <class>/ folders. The lists
+    /// name images by this path, so a relative one resolves from where training runs.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// For a single tree: the share of each class held out for testing (default 0.1).
+    #[arg(long)]
+    pub test_ratio: Option<f64>,
+    /// Seed of the single tree's split.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Args)]
