@@ -431,6 +431,60 @@ fn simple_evaluator(
     Ok(Value::None)
 }
 
+/// `evaluator_base(input, type, ...)`: any evaluator type, config_parser's `Evaluator` with
+/// the label and weight appended to the inputs. Paddle gives it no default name.
+fn evaluator_base(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "evaluator_base";
+    let name = opt_str(a.get("name"), f, "name")?
+        .ok_or_else(|| EvalError::value_error("evaluator_base(): give the evaluator a name"))?;
+    let eval_type = str_arg(a.get("type"), f, "type")?;
+    let inputs = eval_inputs(&a, f, true)?;
+    let int = |k: &str| -> Result<Option<i32>, EvalError> {
+        a.opt(k)
+            .map(|v| int_arg(v, f, k).map(|i| i as i32))
+            .transpose()
+    };
+    let string = |k: &str| opt_str(a.get(k), f, k);
+    let chunk_scheme = string("chunk_scheme")?;
+    let num_chunk_types = int("num_chunk_types")?;
+    let threshold = opt_real(
+        a.get("classification_threshold"),
+        f,
+        "classification_threshold",
+    )?;
+    let positive_label = int("positive_label")?;
+    let (dict_file, result_file) = (string("dict_file")?, string("result_file")?);
+    let (num_results, top_k, background_id) =
+        (int("num_results")?, int("top_k")?, int("background_id")?);
+    let delimited = a.opt("delimited").map(Value::truthy);
+    let excluded = items(a.get("excluded_chunk_types"))
+        .iter()
+        .map(|v| int_arg(v, f, "excluded_chunk_types").map(|i| i as i32))
+        .collect::<Result<Vec<_>, _>>()?;
+    let overlap = opt_real(a.get("overlap_threshold"), f, "overlap_threshold")?;
+    let difficult = a.opt("evaluate_difficult").map(Value::truthy);
+    let ap_type = string("ap_type")?;
+    add_evaluator(st, &name, &eval_type, inputs, |e| {
+        if chunk_scheme.is_some() {
+            e.chunk_scheme = chunk_scheme;
+            e.num_chunk_types = num_chunk_types;
+        }
+        e.classification_threshold = threshold;
+        e.positive_label = positive_label;
+        e.dict_file = dict_file;
+        e.result_file = result_file;
+        e.num_results = num_results;
+        e.top_k = top_k;
+        e.delimited = delimited;
+        e.excluded_chunk_types = excluded;
+        e.overlap_threshold = overlap;
+        e.background_id = background_id;
+        e.evaluate_difficult = difficult;
+        e.ap_type = ap_type;
+    })?;
+    Ok(Value::None)
+}
+
 fn auc_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     simple_evaluator(st, &a, "auc_evaluator", "last-column-auc")
 }
@@ -715,6 +769,17 @@ pub fn register(m: &Module, st: &Rc<State>) {
     def(
         m,
         st,
+        "evaluator_base",
+        "input, type, label=None, weight=None, name=None, chunk_scheme=None, \
+         num_chunk_types=None, classification_threshold=None, positive_label=None, \
+         dict_file=None, result_file=None, num_results=None, delimited=None, top_k=None, \
+         excluded_chunk_types=None, overlap_threshold=None, background_id=None, \
+         evaluate_difficult=None, ap_type=None",
+        evaluator_base,
+    );
+    def(
+        m,
+        st,
         "classification_error_evaluator",
         "input, label, name=None, weight=None, top_k=None, threshold=None",
         classification_error_evaluator,
@@ -730,7 +795,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         m,
         st,
         "pnpair_evaluator",
-        "input, label, query_id=None, weight=None, name=None",
+        "input, label, query_id, weight=None, name=None",
         pnpair_evaluator,
     );
     def(

@@ -870,7 +870,25 @@ fn multiplex_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
         .value())
 }
 
+/// Paddle's upsample_layer (UpsampleLayer, added in March 2018) is named with its exact
+/// signature so a config calling it gets this answer rather than a NameError.
+fn upsample_layer(_: &Rc<State>, _: &mut Interp, _: Bound) -> Result<Value, EvalError> {
+    Err(EvalError::new(
+        "NotImplementedError",
+        "upsample_layer() is not supported by paddlers: its UpsampleConfig is not in our graph \
+         yet; use bilinear_interp_layer for image upsampling",
+    ))
+}
+
 pub fn register(m: &Module, st: &Rc<State>) {
+    def(
+        m,
+        st,
+        "upsample_layer",
+        "input, name=None, scale=None, scale_y=None, upsample_size=None, upsample_size_y=None, \
+         pad_out_x=False, pad_out_y=False, layer_attr=None",
+        upsample_layer,
+    );
     def(
         m,
         st,
