@@ -642,7 +642,12 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
             "concat_layer(): input must be all layers or all projections",
         ));
     }
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    // Paddle passes `ParamAttr.to_bias(bias_attr)` straight to config_parser: only a ParamAttr
+    // makes a bias; True, like None and False, makes none (benchmark GoogLeNet passes True).
+    let bias = match a.get("bias_attr") {
+        Value::None | Value::Bool(_) => None,
+        v => bias_attr(v, false, f)?,
+    };
     let (size, parents) =
         super::mixed::build_mixed(st, &name, "concat2", 0, &list, bias, act_name(&act), extra)?;
     Ok(LayerOutput::new(st, &name, "concat2", Some(size))
