@@ -99,3 +99,71 @@ fn train_data_records_where_it_was_declared() {
     assert_eq!(at.file, path);
     assert_eq!(at.line as usize, line);
 }
+
+/// `Layer(type=...)` and the helpers build fc, addto and concat through one builder each, so
+/// they agree: the helper's graph and the raw one are the same layer by layer, and the raw
+/// API keeps config_parser's defaults (AddToLayer has a bias unless `bias=False`).
+#[test]
+fn raw_layers_and_helpers_share_one_builder() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        parse_config(&path, "").map_err(|e| e.to_string())
+    };
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         a = data_layer(name='a', size=12, height=2, width=2)\n\
+         b = data_layer(name='b', size=12, height=2, width=2)\n\
+         s = addto_layer(name='s', input=[a, b], bias_attr=True)\n\
+         c = concat_layer(name='c', input=[a, s])\n\
+         f = fc_layer(name='f', input=c, size=3, act=SigmoidActivation())\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='a', type='data', size=12, height=2, width=2)\n\
+         Layer(name='b', type='data', size=12, height=2, width=2)\n\
+         Layer(name='s', type='addto', inputs=['a', 'b'])\n\
+         Layer(name='c', type='concat', inputs=['a', 's'])\n\
+         Layer(name='f', type='fc', size=3, active_type='sigmoid', inputs='c')\n",
+    )
+    .unwrap();
+    let text = |t: &paddlers::graph::TrainerConfig| {
+        t.model_config
+            .layers
+            .iter()
+            .map(|l| protostr::to_text(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(text(&helpers), text(&raw));
+    let c = &raw.model_config.layers[3];
+    assert_eq!((c.size, c.height, c.width), (Some(24), Some(2), Some(2)));
+    assert_eq!(
+        raw.model_config.layers[2].bias_parameter_name.as_deref(),
+        Some("_s.wbias")
+    );
+
+    let err = run(
+        "bias.conf",
+        "Layer(name='a', type='data', size=4)\nLayer(name='c', type='concat', inputs=['a'], bias=True)\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("ConfigError: Layer(): ConcatenateLayer cannot support bias."),
+        "{err}"
+    );
+    let err = run(
+        "shape.conf",
+        "Layer(name='a', type='data', size=12, height=2, width=2)\n\
+         Layer(name='b', type='data', size=12)\n\
+         Layer(name='c', type='concat', inputs=['a', 'b'])\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("Layer(): inputs 'a' and 'b' have different image shapes"),
+        "{err}"
+    );
+    assert!(err.contains("shape.conf:3:1"), "{err}");
+}

@@ -5,8 +5,9 @@
 use super::args::*;
 use super::build::*;
 use super::objects::*;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layers::general;
 use crate::graph::{ClipConfig, InputSpec, LayerExtra};
 use std::rc::Rc;
 
@@ -60,19 +61,15 @@ fn fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         .zip(attrs)
         .map(|(l, p)| InputSpec::with_param(lo(l).name.clone(), p))
         .collect();
-    {
-        let mut b = st.b();
-        let added = b
-            .add_layer(&name, "fc", size, specs, act_name(&act), &extra)
-            .cfg()?;
-        for i in 0..inputs.len() {
-            let in_size = b.input_layer(added.index, i).size();
-            b.create_input_parameter(&added, i, size * in_size, vec![in_size, size])
-                .cfg()?;
-        }
-        b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
-            .cfg()?;
-    }
+    let layer = general::FcLayer {
+        name: name.clone(),
+        size,
+        inputs: specs,
+        bias,
+        active_type: act_name(&act).to_string(),
+        extra,
+    };
+    with_builder(st, |b| general::fc_layer(b, layer))?;
     Ok(LayerOutput::new(st, &name, "fc", Some(size))
         .with_act(&act)
         .with_parents(inputs)
@@ -542,39 +539,18 @@ fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
     let num_filters = inputs.iter().filter_map(|l| lo(l).num_filters).next_back();
-    let size = {
-        let mut b = st.b();
-        let added = b
-            .add_layer(&name, "addto", 0, names(&inputs), act_name(&act), &extra)
-            .cfg()?;
-        let first = b.input_layer(added.index, 0).clone();
-        for i in 1..inputs.len() {
-            let other = b.input_layer(added.index, i);
-            if other.size() != first.size() {
-                return Err(EvalError::new(
-                    "ConfigError",
-                    format!(
-                        "addto_layer(): all inputs must have the same size, but '{}' has {} and '{}' has {}",
-                        first.name,
-                        first.size(),
-                        other.name,
-                        other.size()
-                    ),
-                ));
-            }
-        }
-        b.set_layer_size(added.index, first.size()).cfg()?;
-        b.set_height_width(
-            added.index,
-            first.height.unwrap_or(0),
-            first.width.unwrap_or(0),
-        );
-        b.layer_at_mut(added.index).depth = Some(first.depth.unwrap_or(1));
-        let size = first.size();
-        b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
-            .cfg()?;
-        size
+    let layer = general::AddToLayer {
+        caller: "addto_layer()",
+        name: name.clone(),
+        inputs: names(&inputs),
+        bias,
+        active_type: act_name(&act).to_string(),
+        extra,
     };
+    let size = with_builder(st, |b| {
+        let idx = general::addto_layer(b, layer)?;
+        Ok(b.layer_at(idx).size())
+    })?;
     Ok(LayerOutput::new(st, &name, "addto", Some(size))
         .with_act(&act)
         .with_filters(num_filters)
@@ -598,40 +574,18 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
         .all(|v| v.downcast_host::<ProjectionObj>().is_some());
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
     if all_layers {
-        if a.get("bias_attr").truthy() {
-            return Err(EvalError::value_error(
-                "concat_layer(): a concat of layers cannot have a bias",
-            ));
-        }
-        let size = {
-            let mut b = st.b();
-            let added = b
-                .add_layer(&name, "concat", 0, names(&list), act_name(&act), &extra)
-                .cfg()?;
-            let first = b.input_layer(added.index, 0).clone();
-            let mut size = 0;
-            for i in 0..list.len() {
-                let l = b.input_layer(added.index, i);
-                if l.height != first.height || l.width != first.width || l.depth != first.depth {
-                    return Err(EvalError::new(
-                        "ConfigError",
-                        format!(
-                            "concat_layer(): inputs '{}' and '{}' have different image shapes",
-                            first.name, l.name
-                        ),
-                    ));
-                }
-                size += l.size();
-            }
-            b.set_height_width(
-                added.index,
-                first.height.unwrap_or(0),
-                first.width.unwrap_or(0),
-            );
-            b.layer_at_mut(added.index).depth = Some(first.depth.unwrap_or(1));
-            b.set_layer_size(added.index, size).cfg()?;
-            size
+        let layer = general::ConcatLayer {
+            caller: "concat_layer()",
+            name: name.clone(),
+            inputs: names(&list),
+            bias: a.get("bias_attr").truthy(),
+            active_type: act_name(&act).to_string(),
+            extra,
         };
+        let size = with_builder(st, |b| {
+            let idx = general::concat_layer(b, layer)?;
+            Ok(b.layer_at(idx).size())
+        })?;
         return Ok(LayerOutput::new(st, &name, "concat", Some(size))
             .with_act(&act)
             .with_parents(list)

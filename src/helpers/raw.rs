@@ -7,6 +7,7 @@ use super::args::*;
 use super::objects::{OperatorObj, ProjectionObj};
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, HostObject, Interp, Module, Value};
+use crate::graph::layers::general;
 use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::layers::mixed::{OpKind, Operator, ProjKind, Projection};
 use crate::graph::layers::recurrent as group;
@@ -229,13 +230,38 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             }
         }
         "fc" => {
-            let bias = bias_of(&kw("bias"), f, true)?;
-            let added = b.add_layer(&name, "fc", size, specs, &active_type, &extra).cfg()?;
-            for i in 0..inputs.len() {
-                let s = b.input_layer(added.index, i).size();
-                b.create_input_parameter(&added, i, size * s, vec![s, size]).cfg()?;
-            }
-            b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
+            let layer = general::FcLayer {
+                name,
+                size,
+                inputs: specs,
+                bias: bias_of(&kw("bias"), f, true)?,
+                active_type,
+                extra,
+            };
+            general::fc_layer(&mut b, layer).cfg()?;
+        }
+        // config_parser's AddToLayer has a bias unless told otherwise; ConcatenateLayer refuses one.
+        "addto" => {
+            let layer = general::AddToLayer {
+                caller: "Layer()",
+                name,
+                inputs: specs,
+                bias: bias_of(&kw("bias"), f, true)?,
+                active_type,
+                extra,
+            };
+            general::addto_layer(&mut b, layer).cfg()?;
+        }
+        "concat" => {
+            let layer = general::ConcatLayer {
+                caller: "Layer()",
+                name,
+                inputs: specs,
+                bias: kw("bias").truthy(),
+                active_type,
+                extra,
+            };
+            general::concat_layer(&mut b, layer).cfg()?;
         }
         "conv" | "exconv" | "cudnn_conv" => {
             let convs = (0..inputs.len())
@@ -317,12 +343,11 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             )
             .cfg()?;
         }
-        "addto" | "concat" | "trans" | "seqlastins" | "seqfirstins" | "max" | "average" | "expand" | "sum_to_one_norm"
+        "trans" | "seqlastins" | "seqfirstins" | "max" | "average" | "expand" | "sum_to_one_norm"
         | "maxid" | "sampling_id" | "row_l2_norm" | "slope_intercept" | "scaling" | "power" | "interpolation" => {
             let bias = bias_of(&kw("bias"), f, false)?;
             let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
             let size = match t.as_str() {
-                "concat" => (0..inputs.len()).map(|i| b.input_layer(added.index, i).size()).sum(),
                 "scaling" | "power" | "interpolation" => b.input_layer(added.index, 1).size(),
                 _ => b.input_layer(added.index, 0).size(),
             };
@@ -347,7 +372,7 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
                     l.intercept = Some(opt_real(&kw("intercept"), f, "intercept")?.unwrap_or(Real::Float(0.0)));
                 }
             }
-            if matches!(t.as_str(), "addto" | "seqlastins" | "seqfirstins" | "max" | "average" | "expand") {
+            if matches!(t.as_str(), "seqlastins" | "seqfirstins" | "max" | "average" | "expand") {
                 b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
             }
         }
