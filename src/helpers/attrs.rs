@@ -35,7 +35,6 @@ fn float_like(v: &Value) -> Option<Real> {
 }
 
 fn param_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "ParamAttr";
     let mut p = ParamAttrs::default();
     let is_static = a.bool("is_static");
     if is_static {
@@ -84,7 +83,7 @@ fn param_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         p.learning_rate = float_like(a.get("learning_rate"));
         p.momentum = float_like(a.get("momentum"));
     }
-    p.parameter_name = opt_str(a.get("name"), f, "name")?;
+    p.parameter_name = a.arg_opt_str("name")?;
     if a.bool("sparse_update") {
         p.sparse_update = Some(true);
         p.sparse_remote_update = Some(true);
@@ -141,9 +140,9 @@ fn extra_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
 /// `Layer(type=...)`), so the helpers can take it as input.
 fn layer_output_ctor(st: &Rc<State>, a: Bound) -> Result<Value, EvalError> {
     let f = "LayerOutput";
-    let name = str_arg(a.get("name"), f, "name")?;
-    let layer_type = str_arg(a.get("layer_type"), f, "layer_type")?;
-    let size = opt_uint(a.get("size"), f, "size")?;
+    let name = a.arg_str("name")?;
+    let layer_type = a.arg_str("layer_type")?;
+    let size = a.arg_opt_uint("size")?;
     let mut out = LayerOutput::new(st, &name, &layer_type, size).with_filters(opt_uint(
         a.get("num_filters"),
         f,
@@ -168,8 +167,7 @@ fn layer_output_ctor(st: &Rc<State>, a: Bound) -> Result<Value, EvalError> {
 }
 
 fn hook_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "HookAttr";
-    let ratio = opt_real(a.get("sparsity_ratio"), f, "sparsity_ratio")?;
+    let ratio = a.arg_opt_real("sparsity_ratio")?;
     if let Some(r) = ratio {
         if !(0.0..=1.0).contains(&r.as_f64()) {
             return Err(EvalError::value_error(
@@ -178,7 +176,7 @@ fn hook_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         }
     }
     Ok(Value::host(HookAttr {
-        r#type: str_arg(a.get("type"), f, "type")?,
+        r#type: a.arg_str("type")?,
         sparsity_ratio: ratio,
     }))
 }
@@ -205,8 +203,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
     // Paddle's activation names are the C++ kernels' fixed set, so a BaseActivation names
     // one of the classes above.
     host_type(m, "BaseActivation", "name, support_hppl", |_, a| {
-        let f = "BaseActivation";
-        let name = str_arg(a.get("name"), f, "name")?;
+        let name = a.arg_str("name")?;
         let (_, known, _) = ACTIVATIONS
             .iter()
             .find(|(_, n, _)| *n == name)
@@ -317,11 +314,10 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "GeneratedInput",
         "size, embedding_name, embedding_size",
         |_, a| {
-            let f = "GeneratedInput";
             Ok(Value::host(GeneratedInput {
-                size: uint_arg(a.get("size"), f, "size")?,
-                embedding_name: str_arg(a.get("embedding_name"), f, "embedding_name")?,
-                embedding_size: uint_arg(a.get("embedding_size"), f, "embedding_size")?,
+                size: a.arg_uint("size")?,
+                embedding_name: a.arg_str("embedding_name")?,
+                embedding_size: a.arg_uint("embedding_size")?,
             }))
         },
     );

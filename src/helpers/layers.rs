@@ -13,11 +13,11 @@ use std::rc::Rc;
 
 fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "data_layer";
-    let name = str_arg(a.get("name"), f, "name")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
-    let depth = opt_uint(a.get("depth"), f, "depth")?;
-    let height = opt_uint(a.get("height"), f, "height")?;
-    let width = opt_uint(a.get("width"), f, "width")?;
+    let name = a.arg_str("name")?;
+    let size = a.arg_uint("size")?;
+    let depth = a.arg_opt_uint("depth")?;
+    let height = a.arg_opt_uint("height")?;
+    let width = a.arg_opt_uint("width")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     {
         let mut b = st.b();
@@ -50,8 +50,8 @@ fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
 fn fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "fc_layer";
     let name = layer_name(st, &a, "fc_layer")?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let inputs = a.arg_layers("input")?;
+    let size = a.arg_uint("size")?;
     let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
     let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
@@ -79,16 +79,16 @@ fn fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
 fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "selective_fc_layer";
     let name = layer_name(st, &a, "selective_fc_layer")?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
-    let select = layer_arg(a.get("select"), f, "select")?;
+    let inputs = a.arg_layers("input")?;
+    let size = a.arg_uint("size")?;
+    let select = a.arg_layer("select")?;
     let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
     let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
     let pass_generation = a.bool("pass_generation");
     let has_selected = a.bool("has_selected_colums");
-    let ratio = real_arg(a.get("mul_ratio"), f, "mul_ratio")?;
+    let ratio = a.arg_real("mul_ratio")?;
     let mut specs: Vec<InputSpec> = inputs
         .iter()
         .zip(attrs)
@@ -143,7 +143,7 @@ fn same_size(
     out_type: &str,
 ) -> Result<Value, EvalError> {
     let name = layer_name(st, a, prefix)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(&name, layer_type, vec![InputSpec::new(input.name.clone())]);
     s.extra = extra;
@@ -193,7 +193,7 @@ fn sampling_id_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "maxid_layer";
     let name = layer_name(st, &a, "maxid_layer")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let beam = {
         let b = st.b();
@@ -217,8 +217,8 @@ fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 fn eos_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "eos_layer";
     let name = layer_name(st, &a, "eos_layer")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let eos_id = uint_arg(a.get("eos_id"), f, "eos_id")?;
+    let input = a.arg_layer("input")?;
+    let eos_id = a.arg_uint("eos_id")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(&name, "eos_id", vec![InputSpec::new(input.name.clone())]);
     s.extra = extra;
@@ -233,9 +233,9 @@ fn eos_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 fn slope_intercept_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "slope_intercept_layer";
     let name = layer_name(st, &a, "slope_intercept_layer")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let slope = real_arg(a.get("slope"), f, "slope")?;
-    let intercept = real_arg(a.get("intercept"), f, "intercept")?;
+    let input = a.arg_layer("input")?;
+    let slope = a.arg_real("slope")?;
+    let intercept = a.arg_real("intercept")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(
         &name,
@@ -255,8 +255,8 @@ fn slope_intercept_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
 /// Two-input layers `(weight, input)` sized like the second: scaling and power.
 fn weighted(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let weight = layer_arg(a.get("weight"), f, "weight")?;
+    let input = a.arg_layer("input")?;
+    let weight = a.arg_layer("weight")?;
     if weight.size.get().is_some_and(|s| s != 1) {
         return Err(EvalError::value_error(format!(
             "{f}(): the weight must have size 1, but '{}' has size {}",
@@ -297,13 +297,13 @@ fn power_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 fn interpolation_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "interpolation_layer";
     let name = layer_name(st, &a, f)?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let inputs = a.arg_layers("input")?;
     if inputs.len() != 2 {
         return Err(EvalError::value_error(
             "interpolation_layer(): input must be two layers",
         ));
     }
-    let weight = layer_arg(a.get("weight"), f, "weight")?;
+    let weight = a.arg_layer("weight")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut specs = vec![InputSpec::new(weight.name.clone())];
     specs.extend(names(&inputs));
@@ -321,10 +321,10 @@ fn interpolation_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value
 fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "cos_sim";
     let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
-    let scale = real_arg(a.get("scale"), f, "scale")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let x = a.arg_layer("a")?;
+    let y = a.arg_layer("b")?;
+    let scale = a.arg_real("scale")?;
+    let size = a.arg_uint("size")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let specs = vec![
         InputSpec::new(x.name.clone()),
@@ -410,8 +410,8 @@ fn scalar_pair_layer(
 fn out_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "out_prod_layer";
     let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("input1"), f, "input1")?;
-    let y = layer_arg(a.get("input2"), f, "input2")?;
+    let x = a.arg_layer("input1")?;
+    let y = a.arg_layer("input2")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let size = x.size.get().unwrap_or(0) * y.size.get().unwrap_or(0);
     let mut s = Simple::new(
@@ -434,8 +434,8 @@ fn out_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 fn conv_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "conv_shift_layer";
     let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
+    let x = a.arg_layer("a")?;
+    let y = a.arg_layer("b")?;
     if y.size.get().is_some_and(|s| s % 2 == 0) {
         return Err(EvalError::value_error(
             "conv_shift_layer(): the size of b must be odd",
@@ -460,9 +460,9 @@ fn conv_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 fn tensor_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "tensor_layer";
     let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let x = a.arg_layer("a")?;
+    let y = a.arg_layer("b")?;
+    let size = a.arg_uint("size")?;
     let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
@@ -492,9 +492,9 @@ fn tensor_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn linear_comb_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "linear_comb_layer";
     let name = layer_name(st, &a, f)?;
-    let w = layer_arg(a.get("weights"), f, "weights")?;
-    let v = layer_arg(a.get("vectors"), f, "vectors")?;
-    let mut size = opt_uint(a.get("size"), f, "size")?;
+    let w = a.arg_layer("weights")?;
+    let v = a.arg_layer("vectors")?;
+    let mut size = a.arg_opt_uint("size")?;
     if let (Some(vs), Some(ws)) = (v.size.get(), w.size.get()) {
         if ws == 0 || vs % ws != 0 {
             return Err(EvalError::value_error(format!(
@@ -534,7 +534,7 @@ fn linear_comb_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "addto_layer";
     let name = layer_name(st, &a, "addto")?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let inputs = a.arg_layers("input")?;
     let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
@@ -613,8 +613,8 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "repeat_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let n = uint_arg(a.get("num_repeats"), f, "num_repeats")?;
+    let input = a.arg_layer("input")?;
+    let n = a.arg_uint("num_repeats")?;
     let as_row = a.bool("as_row_vector");
     let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
@@ -642,8 +642,8 @@ fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn get_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "get_output_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let arg = str_arg(a.get("arg_name"), f, "arg_name")?;
+    let input = a.arg_layer("input")?;
+    let arg = a.arg_str("arg_name")?;
     if !input.outputs.contains(&arg) {
         return Err(EvalError::value_error(format!(
             "Get Output From an not existed input. The get output name is {arg}, which not in {}",
@@ -665,10 +665,9 @@ fn get_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 }
 
 fn print_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "print_layer";
     let name = layer_name(st, &a, "print")?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
-    let format = opt_str(a.get("format"), f, "format")?;
+    let inputs = a.arg_layers("input")?;
+    let format = a.arg_opt_str("format")?;
     let mut b = st.b();
     let added = b
         .add_layer(
@@ -693,13 +692,9 @@ fn print_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 }
 
 fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "clip_layer";
     let name = layer_name(st, &a, "clip")?;
-    layer_arg(a.get("input"), f, "input")?;
-    let (min, max) = (
-        real_arg(a.get("min"), f, "min")?,
-        real_arg(a.get("max"), f, "max")?,
-    );
+    a.arg_layer("input")?;
+    let (min, max) = (a.arg_real("min")?, a.arg_real("max")?);
     if min.as_f64() >= max.as_f64() {
         return Err(EvalError::value_error(
             "clip_layer(): min must be less than max.",
@@ -728,7 +723,7 @@ fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
 fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "scale_shift_layer";
     let name = layer_name(st, &a, "scale_shift")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let size = with_layer(
@@ -753,10 +748,9 @@ fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 }
 
 fn resize_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "resize_layer";
     let name = layer_name(st, &a, "resize")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let input = a.arg_layer("input")?;
+    let size = a.arg_uint("size")?;
     let mut s = Simple::new(&name, "resize", vec![spec(a.get("input"))]);
     s.size = size;
     s.size_of = None;
@@ -769,8 +763,8 @@ fn resize_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "factorization_machine";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let factor = uint_arg(a.get("factor_size"), f, "factor_size")?;
+    let input = a.arg_layer("input")?;
+    let factor = a.arg_uint("factor_size")?;
     if factor == 0 {
         return Err(EvalError::value_error(
             "the factor_size must be greater than 0.",
@@ -804,7 +798,7 @@ fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
 fn multiplex_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "multiplex_layer";
     let name = layer_name(st, &a, f)?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let inputs = a.arg_layers("input")?;
     if inputs.len() <= 2 {
         return Err(EvalError::value_error(
             "multiplex_layer should have more than 2 inputs",

@@ -191,8 +191,8 @@ fn conv_of(c: &Cfg, f: &str) -> Result<ConvSpec, EvalError> {
 
 fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "Layer";
-    let name = str_arg(a.get("name"), f, "name")?;
-    let t = str_arg(a.get("type"), f, "type")?;
+    let name = a.arg_str("name")?;
+    let t = a.arg_str("type")?;
     let kw = |k: &str| {
         a.kwargs
             .iter()
@@ -477,18 +477,16 @@ fn projection_ctor(
 
 fn memory_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "Memory";
-    let name = opt_str(a.get("name"), f, "name")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
-    let boot_layer = opt_str(a.get("boot_layer"), f, "boot_layer")?;
+    let name = a.arg_opt_str("name")?;
+    let size = a.arg_uint("size")?;
+    let boot_layer = a.arg_opt_str("boot_layer")?;
     let boot_bias = match a.get("boot_bias") {
         Value::None | Value::Bool(false) => None,
         v => bias_of(v, f, false)?,
     };
-    let act =
-        opt_str(a.get("boot_bias_active_type"), f, "boot_bias_active_type")?.unwrap_or_default();
-    let const_id =
-        opt_uint(a.get("boot_with_const_id"), f, "boot_with_const_id")?.map(|v| v as u32);
-    let memory_name = opt_str(a.get("memory_name"), f, "memory_name")?;
+    let act = a.arg_opt_str("boot_bias_active_type")?.unwrap_or_default();
+    let const_id = a.arg_opt_uint("boot_with_const_id")?.map(|v| v as u32);
+    let memory_name = a.arg_opt_str("memory_name")?;
     let agent = group::memory(
         &mut st.b(),
         name.as_deref(),
@@ -509,7 +507,7 @@ fn link_names(v: &Value, f: &str) -> Result<Vec<String>, EvalError> {
 
 fn group_begin(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "RecurrentLayerGroupBegin";
-    let name = str_arg(a.get("name"), f, "name")?;
+    let name = a.arg_str("name")?;
     let in_links = link_names(a.get("in_links"), f)?;
     let out_links = link_names(a.get("out_links"), f)?;
     let mut b = st.b();
@@ -549,7 +547,7 @@ fn settings_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 }
 
 fn data_config(a: &Bound, f: &str, kind: &str) -> Result<DataConfig, EvalError> {
-    let files = opt_str(a.get("files"), f, "files")?;
+    let files = a.arg_opt_str("files")?;
     let mut d = DataConfig {
         r#type: kind.to_string(),
         files: files.or_else(|| (kind == "py").then(String::new)),
@@ -560,13 +558,12 @@ fn data_config(a: &Bound, f: &str, kind: &str) -> Result<DataConfig, EvalError> 
         ..Default::default()
     };
     if kind == "py" {
-        d.load_data_module = Some(str_arg(a.get("load_data_module"), f, "load_data_module")?);
-        d.load_data_object = Some(str_arg(a.get("load_data_object"), f, "load_data_object")?);
-        d.load_data_args =
-            Some(opt_str(a.get("load_data_args"), f, "load_data_args")?.unwrap_or_default());
+        d.load_data_module = Some(a.arg_str("load_data_module")?);
+        d.load_data_object = Some(a.arg_str("load_data_object")?);
+        d.load_data_args = Some(a.arg_opt_str("load_data_args")?.unwrap_or_default());
     }
     if kind == "simple" {
-        d.feat_dim = opt_uint(a.get("feat_dim"), f, "feat_dim")?.map(|v| v as i32);
+        d.feat_dim = a.arg_opt_uint("feat_dim")?.map(|v| v as i32);
     }
     let group = |k: &str| a.opt(k).map(|v| uint_arg(v, f, k)).transpose();
     let (cap, count, threads) = (
@@ -635,8 +632,8 @@ fn train_or_test(
 
 fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "Evaluator";
-    let name = str_arg(a.get("name"), f, "name")?;
-    let t = str_arg(a.get("type"), f, "type")?;
+    let name = a.arg_str("name")?;
+    let t = a.arg_str("type")?;
     let inputs: Vec<String> = items(a.get("inputs"))
         .iter()
         .map(|v| str_arg(v, f, "inputs"))
@@ -680,10 +677,9 @@ pub fn register(m: &Module, st: &Rc<State>) {
         m,
         "ContextProjection",
         |a| {
-            let f = "ContextProjection";
             Ok(ProjKind::Context {
-                start: int_arg(a.get("context_start"), f, "context_start")? as i32,
-                length: int_arg(a.get("context_length"), f, "context_length")? as i32,
+                start: a.arg_int("context_start")? as i32,
+                length: a.arg_int("context_length")? as i32,
                 trainable_padding: a.bool("trainable_padding"),
             })
         },
@@ -701,7 +697,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         Ok(Value::host(OperatorObj {
             op: Operator {
                 kind: OpKind::DotMul {
-                    scale: opt_real(a.get("scale"), f, "scale")?,
+                    scale: a.arg_opt_real("scale")?,
                 },
                 inputs: names,
             },

@@ -12,8 +12,8 @@ use std::rc::Rc;
 fn seq_concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "seq_concat_layer";
     let name = layer_name(st, &a, "seqconcat")?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
+    let x = a.arg_layer("a")?;
+    let y = a.arg_layer("b")?;
     let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
@@ -38,8 +38,8 @@ fn seq_concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "seq_reshape_layer";
     let name = layer_name(st, &a, "seqreshape")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("reshape_size"), f, "reshape_size")?;
+    let input = a.arg_layer("input")?;
+    let size = a.arg_uint("reshape_size")?;
     let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
@@ -62,9 +62,9 @@ fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 /// last_seq / first_seq.
 fn seq_instance(st: &Rc<State>, a: &Bound, f: &str, first: bool) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let agg = str_arg(a.get("agg_level"), f, "agg_level")?;
-    let stride = int_arg(a.get("stride"), f, "stride")?;
+    let input = a.arg_layer("input")?;
+    let agg = a.arg_str("agg_level")?;
+    let stride = a.arg_int("stride")?;
     if agg == "seq" && stride != -1 {
         return Err(EvalError::value_error(format!(
             "{f}(): subseq does not support stride window"
@@ -101,7 +101,7 @@ fn first_seq(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "pooling_layer";
     let name = layer_name(st, &a, "seq_pooling")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let pooling = a.get("pooling_type");
     let (ptype, strategy, max_index) = if pooling.is_none() {
         ("max".to_string(), None, None)
@@ -122,8 +122,8 @@ fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
         (name, p.strategy.clone(), p.output_max_index)
     };
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let agg = str_arg(a.get("agg_level"), f, "agg_level")?;
-    let stride = int_arg(a.get("stride"), f, "stride")?;
+    let agg = a.arg_str("agg_level")?;
+    let stride = a.arg_int("stride")?;
     if agg == "seq" && stride != -1 {
         return Err(EvalError::value_error(
             "pooling_layer(): subseq does not support stride window",
@@ -151,10 +151,10 @@ fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
 fn expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "expand_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let expand_as = layer_arg(a.get("expand_as"), f, "expand_as")?;
+    let input = a.arg_layer("input")?;
+    let expand_as = a.arg_layer("expand_as")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let level = str_arg(a.get("expand_level"), f, "expand_level")?;
+    let level = a.arg_str("expand_level")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(
         &name,
@@ -175,7 +175,7 @@ fn expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 /// Sequence and recurrent layers with one weighted input: lstmemory, grumemory, recurrent.
 fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Value, EvalError> {
     let name = layer_name(st, a, prefix)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let in_size = input.size.get().unwrap_or(0);
     let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
@@ -195,7 +195,7 @@ fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Va
     }
     let size = in_size / div;
     if f != "recurrent_layer" {
-        if let Some(s) = opt_uint(a.get("size"), f, "size")? {
+        if let Some(s) = a.arg_opt_uint("size")? {
             if s != size {
                 return Err(EvalError::value_error(format!(
                     "size of {f} layer: {name} is automatically set to size of input layer / {div}. \
@@ -282,13 +282,13 @@ fn recurrent_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
 fn kmax_seq_score_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "kmax_seq_score_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     if input.size.get() != Some(1) {
         return Err(EvalError::value_error(
             "input of kmax_seq_score_layer is a score over a sequence or a nested sequence, so its width must be 1.",
         ));
     }
-    let beam = uint_arg(a.get("beam_size"), f, "beam_size")?;
+    let beam = a.arg_uint("beam_size")?;
     with_layer(
         st,
         &name,
@@ -312,8 +312,8 @@ fn kmax_seq_score_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Valu
 fn sub_nested_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "sub_nested_seq_layer";
     let name = layer_name(st, &a, f)?;
-    layer_arg(a.get("input"), f, "input")?;
-    layer_arg(a.get("selected_indices"), f, "selected_indices")?;
+    a.arg_layer("input")?;
+    a.arg_layer("selected_indices")?;
     let s = Simple::new(
         &name,
         "sub_nested_seq",
@@ -328,7 +328,7 @@ fn sub_nested_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Valu
 fn seq_slice_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "seq_slice_layer";
     let name = layer_name(st, &a, f)?;
-    layer_arg(a.get("input"), f, "input")?;
+    a.arg_layer("input")?;
     let (starts, ends) = (a.opt("starts"), a.opt("ends"));
     if starts.is_none() && ends.is_none() {
         return Err(EvalError::value_error(
@@ -392,8 +392,8 @@ fn sub_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
 fn row_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "row_conv_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let len = uint_arg(a.get("context_len"), f, "context_len")?;
+    let input = a.arg_layer("input")?;
+    let len = a.arg_uint("context_len")?;
     if len == 0 {
         return Err(EvalError::value_error(
             "the context_len must be greatet than 0.",
