@@ -1,7 +1,7 @@
 //! Cost layers and evaluators.
 
 use super::args::*;
-use super::build::{def, layer_name, Simple};
+use super::build::{def, layer_name, Native, Simple};
 use super::objects::*;
 use super::state::State;
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
@@ -663,66 +663,41 @@ fn detection_map_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<V
     Ok(Value::None)
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("seqtext_printer_evaluator", "input, result_file, id_input=None, dict_file=None, delimited=None, name=None", seqtext_printer_evaluator),
+    ("maxid_printer_evaluator", "input, num_results=None, name=None", maxid_printer_evaluator),
+    ("maxframe_printer_evaluator", "input, num_results=None, name=None", maxframe_printer_evaluator),
+    ("classification_error_printer_evaluator", "input, label, threshold=0.5, name=None", classification_error_printer_evaluator),
+    ("detection_map_evaluator", "input, label, overlap_threshold=0.5, background_id=0, evaluate_difficult=False, ap_type='11point', name=None", detection_map_evaluator),
+    ("classification_cost", "input, label, weight=None, name=None, evaluator=None, layer_attr=None, coeff=1.0", classification_cost),
+    ("cross_entropy", "input, label, name=None, coeff=1.0, weight=None, layer_attr=None", cross_entropy),
+    ("cross_entropy_with_selfnorm", "input, label, name=None, coeff=1.0, softmax_selfnorm_alpha=0.1, layer_attr=None", cross_entropy_with_selfnorm),
+    ("huber_regression_cost", "input, label, name=None, delta=1.0, coeff=1.0, layer_attr=None", huber_regression_cost),
+    ("sum_cost", "input, name=None, layer_attr=None", sum_cost),
+    ("rank_cost", "left, right, label, weight=None, name=None, coeff=1.0, layer_attr=None", rank_cost),
+    ("lambda_cost", "input, score, name=None, NDCG_num=5, max_sort_size=-1, layer_attr=None", lambda_cost),
+    ("evaluator_base", "input, type, label=None, weight=None, name=None, chunk_scheme=None, num_chunk_types=None, classification_threshold=None, positive_label=None, dict_file=None, result_file=None, num_results=None, delimited=None, top_k=None, excluded_chunk_types=None, overlap_threshold=None, background_id=None, evaluate_difficult=None, ap_type=None", evaluator_base),
+    ("classification_error_evaluator", "input, label, name=None, weight=None, top_k=None, threshold=None", classification_error_evaluator),
+    ("auc_evaluator", "input, label, name=None, weight=None", auc_evaluator),
+    ("pnpair_evaluator", "input, label, query_id, weight=None, name=None", pnpair_evaluator),
+    ("precision_recall_evaluator", "input, label, positive_label=None, weight=None, name=None", precision_recall_evaluator),
+    ("sum_evaluator", "input, name=None, weight=None", sum_evaluator),
+    ("column_sum_evaluator", "input, name=None, weight=None", column_sum_evaluator),
+    ("ctc_error_evaluator", "input, label, name=None", ctc_error_evaluator),
+    ("chunk_evaluator", "input, label, chunk_scheme, num_chunk_types, name=None, excluded_chunk_types=None", chunk_evaluator),
+    ("value_printer_evaluator", "input, name=None", value_printer_evaluator),
+    ("gradient_printer_evaluator", "input, name=None", gradient_printer_evaluator),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "seqtext_printer_evaluator",
-        "input, result_file, id_input=None, dict_file=None, delimited=None, name=None",
-        seqtext_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "maxid_printer_evaluator",
-        "input, num_results=None, name=None",
-        maxid_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "maxframe_printer_evaluator",
-        "input, num_results=None, name=None",
-        maxframe_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "classification_error_printer_evaluator",
-        "input, label, threshold=0.5, name=None",
-        classification_error_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "detection_map_evaluator",
-        "input, label, overlap_threshold=0.5, background_id=0, evaluate_difficult=False, ap_type='11point', name=None",
-        detection_map_evaluator,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
     let cost = "input, label, weight=None, name=None, coeff=1.0, layer_attr=None";
     def(m, st, "square_error_cost", cost, square_error_cost);
     def(m, st, "regression_cost", cost, square_error_cost);
-    def(
-        m,
-        st,
-        "classification_cost",
-        "input, label, weight=None, name=None, evaluator=None, layer_attr=None, coeff=1.0",
-        classification_cost,
-    );
-    def(
-        m,
-        st,
-        "cross_entropy",
-        "input, label, name=None, coeff=1.0, weight=None, layer_attr=None",
-        cross_entropy,
-    );
-    def(
-        m,
-        st,
-        "cross_entropy_with_selfnorm",
-        "input, label, name=None, coeff=1.0, softmax_selfnorm_alpha=0.1, layer_attr=None",
-        cross_entropy_with_selfnorm,
-    );
     let two = "input, label, name=None, coeff=1.0, layer_attr=None";
     def(
         m,
@@ -739,113 +714,4 @@ pub fn register(m: &Module, st: &Rc<State>) {
         huber_classification_cost,
     );
     def(m, st, "smooth_l1_cost", two, smooth_l1_cost);
-    def(
-        m,
-        st,
-        "huber_regression_cost",
-        "input, label, name=None, delta=1.0, coeff=1.0, layer_attr=None",
-        huber_regression_cost,
-    );
-    def(
-        m,
-        st,
-        "sum_cost",
-        "input, name=None, layer_attr=None",
-        sum_cost,
-    );
-    def(
-        m,
-        st,
-        "rank_cost",
-        "left, right, label, weight=None, name=None, coeff=1.0, layer_attr=None",
-        rank_cost,
-    );
-    def(
-        m,
-        st,
-        "lambda_cost",
-        "input, score, name=None, NDCG_num=5, max_sort_size=-1, layer_attr=None",
-        lambda_cost,
-    );
-    def(
-        m,
-        st,
-        "evaluator_base",
-        "input, type, label=None, weight=None, name=None, chunk_scheme=None, \
-         num_chunk_types=None, classification_threshold=None, positive_label=None, \
-         dict_file=None, result_file=None, num_results=None, delimited=None, top_k=None, \
-         excluded_chunk_types=None, overlap_threshold=None, background_id=None, \
-         evaluate_difficult=None, ap_type=None",
-        evaluator_base,
-    );
-    def(
-        m,
-        st,
-        "classification_error_evaluator",
-        "input, label, name=None, weight=None, top_k=None, threshold=None",
-        classification_error_evaluator,
-    );
-    def(
-        m,
-        st,
-        "auc_evaluator",
-        "input, label, name=None, weight=None",
-        auc_evaluator,
-    );
-    def(
-        m,
-        st,
-        "pnpair_evaluator",
-        "input, label, query_id, weight=None, name=None",
-        pnpair_evaluator,
-    );
-    def(
-        m,
-        st,
-        "precision_recall_evaluator",
-        "input, label, positive_label=None, weight=None, name=None",
-        precision_recall_evaluator,
-    );
-    def(
-        m,
-        st,
-        "sum_evaluator",
-        "input, name=None, weight=None",
-        sum_evaluator,
-    );
-    def(
-        m,
-        st,
-        "column_sum_evaluator",
-        "input, name=None, weight=None",
-        column_sum_evaluator,
-    );
-    def(
-        m,
-        st,
-        "ctc_error_evaluator",
-        "input, label, name=None",
-        ctc_error_evaluator,
-    );
-    def(
-        m,
-        st,
-        "chunk_evaluator",
-        "input, label, chunk_scheme, num_chunk_types, name=None, excluded_chunk_types=None",
-        chunk_evaluator,
-    );
-    def(
-        m,
-        st,
-        "value_printer_evaluator",
-        "input, name=None",
-        value_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "gradient_printer_evaluator",
-        "input, name=None",
-        gradient_printer_evaluator,
-    );
 }

@@ -210,33 +210,17 @@ fn roi_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     )
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("priorbox_layer", "input, image, aspect_ratio, variance, min_size, max_size=[], name=None", priorbox_layer),
+    ("multibox_loss_layer", "input_loc, input_conf, priorbox, label, num_classes, overlap_threshold=0.5, neg_pos_ratio=3.0, neg_overlap=0.5, background_id=0, name=None", multibox_loss_layer),
+    ("detection_output_layer", "input_loc, input_conf, priorbox, num_classes, nms_threshold=0.45, nms_top_k=400, keep_top_k=200, confidence_threshold=0.01, background_id=0, name=None", detection_output_layer),
+    ("roi_pool_layer", "input, rois, pooled_width, pooled_height, spatial_scale, num_channels=None, name=None", roi_pool_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "priorbox_layer",
-        "input, image, aspect_ratio, variance, min_size, max_size=[], name=None",
-        priorbox_layer,
-    );
-    def(
-        m,
-        st,
-        "multibox_loss_layer",
-        "input_loc, input_conf, priorbox, label, num_classes, overlap_threshold=0.5, neg_pos_ratio=3.0, neg_overlap=0.5, background_id=0, name=None",
-        multibox_loss_layer,
-    );
-    def(
-        m,
-        st,
-        "detection_output_layer",
-        "input_loc, input_conf, priorbox, num_classes, nms_threshold=0.45, nms_top_k=400, keep_top_k=200, confidence_threshold=0.01, background_id=0, name=None",
-        detection_output_layer,
-    );
-    def(
-        m,
-        st,
-        "roi_pool_layer",
-        "input, rois, pooled_width, pooled_height, spatial_scale, num_channels=None, name=None",
-        roi_pool_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

@@ -974,124 +974,30 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         .value())
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("switch_order_layer", "input, name=None, reshape_axis=None, act=None, layer_attr=None", switch_order_layer),
+    ("crop_layer", "input, offset, axis=2, shape=None, name=None, layer_attr=None", crop_layer),
+    ("img_conv_layer", "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, dilation=1, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, filter_size_y=None, stride_y=None, padding_y=None, dilation_y=None, trans=False, layer_type=None", img_conv_layer),
+    ("img_pool_layer", "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, ceil_mode=True, exclude_mode=None", img_pool_layer),
+    ("batch_norm_layer", "input, act=None, name=None, img3D=False, num_channels=None, bias_attr=None, param_attr=None, layer_attr=None, batch_norm_type=None, epsilon=1e-5, moving_average_fraction=0.9, use_global_stats=None, mean_var_names=None", batch_norm_layer),
+    ("img_cmrnorm_layer", "input, size, scale=0.0128, power=0.75, name=None, num_channels=None, layer_attr=None", img_cmrnorm_layer),
+    ("rotate_layer", "input, height, width, name=None, layer_attr=None", rotate_layer),
+    ("cross_channel_norm_layer", "input, name=None, param_attr=None", cross_channel_norm_layer),
+    ("spp_layer", "input, name=None, num_channels=None, pool_type=None, pyramid_height=None, layer_attr=None", spp_layer),
+    ("bilinear_interp_layer", "input, out_size_x=None, out_size_y=None, name=None, layer_attr=None", bilinear_interp_layer),
+    ("maxout_layer", "input, groups, num_channels=None, name=None, layer_attr=None", maxout_layer),
+    ("pad_layer", "input, pad_c=None, pad_h=None, pad_w=None, name=None, layer_attr=None", pad_layer),
+    ("prelu_layer", "input, name=None, partial_sum=1, channel_shared=None, num_channels=None, param_attr=None, layer_attr=None", prelu_layer),
+    ("img_pool3d_layer", "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, pool_size_z=None, stride_z=None, padding_z=None, ceil_mode=True", img_pool3d_layer),
+    ("img_conv3d_layer", "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, trans=False, layer_type=None", img_conv3d_layer),
+    ("scale_sub_region_layer", "input, indices, value, name=None", scale_sub_region_layer),
+    ("block_expand_layer", "input, block_x=0, block_y=0, stride_x=0, stride_y=0, padding_x=0, padding_y=0, num_channels=None, name=None, layer_attr=None", block_expand_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "switch_order_layer",
-        "input, name=None, reshape_axis=None, act=None, layer_attr=None",
-        switch_order_layer,
-    );
-    def(
-        m,
-        st,
-        "crop_layer",
-        "input, offset, axis=2, shape=None, name=None, layer_attr=None",
-        crop_layer,
-    );
-    def(
-        m,
-        st,
-        "img_conv_layer",
-        "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, dilation=1, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, filter_size_y=None, stride_y=None, padding_y=None, dilation_y=None, trans=False, layer_type=None",
-        img_conv_layer,
-    );
-    def(
-        m,
-        st,
-        "img_pool_layer",
-        "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, ceil_mode=True, exclude_mode=None",
-        img_pool_layer,
-    );
-    def(
-        m,
-        st,
-        "batch_norm_layer",
-        "input, act=None, name=None, img3D=False, num_channels=None, bias_attr=None, param_attr=None, layer_attr=None, batch_norm_type=None, epsilon=1e-5, moving_average_fraction=0.9, use_global_stats=None, mean_var_names=None",
-        batch_norm_layer,
-    );
-    def(
-        m,
-        st,
-        "img_cmrnorm_layer",
-        "input, size, scale=0.0128, power=0.75, name=None, num_channels=None, layer_attr=None",
-        img_cmrnorm_layer,
-    );
-    def(
-        m,
-        st,
-        "rotate_layer",
-        "input, height, width, name=None, layer_attr=None",
-        rotate_layer,
-    );
-    def(
-        m,
-        st,
-        "cross_channel_norm_layer",
-        "input, name=None, param_attr=None",
-        cross_channel_norm_layer,
-    );
-    def(
-        m,
-        st,
-        "spp_layer",
-        "input, name=None, num_channels=None, pool_type=None, pyramid_height=None, layer_attr=None",
-        spp_layer,
-    );
-    def(
-        m,
-        st,
-        "bilinear_interp_layer",
-        "input, out_size_x=None, out_size_y=None, name=None, layer_attr=None",
-        bilinear_interp_layer,
-    );
-    def(
-        m,
-        st,
-        "maxout_layer",
-        "input, groups, num_channels=None, name=None, layer_attr=None",
-        maxout_layer,
-    );
-    def(
-        m,
-        st,
-        "pad_layer",
-        "input, pad_c=None, pad_h=None, pad_w=None, name=None, layer_attr=None",
-        pad_layer,
-    );
-    def(
-        m,
-        st,
-        "prelu_layer",
-        "input, name=None, partial_sum=1, channel_shared=None, num_channels=None, param_attr=None, layer_attr=None",
-        prelu_layer,
-    );
-    def(
-        m,
-        st,
-        "img_pool3d_layer",
-        "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, pool_size_z=None, stride_z=None, padding_z=None, ceil_mode=True",
-        img_pool3d_layer,
-    );
-    def(
-        m,
-        st,
-        "img_conv3d_layer",
-        "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, trans=False, layer_type=None",
-        img_conv3d_layer,
-    );
-    def(
-        m,
-        st,
-        "scale_sub_region_layer",
-        "input, indices, value, name=None",
-        scale_sub_region_layer,
-    );
-    def(
-        m,
-        st,
-        "block_expand_layer",
-        "input, block_x=0, block_y=0, stride_x=0, stride_y=0, padding_x=0, padding_y=0, num_channels=None, name=None, layer_attr=None",
-        block_expand_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

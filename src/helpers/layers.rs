@@ -833,237 +833,46 @@ fn upsample_layer(_: &Rc<State>, _: &mut Interp, _: Bound) -> Result<Value, Eval
     ))
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("upsample_layer", "input, name=None, scale=None, scale_y=None, upsample_size=None, upsample_size_y=None, pad_out_x=False, pad_out_y=False, layer_attr=None", upsample_layer),
+    ("data_layer", "name, size, depth=None, height=None, width=None, layer_attr=None", data_layer),
+    ("fc_layer", "input, size, act=None, name=None, param_attr=None, bias_attr=None, layer_attr=None", fc_layer),
+    ("selective_fc_layer", "input, size, select=None, act=None, name=None, pass_generation=False, has_selected_colums=True, mul_ratio=0.02, param_attr=None, bias_attr=None, layer_attr=None", selective_fc_layer),
+    ("trans_layer", "input, name=None, layer_attr=None", trans_layer),
+    ("sum_to_one_norm_layer", "input, name=None, layer_attr=None", sum_to_one_norm_layer),
+    ("row_l2_norm_layer", "input, name=None, layer_attr=None", row_l2_norm_layer),
+    ("sampling_id_layer", "input, name=None, layer_attr=None", sampling_id_layer),
+    ("maxid_layer", "input, name=None, layer_attr=None", maxid_layer),
+    ("eos_layer", "input, eos_id, name=None, layer_attr=None", eos_layer),
+    ("slope_intercept_layer", "input, name=None, slope=1.0, intercept=0.0, layer_attr=None", slope_intercept_layer),
+    ("scaling_layer", "input, weight, name=None, layer_attr=None", scaling_layer),
+    ("power_layer", "input, weight, name=None, layer_attr=None", power_layer),
+    ("interpolation_layer", "input, weight, name=None, layer_attr=None", interpolation_layer),
+    ("cos_sim", "a, b, scale=1, size=1, name=None, layer_attr=None", cos_sim),
+    ("l2_distance_layer", "x, y, name=None, layer_attr=None", l2_distance_layer),
+    ("dot_prod_layer", "input1, input2, name=None, layer_attr=None", dot_prod_layer),
+    ("out_prod_layer", "input1, input2, name=None, layer_attr=None", out_prod_layer),
+    ("conv_shift_layer", "a, b, name=None, layer_attr=None", conv_shift_layer),
+    ("tensor_layer", "a, b, size, act=None, name=None, param_attr=None, bias_attr=None, layer_attr=None", tensor_layer),
+    ("linear_comb_layer", "weights, vectors, size=None, name=None, layer_attr=None", linear_comb_layer),
+    ("convex_comb_layer", "weights, vectors, size=None, name=None, layer_attr=None", linear_comb_layer),
+    ("addto_layer", "input, act=None, name=None, bias_attr=None, layer_attr=None", addto_layer),
+    ("concat_layer", "input, act=None, name=None, layer_attr=None, bias_attr=None", concat_layer),
+    ("repeat_layer", "input, num_repeats, as_row_vector=True, act=None, name=None, layer_attr=None", repeat_layer),
+    ("get_output_layer", "input, arg_name, name=None, layer_attr=None", get_output_layer),
+    ("print_layer", "input, format=None, name=None", print_layer),
+    ("printer_layer", "input, format=None, name=None", print_layer),
+    ("multiplex_layer", "input, name=None, layer_attr=None", multiplex_layer),
+    ("clip_layer", "input, min, max, name=None", clip_layer),
+    ("scale_shift_layer", "input, name=None, param_attr=None, bias_attr=None", scale_shift_layer),
+    ("resize_layer", "input, size, name=None", resize_layer),
+    ("factorization_machine", "input, factor_size, act=None, name=None, param_attr=None, layer_attr=None", factorization_machine),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "upsample_layer",
-        "input, name=None, scale=None, scale_y=None, upsample_size=None, upsample_size_y=None, \
-         pad_out_x=False, pad_out_y=False, layer_attr=None",
-        upsample_layer,
-    );
-    def(
-        m,
-        st,
-        "data_layer",
-        "name, size, depth=None, height=None, width=None, layer_attr=None",
-        data_layer,
-    );
-    def(
-        m,
-        st,
-        "fc_layer",
-        "input, size, act=None, name=None, param_attr=None, bias_attr=None, layer_attr=None",
-        fc_layer,
-    );
-    def(
-        m,
-        st,
-        "selective_fc_layer",
-        "input, size, select=None, act=None, name=None, pass_generation=False, has_selected_colums=True, mul_ratio=0.02, param_attr=None, bias_attr=None, layer_attr=None",
-        selective_fc_layer,
-    );
-    def(
-        m,
-        st,
-        "trans_layer",
-        "input, name=None, layer_attr=None",
-        trans_layer,
-    );
-    def(
-        m,
-        st,
-        "sum_to_one_norm_layer",
-        "input, name=None, layer_attr=None",
-        sum_to_one_norm_layer,
-    );
-    def(
-        m,
-        st,
-        "row_l2_norm_layer",
-        "input, name=None, layer_attr=None",
-        row_l2_norm_layer,
-    );
-    def(
-        m,
-        st,
-        "sampling_id_layer",
-        "input, name=None, layer_attr=None",
-        sampling_id_layer,
-    );
-    def(
-        m,
-        st,
-        "maxid_layer",
-        "input, name=None, layer_attr=None",
-        maxid_layer,
-    );
-    def(
-        m,
-        st,
-        "eos_layer",
-        "input, eos_id, name=None, layer_attr=None",
-        eos_layer,
-    );
-    def(
-        m,
-        st,
-        "slope_intercept_layer",
-        "input, name=None, slope=1.0, intercept=0.0, layer_attr=None",
-        slope_intercept_layer,
-    );
-    def(
-        m,
-        st,
-        "scaling_layer",
-        "input, weight, name=None, layer_attr=None",
-        scaling_layer,
-    );
-    def(
-        m,
-        st,
-        "power_layer",
-        "input, weight, name=None, layer_attr=None",
-        power_layer,
-    );
-    def(
-        m,
-        st,
-        "interpolation_layer",
-        "input, weight, name=None, layer_attr=None",
-        interpolation_layer,
-    );
-    def(
-        m,
-        st,
-        "cos_sim",
-        "a, b, scale=1, size=1, name=None, layer_attr=None",
-        cos_sim,
-    );
-    def(
-        m,
-        st,
-        "l2_distance_layer",
-        "x, y, name=None, layer_attr=None",
-        l2_distance_layer,
-    );
-    def(
-        m,
-        st,
-        "dot_prod_layer",
-        "input1, input2, name=None, layer_attr=None",
-        dot_prod_layer,
-    );
-    def(
-        m,
-        st,
-        "out_prod_layer",
-        "input1, input2, name=None, layer_attr=None",
-        out_prod_layer,
-    );
-    def(
-        m,
-        st,
-        "conv_shift_layer",
-        "a, b, name=None, layer_attr=None",
-        conv_shift_layer,
-    );
-    def(
-        m,
-        st,
-        "tensor_layer",
-        "a, b, size, act=None, name=None, param_attr=None, bias_attr=None, layer_attr=None",
-        tensor_layer,
-    );
-    def(
-        m,
-        st,
-        "linear_comb_layer",
-        "weights, vectors, size=None, name=None, layer_attr=None",
-        linear_comb_layer,
-    );
-    def(
-        m,
-        st,
-        "convex_comb_layer",
-        "weights, vectors, size=None, name=None, layer_attr=None",
-        linear_comb_layer,
-    );
-    def(
-        m,
-        st,
-        "addto_layer",
-        "input, act=None, name=None, bias_attr=None, layer_attr=None",
-        addto_layer,
-    );
-    def(
-        m,
-        st,
-        "concat_layer",
-        "input, act=None, name=None, layer_attr=None, bias_attr=None",
-        concat_layer,
-    );
-    def(
-        m,
-        st,
-        "repeat_layer",
-        "input, num_repeats, as_row_vector=True, act=None, name=None, layer_attr=None",
-        repeat_layer,
-    );
-    def(
-        m,
-        st,
-        "get_output_layer",
-        "input, arg_name, name=None, layer_attr=None",
-        get_output_layer,
-    );
-    def(
-        m,
-        st,
-        "print_layer",
-        "input, format=None, name=None",
-        print_layer,
-    );
-    def(
-        m,
-        st,
-        "printer_layer",
-        "input, format=None, name=None",
-        print_layer,
-    );
-    def(
-        m,
-        st,
-        "multiplex_layer",
-        "input, name=None, layer_attr=None",
-        multiplex_layer,
-    );
-    def(
-        m,
-        st,
-        "clip_layer",
-        "input, min, max, name=None",
-        clip_layer,
-    );
-    def(
-        m,
-        st,
-        "scale_shift_layer",
-        "input, name=None, param_attr=None, bias_attr=None",
-        scale_shift_layer,
-    );
-    def(
-        m,
-        st,
-        "resize_layer",
-        "input, size, name=None",
-        resize_layer,
-    );
-    def(
-        m,
-        st,
-        "factorization_machine",
-        "input, factor_size, act=None, name=None, param_attr=None, layer_attr=None",
-        factorization_machine,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

@@ -1,7 +1,7 @@
 //! mixed_layer with its projections and operators, and the helpers built on it.
 
 use super::args::*;
-use super::build::{def, layer_name};
+use super::build::{def, layer_name, Native};
 use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
@@ -472,90 +472,26 @@ pub fn register_layer_math(m: &Module, st: &Rc<State>) {
     }
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("full_matrix_projection", "input, size=0, param_attr=None", full_matrix_projection),
+    ("trans_full_matrix_projection", "input, size=0, param_attr=None", trans_full_matrix_projection),
+    ("table_projection", "input, size=0, param_attr=None", table_projection),
+    ("identity_projection", "input, offset=None, size=None", identity_projection),
+    ("slice_projection", "input, slices", slice_projection),
+    ("scaling_projection", "input, param_attr=None", scaling_projection),
+    ("dotmul_projection", "input, param_attr=None", dotmul_projection),
+    ("context_projection", "input, context_len, context_start=None, padding_attr=False", context_projection),
+    ("conv_projection", "input, filter_size, num_filters, num_channels=None, stride=1, padding=0, filter_size_y=None, stride_y=None, padding_y=None, groups=1, param_attr=None, trans=False", conv_projection),
+    ("dotmul_operator", "a=None, b=None, scale=1, **kwargs", dotmul_operator),
+    ("conv_operator", "img, filter, filter_size, num_filters, num_channels=None, stride=1, padding=0, filter_size_y=None, stride_y=None, padding_y=None, trans=False", conv_operator),
+    ("mixed_layer", "size=0, input=None, name=None, act=None, bias_attr=False, layer_attr=None", mixed_layer),
+    ("embedding_layer", "input, size, name=None, param_attr=None, layer_attr=None", embedding_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "full_matrix_projection",
-        "input, size=0, param_attr=None",
-        full_matrix_projection,
-    );
-    def(
-        m,
-        st,
-        "trans_full_matrix_projection",
-        "input, size=0, param_attr=None",
-        trans_full_matrix_projection,
-    );
-    def(
-        m,
-        st,
-        "table_projection",
-        "input, size=0, param_attr=None",
-        table_projection,
-    );
-    def(
-        m,
-        st,
-        "identity_projection",
-        "input, offset=None, size=None",
-        identity_projection,
-    );
-    def(m, st, "slice_projection", "input, slices", slice_projection);
-    def(
-        m,
-        st,
-        "scaling_projection",
-        "input, param_attr=None",
-        scaling_projection,
-    );
-    def(
-        m,
-        st,
-        "dotmul_projection",
-        "input, param_attr=None",
-        dotmul_projection,
-    );
-    def(
-        m,
-        st,
-        "context_projection",
-        "input, context_len, context_start=None, padding_attr=False",
-        context_projection,
-    );
-    def(
-        m,
-        st,
-        "conv_projection",
-        "input, filter_size, num_filters, num_channels=None, stride=1, padding=0, filter_size_y=None, stride_y=None, padding_y=None, groups=1, param_attr=None, trans=False",
-        conv_projection,
-    );
-    def(
-        m,
-        st,
-        "dotmul_operator",
-        "a=None, b=None, scale=1, **kwargs",
-        dotmul_operator,
-    );
-    def(
-        m,
-        st,
-        "conv_operator",
-        "img, filter, filter_size, num_filters, num_channels=None, stride=1, padding=0, filter_size_y=None, stride_y=None, padding_y=None, trans=False",
-        conv_operator,
-    );
-    def(
-        m,
-        st,
-        "mixed_layer",
-        "size=0, input=None, name=None, act=None, bias_attr=False, layer_attr=None",
-        mixed_layer,
-    );
-    def(
-        m,
-        st,
-        "embedding_layer",
-        "input, size, name=None, param_attr=None, layer_attr=None",
-        embedding_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

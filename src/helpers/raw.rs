@@ -651,6 +651,17 @@ fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     Ok(Value::None)
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("Memory", "name, size, is_sequence=False, boot_layer=None, boot_bias=False, boot_bias_active_type='', boot_with_const_id=None, memory_name=None", memory_raw),
+    ("RecurrentLayerGroupBegin", "name, in_links, out_links, generator=None, target_inlinkname='', seq_reversed=False", group_begin),
+    ("RecurrentLayerGroupEnd", "name", group_end),
+    ("Layer", "name, type, **xargs", layer),
+    ("Settings", "**args", settings_raw),
+    ("Evaluator", "name, type, inputs, chunk_scheme=None, num_chunk_types=None, classification_threshold=None, positive_label=None, dict_file=None, result_file=None, num_results=None, top_k=None, delimited=None, excluded_chunk_types=None, overlap_threshold=None, background_id=None, evaluate_difficult=None, ap_type=None", evaluator_raw),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
     projection_ctor(m, "FullMatrixProjection", |_| Ok(ProjKind::Fc), "");
     projection_ctor(
@@ -704,21 +715,9 @@ pub fn register(m: &Module, st: &Rc<State>) {
             origin: Vec::new(),
         }))
     });
-    def(
-        m,
-        st,
-        "Memory",
-        "name, size, is_sequence=False, boot_layer=None, boot_bias=False, boot_bias_active_type='', boot_with_const_id=None, memory_name=None",
-        memory_raw,
-    );
-    def(
-        m,
-        st,
-        "RecurrentLayerGroupBegin",
-        "name, in_links, out_links, generator=None, target_inlinkname='', seq_reversed=False",
-        group_begin,
-    );
-    def(m, st, "RecurrentLayerGroupEnd", "name", group_end);
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
     cfg_ctor(m, "Input", &format!("input_layer_name, {PARAM_KEYS}, sparse_update=None, conv=None, bilinear_interp=None, norm=None, pool=None, image=None, block_expand=None, maxout=None, spp=None, pad=None, format=None, nnz=None, update_hooks=None, input_layer_argument=None, make_layer_name_in_submodel=True"));
     cfg_ctor(m, "Bias", PARAM_KEYS);
     cfg_ctor(m, "Conv", "filter_size, channels, padding=None, stride=None, groups=None, filter_channels=None, output_x=None, img_size=None, caffe_mode=True, filter_size_y=None, padding_y=None, stride_y=None, dilation=None, dilation_y=None");
@@ -729,8 +728,6 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "norm_type, channels, size, scale, pow, output_x=None, img_size=None, blocked=None",
     );
     cfg_ctor(m, "Image", "channels, img_size=None");
-    def(m, st, "Layer", "name, type, **xargs", layer);
-    def(m, st, "Settings", "**args", settings_raw);
     def(m, st, "Inputs", "*args", |st, _, a| {
         let names = names_of(&a, "Inputs")?;
         st.b().add_inputs(&names).cfg().map(|_| Value::None)
@@ -830,13 +827,6 @@ pub fn register(m: &Module, st: &Rc<State>) {
             Ok(Value::None)
         },
     );
-    def(
-        m,
-        st,
-        "Evaluator",
-        "name, type, inputs, chunk_scheme=None, num_chunk_types=None, classification_threshold=None, positive_label=None, dict_file=None, result_file=None, num_results=None, top_k=None, delimited=None, excluded_chunk_types=None, overlap_threshold=None, background_id=None, evaluate_difficult=None, ap_type=None",
-        evaluator_raw,
-    );
     let data_spec = "files=None, type=None, file_group_queue_capacity=None, load_data_module=None, load_data_object=None, \
                      load_data_args='', load_file_count=None, constant_slots=None, load_thread_num=None, feat_dim=None, \
                      context_len=None, buffer_capacity=None, async_load_data=False, data_ratio=1, is_main_data=True, usage_ratio=None";
@@ -870,4 +860,4 @@ pub fn register(m: &Module, st: &Rc<State>) {
     );
 }
 
-use super::build::def;
+use super::build::{def, Native};

@@ -1,7 +1,7 @@
 //! recurrent_group, memory, the step layers and beam_search.
 
 use super::args::*;
-use super::build::{def, layer_name, Simple};
+use super::build::{def, layer_name, Native, Simple};
 use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
@@ -383,40 +383,18 @@ fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         .value())
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("memory", "name, size, memory_name=None, is_seq=False, boot_layer=None, boot_bias=None, boot_bias_active_type=None, boot_with_const_id=None", memory),
+    ("recurrent_group", "step, input, reverse=False, name=None, targetInlink=None", recurrent_group),
+    ("beam_search", "step, input, bos_id, eos_id, beam_size, max_length=500, name=None, num_results_per_sample=None", beam_search),
+    ("lstm_step_layer", "input, state, size=None, act=None, name=None, gate_act=None, state_act=None, bias_attr=None, layer_attr=None", lstm_step_layer),
+    ("gru_step_layer", "input, output_mem, size=None, act=None, name=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None", gru_step_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "memory",
-        "name, size, memory_name=None, is_seq=False, boot_layer=None, boot_bias=None, boot_bias_active_type=None, boot_with_const_id=None",
-        memory,
-    );
-    def(
-        m,
-        st,
-        "recurrent_group",
-        "step, input, reverse=False, name=None, targetInlink=None",
-        recurrent_group,
-    );
-    def(
-        m,
-        st,
-        "beam_search",
-        "step, input, bos_id, eos_id, beam_size, max_length=500, name=None, num_results_per_sample=None",
-        beam_search,
-    );
-    def(
-        m,
-        st,
-        "lstm_step_layer",
-        "input, state, size=None, act=None, name=None, gate_act=None, state_act=None, bias_attr=None, layer_attr=None",
-        lstm_step_layer,
-    );
-    def(
-        m,
-        st,
-        "gru_step_layer",
-        "input, output_mem, size=None, act=None, name=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None",
-        gru_step_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

@@ -425,103 +425,27 @@ fn row_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         .value())
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("seq_concat_layer", "a, b, act=None, name=None, layer_attr=None, bias_attr=None", seq_concat_layer),
+    ("seq_reshape_layer", "input, reshape_size, act=None, name=None, layer_attr=None, bias_attr=None", seq_reshape_layer),
+    ("last_seq", "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None", last_seq),
+    ("first_seq", "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None", first_seq),
+    ("pooling_layer", "input, pooling_type=None, name=None, bias_attr=None, agg_level='non-seq', stride=-1, layer_attr=None", pooling_layer),
+    ("expand_layer", "input, expand_as, name=None, bias_attr=False, expand_level='non-seq', layer_attr=None", expand_layer),
+    ("lstmemory", "input, name=None, size=None, reverse=False, act=None, gate_act=None, state_act=None, bias_attr=None, param_attr=None, layer_attr=None", lstmemory),
+    ("grumemory", "input, size=None, name=None, reverse=False, act=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None", grumemory),
+    ("recurrent_layer", "input, act=None, bias_attr=None, param_attr=None, name=None, reverse=False, layer_attr=None", recurrent_layer),
+    ("sub_seq_layer", "input, offsets, sizes, act=None, bias_attr=None, name=None", sub_seq_layer),
+    ("row_conv_layer", "input, context_len, act=None, name=None, param_attr=None, layer_attr=None", row_conv_layer),
+    ("kmax_seq_score_layer", "input, name=None, beam_size=1", kmax_seq_score_layer),
+    ("sub_nested_seq_layer", "input, selected_indices, name=None", sub_nested_seq_layer),
+    ("seq_slice_layer", "input, starts, ends, name=None", seq_slice_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "seq_concat_layer",
-        "a, b, act=None, name=None, layer_attr=None, bias_attr=None",
-        seq_concat_layer,
-    );
-    def(
-        m,
-        st,
-        "seq_reshape_layer",
-        "input, reshape_size, act=None, name=None, layer_attr=None, bias_attr=None",
-        seq_reshape_layer,
-    );
-    def(
-        m,
-        st,
-        "last_seq",
-        "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        last_seq,
-    );
-    def(
-        m,
-        st,
-        "first_seq",
-        "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        first_seq,
-    );
-    def(
-        m,
-        st,
-        "pooling_layer",
-        "input, pooling_type=None, name=None, bias_attr=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        pooling_layer,
-    );
-    def(
-        m,
-        st,
-        "expand_layer",
-        "input, expand_as, name=None, bias_attr=False, expand_level='non-seq', layer_attr=None",
-        expand_layer,
-    );
-    def(
-        m,
-        st,
-        "lstmemory",
-        "input, name=None, size=None, reverse=False, act=None, gate_act=None, state_act=None, bias_attr=None, param_attr=None, layer_attr=None",
-        lstmemory,
-    );
-    def(
-        m,
-        st,
-        "grumemory",
-        "input, size=None, name=None, reverse=False, act=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None",
-        grumemory,
-    );
-    def(
-        m,
-        st,
-        "recurrent_layer",
-        "input, act=None, bias_attr=None, param_attr=None, name=None, reverse=False, layer_attr=None",
-        recurrent_layer,
-    );
-    def(
-        m,
-        st,
-        "sub_seq_layer",
-        "input, offsets, sizes, act=None, bias_attr=None, name=None",
-        sub_seq_layer,
-    );
-    def(
-        m,
-        st,
-        "row_conv_layer",
-        "input, context_len, act=None, name=None, param_attr=None, layer_attr=None",
-        row_conv_layer,
-    );
-    def(
-        m,
-        st,
-        "kmax_seq_score_layer",
-        "input, name=None, beam_size=1",
-        kmax_seq_score_layer,
-    );
-    def(
-        m,
-        st,
-        "sub_nested_seq_layer",
-        "input, selected_indices, name=None",
-        sub_nested_seq_layer,
-    );
-    def(
-        m,
-        st,
-        "seq_slice_layer",
-        "input, starts, ends, name=None",
-        seq_slice_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

@@ -313,44 +313,22 @@ impl crate::eval::HostObject for BeamInput {
     }
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("hsigmoid", "input, label, num_classes=None, name=None, bias_attr=None, param_attr=None, layer_attr=None", hsigmoid),
+    ("ctc_layer", "input, label, size=None, name=None, norm_by_times=False, layer_attr=None", ctc_layer),
+    ("warp_ctc_layer", "input, label, size=None, name=None, blank=0, norm_by_times=False, layer_attr=None", warp_ctc_layer),
+    ("crf_layer", "input, label, size=None, weight=None, param_attr=None, name=None, coeff=1.0, layer_attr=None", crf_layer),
+    ("crf_decoding_layer", "input, size, label=None, param_attr=None, name=None, layer_attr=None", crf_decoding_layer),
+    ("nce_layer", "input, label, num_classes=None, param_attr=None, weight=None, num_neg_samples=10, neg_distribution=None, name=None, bias_attr=None, layer_attr=None", nce_layer),
+    ("cross_entropy_over_beam", "input, name=None", cross_entropy_over_beam),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(m, st, "hsigmoid", "input, label, num_classes=None, name=None, bias_attr=None, param_attr=None, layer_attr=None", hsigmoid);
-    def(
-        m,
-        st,
-        "ctc_layer",
-        "input, label, size=None, name=None, norm_by_times=False, layer_attr=None",
-        ctc_layer,
-    );
-    def(
-        m,
-        st,
-        "warp_ctc_layer",
-        "input, label, size=None, name=None, blank=0, norm_by_times=False, layer_attr=None",
-        warp_ctc_layer,
-    );
-    def(m, st, "crf_layer", "input, label, size=None, weight=None, param_attr=None, name=None, coeff=1.0, layer_attr=None", crf_layer);
-    def(
-        m,
-        st,
-        "crf_decoding_layer",
-        "input, size, label=None, param_attr=None, name=None, layer_attr=None",
-        crf_decoding_layer,
-    );
-    def(
-        m,
-        st,
-        "nce_layer",
-        "input, label, num_classes=None, param_attr=None, weight=None, num_neg_samples=10, neg_distribution=None, name=None, bias_attr=None, layer_attr=None",
-        nce_layer,
-    );
-    def(
-        m,
-        st,
-        "cross_entropy_over_beam",
-        "input, name=None",
-        cross_entropy_over_beam,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
     m.add_native(
         "BeamInput",
         "candidate_scores, selected_candidates, gold",
