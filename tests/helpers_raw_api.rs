@@ -167,3 +167,64 @@ fn raw_layers_and_helpers_share_one_builder() {
     );
     assert!(err.contains("shape.conf:3:1"), "{err}");
 }
+
+/// Sequence pooling (SequenceLastInstanceLayer, SequenceFirstInstanceLayer, MaxLayer,
+/// AverageLayer) goes through one builder too: the raw layers equal the helpers' and keep
+/// config_parser's stride check.
+#[test]
+fn raw_sequence_pooling_matches_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        parse_config(&path, "").map_err(|e| e.to_string())
+    };
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=5)\n\
+         last_seq(name='l', input=x, stride=2)\n\
+         first_seq(name='f', input=x)\n\
+         pooling_layer(name='m', input=x, pooling_type=MaxPooling())\n\
+         pooling_layer(name='s', input=x, pooling_type=SumPooling())\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='x', type='data', size=5)\n\
+         Layer(name='l', type='seqlastins', inputs='x', stride=2)\n\
+         Layer(name='f', type='seqfirstins', inputs='x')\n\
+         Layer(name='m', type='max', inputs='x')\n\
+         Layer(name='s', type='average', inputs='x', average_strategy='sum')\n",
+    )
+    .unwrap();
+    let text = |t: &paddlers::graph::TrainerConfig| {
+        t.model_config
+            .layers
+            .iter()
+            .map(|l| protostr::to_text(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(text(&helpers), text(&raw));
+    let err = run(
+        "stride.conf",
+        "Layer(name='x', type='data', size=5)\n\
+         Layer(name='m', type='max', inputs='x', trans_type='seq', stride=2)\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("Layer(): subseq does not support stride window"),
+        "{err}"
+    );
+    let err = run(
+        "helper_stride.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=5)\n\
+         last_seq(input=x, agg_level=AggregateLevel.TO_SEQUENCE, stride=2)\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("last_seq(): subseq does not support stride window"),
+        "{err}"
+    );
+}

@@ -11,6 +11,7 @@ use crate::graph::layers::general;
 use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::layers::mixed::{OpKind, Operator, ProjKind, Projection};
 use crate::graph::layers::recurrent as group;
+use crate::graph::layers::sequence as seq;
 use crate::graph::settings::Setting;
 use crate::graph::{DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real};
 use std::any::Any;
@@ -343,7 +344,36 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             )
             .cfg()?;
         }
-        "trans" | "seqlastins" | "seqfirstins" | "max" | "average" | "expand" | "sum_to_one_norm"
+        "seqlastins" | "seqfirstins" | "max" | "average" => {
+            let kind = match t.as_str() {
+                "seqlastins" => seq::SeqPoolKind::Last,
+                "seqfirstins" => seq::SeqPoolKind::First,
+                "max" => seq::SeqPoolKind::Max {
+                    output_max_index: (!kw("output_max_index").is_none()).then(|| kw("output_max_index").truthy()),
+                },
+                _ => seq::SeqPoolKind::Average {
+                    strategy: opt_str(&kw("average_strategy"), f, "average_strategy")?.unwrap_or_else(|| "average".into()),
+                },
+            };
+            let layer = seq::SeqPoolLayer {
+                caller: "Layer()",
+                name,
+                input: specs.into_iter().next().ok_or_else(|| {
+                    EvalError::new("ConfigError", format!("Layer(): a {t} layer must have 1 input"))
+                })?,
+                kind,
+                trans_type: opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()),
+                stride: match kw("stride") {
+                    Value::None => -1,
+                    v => int_arg(&v, f, "stride")?,
+                },
+                bias: bias_of(&kw("bias"), f, false)?,
+                active_type,
+                extra,
+            };
+            seq::seq_pool_layer(&mut b, layer).cfg()?;
+        }
+        "trans" | "expand" | "sum_to_one_norm"
         | "maxid" | "sampling_id" | "row_l2_norm" | "slope_intercept" | "scaling" | "power" | "interpolation" => {
             let bias = bias_of(&kw("bias"), f, false)?;
             let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
@@ -354,25 +384,15 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             b.set_layer_size(added.index, size).cfg()?;
             {
                 let l = b.layer_at_mut(added.index);
-                if matches!(t.as_str(), "seqlastins" | "seqfirstins" | "max" | "average" | "expand") {
+                if t == "expand" {
                     l.trans_type = Some(opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()));
-                }
-                if matches!(t.as_str(), "seqlastins" | "seqfirstins" | "max" | "average") {
-                    l.seq_pool_stride = Some(opt_uint(&kw("stride"), f, "stride")?.map_or(-1, |v| v as i32));
-                }
-                if t == "seqfirstins" {
-                    l.r#type = "seqlastins".into();
-                    l.select_first = Some(true);
-                }
-                if t == "average" {
-                    l.average_strategy = Some(opt_str(&kw("average_strategy"), f, "average_strategy")?.unwrap_or_else(|| "average".into()));
                 }
                 if t == "slope_intercept" {
                     l.slope = Some(opt_real(&kw("slope"), f, "slope")?.unwrap_or(Real::Float(1.0)));
                     l.intercept = Some(opt_real(&kw("intercept"), f, "intercept")?.unwrap_or(Real::Float(0.0)));
                 }
             }
-            if matches!(t.as_str(), "seqlastins" | "seqfirstins" | "max" | "average" | "expand") {
+            if t == "expand" {
                 b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
             }
         }

@@ -4,8 +4,9 @@
 use super::args::*;
 use super::build::*;
 use super::objects::*;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layers::sequence as seq;
 use crate::graph::{InputSpec, LayerConfig, RowConvConfig};
 use std::rc::Rc;
 
@@ -60,29 +61,32 @@ fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 }
 
 /// last_seq / first_seq.
-fn seq_instance(st: &Rc<State>, a: &Bound, f: &str, first: bool) -> Result<Value, EvalError> {
+fn seq_instance(
+    st: &Rc<State>,
+    a: &Bound,
+    f: &'static str,
+    first: bool,
+) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
     let input = a.arg_layer("input")?;
-    let agg = a.arg_str("agg_level")?;
-    let stride = a.arg_int("stride")?;
-    if agg == "seq" && stride != -1 {
-        return Err(EvalError::value_error(format!(
-            "{f}(): subseq does not support stride window"
-        )));
-    }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(
-        &name,
-        "seqlastins",
-        vec![InputSpec::new(input.name.clone())],
-    );
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        l.trans_type = Some(agg.clone());
-        l.seq_pool_stride = Some(stride as i32);
-        if first {
-            l.select_first = Some(true);
-        }
+    let layer = seq::SeqPoolLayer {
+        caller: if first { "first_seq()" } else { "last_seq()" },
+        name: name.clone(),
+        input: InputSpec::new(input.name.clone()),
+        kind: if first {
+            seq::SeqPoolKind::First
+        } else {
+            seq::SeqPoolKind::Last
+        },
+        trans_type: a.arg_str("agg_level")?,
+        stride: a.arg_int("stride")?,
+        bias: None,
+        active_type: String::new(),
+        extra: extra_attr(a.get("layer_attr"), f, &[])?,
+    };
+    let size = with_builder(st, |b| {
+        let idx = seq::seq_pool_layer(b, layer)?;
+        Ok(b.layer_at(idx).size())
     })?;
     let t = if first { "seqfirstins" } else { "seqlastins" };
     Ok(LayerOutput::new(st, &name, t, Some(size))
@@ -103,8 +107,10 @@ fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     let name = layer_name(st, &a, "seq_pooling")?;
     let input = a.arg_layer("input")?;
     let pooling = a.get("pooling_type");
-    let (ptype, strategy, max_index) = if pooling.is_none() {
-        ("max".to_string(), None, None)
+    let kind = if pooling.is_none() {
+        seq::SeqPoolKind::Max {
+            output_max_index: None,
+        }
     } else {
         let p = pooling.downcast_host::<Pooling>().ok_or_else(|| {
             EvalError::type_error(format!(
@@ -112,38 +118,44 @@ fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
                 pooling.type_name()
             ))
         })?;
-        let name = p.name.borrow().clone();
-        // AvgPooling's name may have been turned into 'avg' by an image pooling.
-        let name = if p.strategy.is_some() {
-            "average".to_string()
-        } else {
-            name
-        };
-        (name, p.strategy.clone(), p.output_max_index)
+        // AvgPooling's name may have been turned into 'avg' by an image pooling; its
+        // strategy says it is an average.
+        match &p.strategy {
+            Some(strategy) => seq::SeqPoolKind::Average {
+                strategy: strategy.clone(),
+            },
+            None if *p.name.borrow() == "max" => seq::SeqPoolKind::Max {
+                output_max_index: p.output_max_index,
+            },
+            None => {
+                return Err(EvalError::value_error(format!(
+                    "pooling_layer(): {} cannot pool a sequence; use MaxPooling, AvgPooling, \
+                     SumPooling or SquareRootNPooling",
+                    p.class
+                )))
+            }
+        }
     };
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let agg = a.arg_str("agg_level")?;
-    let stride = a.arg_int("stride")?;
-    if agg == "seq" && stride != -1 {
-        return Err(EvalError::value_error(
-            "pooling_layer(): subseq does not support stride window",
-        ));
-    }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(&name, &ptype, vec![InputSpec::new(input.name.clone())]);
-    s.bias = bias;
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        if let Some(st) = &strategy {
-            l.average_strategy = Some(st.clone());
-        }
-        l.trans_type = Some(agg.clone());
-        l.seq_pool_stride = Some(stride as i32);
-        if let Some(m) = max_index {
-            l.output_max_index = Some(m);
-        }
+    let layer_type = match &kind {
+        seq::SeqPoolKind::Average { .. } => "average",
+        _ => "max",
+    };
+    let layer = seq::SeqPoolLayer {
+        caller: "pooling_layer()",
+        name: name.clone(),
+        input: InputSpec::new(input.name.clone()),
+        kind,
+        trans_type: a.arg_str("agg_level")?,
+        stride: a.arg_int("stride")?,
+        bias: bias_attr(a.get("bias_attr"), false, f)?,
+        active_type: String::new(),
+        extra: extra_attr(a.get("layer_attr"), f, &[])?,
+    };
+    let size = with_builder(st, |b| {
+        let idx = seq::seq_pool_layer(b, layer)?;
+        Ok(b.layer_at(idx).size())
     })?;
-    Ok(LayerOutput::new(st, &name, &ptype, Some(size))
+    Ok(LayerOutput::new(st, &name, layer_type, Some(size))
         .with_parents(vec![a.get("input").clone()])
         .value())
 }

@@ -5,3 +5,4 @@ pub mod general;
 pub mod image;
 pub mod mixed;
 pub mod recurrent;
+pub mod sequence;
