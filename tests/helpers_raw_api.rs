@@ -100,17 +100,32 @@ fn train_data_records_where_it_was_declared() {
     assert_eq!(at.line as usize, line);
 }
 
+fn run_config(
+    dir: &Path,
+    name: &str,
+    text: &str,
+) -> Result<paddlers::graph::TrainerConfig, String> {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    parse_config(&path, "").map_err(|e| e.to_string())
+}
+
+/// Each layer printed as Paddle's protobuf text.
+fn layers_text(t: &paddlers::graph::TrainerConfig) -> Vec<String> {
+    t.model_config
+        .layers
+        .iter()
+        .map(|l| protostr::to_text(l).unwrap())
+        .collect()
+}
+
 /// `Layer(type=...)` and the helpers build fc, addto and concat through one builder each, so
 /// they agree: the helper's graph and the raw one are the same layer by layer, and the raw
 /// API keeps config_parser's defaults (AddToLayer has a bias unless `bias=False`).
 #[test]
 fn raw_layers_and_helpers_share_one_builder() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        parse_config(&path, "").map_err(|e| e.to_string())
-    };
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
     let helpers = run(
         "h.conf",
         "from paddle.trainer_config_helpers import *\n\
@@ -130,14 +145,7 @@ fn raw_layers_and_helpers_share_one_builder() {
          Layer(name='f', type='fc', size=3, active_type='sigmoid', inputs='c')\n",
     )
     .unwrap();
-    let text = |t: &paddlers::graph::TrainerConfig| {
-        t.model_config
-            .layers
-            .iter()
-            .map(|l| protostr::to_text(l).unwrap())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(text(&helpers), text(&raw));
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
     let c = &raw.model_config.layers[3];
     assert_eq!((c.size, c.height, c.width), (Some(24), Some(2), Some(2)));
     assert_eq!(
@@ -174,11 +182,7 @@ fn raw_layers_and_helpers_share_one_builder() {
 #[test]
 fn raw_sequence_pooling_matches_the_helpers() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        parse_config(&path, "").map_err(|e| e.to_string())
-    };
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
     let helpers = run(
         "h.conf",
         "from paddle.trainer_config_helpers import *\n\
@@ -198,14 +202,7 @@ fn raw_sequence_pooling_matches_the_helpers() {
          Layer(name='s', type='average', inputs='x', average_strategy='sum')\n",
     )
     .unwrap();
-    let text = |t: &paddlers::graph::TrainerConfig| {
-        t.model_config
-            .layers
-            .iter()
-            .map(|l| protostr::to_text(l).unwrap())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(text(&helpers), text(&raw));
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
     let err = run(
         "stride.conf",
         "Layer(name='x', type='data', size=5)\n\
