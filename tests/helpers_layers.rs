@@ -71,3 +71,46 @@ fn beam_search_generates_through_a_recurrent_group() {
 fn image_and_sequence_helpers_beyond_the_corpus() {
     check("misc_layers", MISC);
 }
+
+/// concat_layer over conv projections (benchmark GoogLeNet's inception blocks pass
+/// `bias_attr=True`): Paddle's helper hands `ParamAttr.to_bias(bias_attr)` to config_parser,
+/// which is False for anything but a ParamAttr, so only a ParamAttr creates the shared bias.
+#[test]
+fn concat_of_conv_projections_has_a_bias_only_from_a_param_attr() {
+    let config = |bias: &str| {
+        format!(
+            "from paddle.trainer_config_helpers import *\n\
+             img = data_layer(name='img', size=3 * 8 * 8, height=8, width=8)\n\
+             a = conv_projection(input=img, filter_size=1, num_filters=4, num_channels=3)\n\
+             b = conv_projection(input=img, filter_size=3, num_filters=2, num_channels=3, padding=1)\n\
+             c = concat_layer(name='inception', input=[a, b], act=ReluActivation(), {bias})\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (bias, want) in [
+        ("bias_attr=True", None),
+        ("bias_attr=False", None),
+        ("bias_attr=None", None),
+        ("bias_attr=ParamAttr(initial_std=0.)", Some(6)),
+    ] {
+        let path = dir.path().join("c.py");
+        std::fs::write(&path, config(bias)).unwrap();
+        let t = parse_config(&path, "").unwrap_or_else(|e| panic!("{e}"));
+        let concat = t.model_config.layers.last().unwrap();
+        assert_eq!(concat.r#type, "concat2");
+        assert_eq!(concat.size, Some(6 * 8 * 8), "{bias}");
+        assert_eq!(concat.shared_biases, Some(true), "{bias}");
+        assert_eq!(concat.bias_size, want, "{bias}");
+        assert_eq!(
+            concat.bias_parameter_name.is_some(),
+            want.is_some(),
+            "{bias}"
+        );
+        let has_bias_param = t
+            .model_config
+            .parameters
+            .iter()
+            .any(|p| p.name.ends_with(".wbias"));
+        assert_eq!(has_bias_param, want.is_some(), "{bias}");
+    }
+}

@@ -93,3 +93,129 @@ fn train_data_records_where_it_was_declared() {
     assert_eq!(at.file, path);
     assert_eq!(at.line as usize, line);
 }
+
+fn run_config(
+    dir: &Path,
+    name: &str,
+    text: &str,
+) -> Result<paddlers::graph::TrainerConfig, String> {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    parse_config(&path, "").map_err(|e| e.to_string())
+}
+
+/// Each layer printed as Paddle's protobuf text.
+fn layers_text(t: &paddlers::graph::TrainerConfig) -> Vec<String> {
+    t.model_config
+        .layers
+        .iter()
+        .map(|l| protostr::to_text(l).unwrap())
+        .collect()
+}
+
+/// `Layer(type=...)` and the helpers build fc, addto and concat through one builder each, so
+/// they agree: the helper's graph and the raw one are the same layer by layer, and the raw
+/// API keeps config_parser's defaults (AddToLayer has a bias unless `bias=False`).
+#[test]
+fn raw_layers_and_helpers_share_one_builder() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         a = data_layer(name='a', size=12, height=2, width=2)\n\
+         b = data_layer(name='b', size=12, height=2, width=2)\n\
+         s = addto_layer(name='s', input=[a, b], bias_attr=True)\n\
+         c = concat_layer(name='c', input=[a, s])\n\
+         f = fc_layer(name='f', input=c, size=3, act=SigmoidActivation())\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='a', type='data', size=12, height=2, width=2)\n\
+         Layer(name='b', type='data', size=12, height=2, width=2)\n\
+         Layer(name='s', type='addto', inputs=['a', 'b'])\n\
+         Layer(name='c', type='concat', inputs=['a', 's'])\n\
+         Layer(name='f', type='fc', size=3, active_type='sigmoid', inputs='c')\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let c = &raw.model_config.layers[3];
+    assert_eq!((c.size, c.height, c.width), (Some(24), Some(2), Some(2)));
+    assert_eq!(
+        raw.model_config.layers[2].bias_parameter_name.as_deref(),
+        Some("_s.wbias")
+    );
+
+    let err = run(
+        "bias.conf",
+        "Layer(name='a', type='data', size=4)\nLayer(name='c', type='concat', inputs=['a'], bias=True)\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("ConfigError: Layer(): ConcatenateLayer cannot support bias."),
+        "{err}"
+    );
+    let err = run(
+        "shape.conf",
+        "Layer(name='a', type='data', size=12, height=2, width=2)\n\
+         Layer(name='b', type='data', size=12)\n\
+         Layer(name='c', type='concat', inputs=['a', 'b'])\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("Layer(): inputs 'a' and 'b' have different image shapes"),
+        "{err}"
+    );
+    assert!(err.contains("shape.conf:3:1"), "{err}");
+}
+
+/// Sequence pooling (SequenceLastInstanceLayer, SequenceFirstInstanceLayer, MaxLayer,
+/// AverageLayer) goes through one builder too: the raw layers equal the helpers' and keep
+/// config_parser's stride check.
+#[test]
+fn raw_sequence_pooling_matches_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=5)\n\
+         last_seq(name='l', input=x, stride=2)\n\
+         first_seq(name='f', input=x)\n\
+         pooling_layer(name='m', input=x, pooling_type=MaxPooling())\n\
+         pooling_layer(name='s', input=x, pooling_type=SumPooling())\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='x', type='data', size=5)\n\
+         Layer(name='l', type='seqlastins', inputs='x', stride=2)\n\
+         Layer(name='f', type='seqfirstins', inputs='x')\n\
+         Layer(name='m', type='max', inputs='x')\n\
+         Layer(name='s', type='average', inputs='x', average_strategy='sum')\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let err = run(
+        "stride.conf",
+        "Layer(name='x', type='data', size=5)\n\
+         Layer(name='m', type='max', inputs='x', trans_type='seq', stride=2)\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("Layer(): subseq does not support stride window"),
+        "{err}"
+    );
+    let err = run(
+        "helper_stride.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=5)\n\
+         last_seq(input=x, agg_level=AggregateLevel.TO_SEQUENCE, stride=2)\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("last_seq(): subseq does not support stride window"),
+        "{err}"
+    );
+}

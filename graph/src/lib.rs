@@ -20,6 +20,7 @@ pub use real::{format_g, py2_float_str, Real};
 pub use trainer::*;
 
 pub mod builder;
+pub mod layer_types;
 pub mod layers;
 pub mod settings;
 pub use builder::{Builder, GraphError, InputSpec, LayerExtra, ParamAttrs};

@@ -267,3 +267,54 @@ pub fn pair(v: &Value, y: &Value, func: &str, what: &str) -> Result<(u64, u64), 
     };
     Ok((x, yv))
 }
+
+/// Typed getters on a native's bound arguments, errors worded from the called function's name
+/// (`fc_layer() argument 'size' must be an int, not str`). A name the signature lacks is an
+/// error too, never a panic.
+pub trait Args {
+    fn arg(&self, name: &str) -> Result<&Value, EvalError>;
+    fn func(&self) -> &str;
+
+    fn arg_uint(&self, name: &str) -> Result<u64, EvalError> {
+        uint_arg(self.arg(name)?, self.func(), name)
+    }
+    fn arg_opt_uint(&self, name: &str) -> Result<Option<u64>, EvalError> {
+        opt_uint(self.arg(name)?, self.func(), name)
+    }
+    fn arg_int(&self, name: &str) -> Result<i64, EvalError> {
+        int_arg(self.arg(name)?, self.func(), name)
+    }
+    fn arg_real(&self, name: &str) -> Result<Real, EvalError> {
+        real_arg(self.arg(name)?, self.func(), name)
+    }
+    fn arg_opt_real(&self, name: &str) -> Result<Option<Real>, EvalError> {
+        opt_real(self.arg(name)?, self.func(), name)
+    }
+    fn arg_str(&self, name: &str) -> Result<String, EvalError> {
+        str_arg(self.arg(name)?, self.func(), name)
+    }
+    fn arg_opt_str(&self, name: &str) -> Result<Option<String>, EvalError> {
+        opt_str(self.arg(name)?, self.func(), name)
+    }
+    /// `input=`: one LayerOutput or a list of them.
+    fn arg_layers(&self, name: &str) -> Result<Vec<Value>, EvalError> {
+        layers_arg(self.arg(name)?, self.func(), name)
+    }
+    fn arg_layer(&self, name: &str) -> Result<&LayerOutput, EvalError> {
+        super::objects::layer_arg(self.arg(name)?, self.func(), name)
+    }
+}
+
+impl Args for crate::eval::Bound {
+    fn arg(&self, name: &str) -> Result<&Value, EvalError> {
+        self.try_get(name).ok_or_else(|| {
+            EvalError::type_error(format!(
+                "{}() has no parameter named '{name}'",
+                self.func_name
+            ))
+        })
+    }
+    fn func(&self) -> &str {
+        &self.func_name
+    }
+}

@@ -35,7 +35,6 @@ fn float_like(v: &Value) -> Option<Real> {
 }
 
 fn param_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "ParamAttr";
     let mut p = ParamAttrs::default();
     let is_static = a.bool("is_static");
     if is_static {
@@ -84,7 +83,7 @@ fn param_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         p.learning_rate = float_like(a.get("learning_rate"));
         p.momentum = float_like(a.get("momentum"));
     }
-    p.parameter_name = opt_str(a.get("name"), f, "name")?;
+    p.parameter_name = a.arg_opt_str("name")?;
     if a.bool("sparse_update") {
         p.sparse_update = Some(true);
         p.sparse_remote_update = Some(true);
@@ -137,9 +136,38 @@ fn extra_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     Ok(Value::host(ExtraAttr { extra: e }))
 }
 
+/// `LayerOutput(name, layer_type, ...)`: a handle on a layer a config built itself (with
+/// `Layer(type=...)`), so the helpers can take it as input.
+fn layer_output_ctor(st: &Rc<State>, a: Bound) -> Result<Value, EvalError> {
+    let f = "LayerOutput";
+    let name = a.arg_str("name")?;
+    let layer_type = a.arg_str("layer_type")?;
+    let size = a.arg_opt_uint("size")?;
+    let mut out = LayerOutput::new(st, &name, &layer_type, size).with_filters(opt_uint(
+        a.get("num_filters"),
+        f,
+        "num_filters",
+    )?);
+    if let Some(act) = a.opt("activation") {
+        out = out.with_act(act);
+    }
+    if let Some(parents) = a.opt("parents") {
+        out = out.with_parents(layers_arg(parents, f, "parents")?);
+    }
+    if let Some(outputs) = a.opt("outputs") {
+        out.outputs = items(outputs)
+            .iter()
+            .map(|o| str_arg(o, f, "outputs"))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(r) = a.opt("reverse") {
+        out.reverse.set(Some(r.truthy()));
+    }
+    Ok(out.value())
+}
+
 fn hook_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "HookAttr";
-    let ratio = opt_real(a.get("sparsity_ratio"), f, "sparsity_ratio")?;
+    let ratio = a.arg_opt_real("sparsity_ratio")?;
     if let Some(r) = ratio {
         if !(0.0..=1.0).contains(&r.as_f64()) {
             return Err(EvalError::value_error(
@@ -148,7 +176,7 @@ fn hook_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         }
     }
     Ok(Value::host(HookAttr {
-        r#type: str_arg(a.get("type"), f, "type")?,
+        r#type: a.arg_str("type")?,
         sparsity_ratio: ratio,
     }))
 }
@@ -167,12 +195,28 @@ fn pooling(
     })
 }
 
-pub fn register(m: &Module, _st: &Rc<State>) {
+pub fn register(m: &Module, st: &Rc<State>) {
     for (class, _, _) in ACTIVATIONS {
         let class: &'static str = class;
         host_type(m, class, "", move |_, _| Ok(activation(class)));
     }
-    plain_type(m, "BaseActivation");
+    // Paddle's activation names are the C++ kernels' fixed set, so a BaseActivation names
+    // one of the classes above.
+    host_type(m, "BaseActivation", "name, support_hppl", |_, a| {
+        let name = a.arg_str("name")?;
+        let (_, known, _) = ACTIVATIONS
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .copied()
+            .ok_or_else(|| {
+                EvalError::value_error(format!("BaseActivation(): unknown activation '{name}'"))
+            })?;
+        Ok(Value::host(Activation {
+            class: "BaseActivation",
+            name: known,
+            support_hppl: a.bool("support_hppl"),
+        }))
+    });
     host_type(m, "MaxPooling", "output_max_index=None", |_, a| {
         let idx = a.opt("output_max_index").map(|v| v.truthy());
         Ok(pooling("MaxPooling", "max", None, idx))
@@ -214,7 +258,10 @@ pub fn register(m: &Module, _st: &Rc<State>) {
             None,
         ))
     });
-    plain_type(m, "BasePoolingType");
+    host_type(m, "BasePoolingType", "name", |_, a| {
+        let name = str_arg(a.get("name"), "BasePoolingType", "name")?;
+        Ok(pooling("BasePoolingType", &name, None, None))
+    });
     let spec = "name=None, is_static=False, initial_std=None, initial_mean=None, initial_max=None, initial_min=None, \
                 l1_rate=None, l2_rate=None, learning_rate=None, momentum=None, gradient_clipping_threshold=None, \
                 sparse_update=False, update_hooks=None, initializer=None";
@@ -226,16 +273,18 @@ pub fn register(m: &Module, _st: &Rc<State>) {
     host_type(
         m,
         "HookAttribute",
-        "type, sparsity_ratio=None, upper_bound=None",
+        "type, sparsity_ratio=None",
         hook_attr_ctor,
     );
+    host_type(m, "HookAttr", "type, sparsity_ratio=None", hook_attr_ctor);
+    let st2 = st.clone();
     host_type(
         m,
-        "HookAttr",
-        "type, sparsity_ratio=None, upper_bound=None",
-        hook_attr_ctor,
+        "LayerOutput",
+        "name, layer_type, parents=None, activation=None, num_filters=None, \
+         img_norm_type=None, size=None, outputs=None, reverse=None",
+        move |_, a| layer_output_ctor(&st2, a),
     );
-    plain_type(m, "LayerOutput");
     plain_type(m, "Projection");
     plain_type(m, "Operator");
     host_type(
@@ -265,11 +314,10 @@ pub fn register(m: &Module, _st: &Rc<State>) {
         "GeneratedInput",
         "size, embedding_name, embedding_size",
         |_, a| {
-            let f = "GeneratedInput";
             Ok(Value::host(GeneratedInput {
-                size: uint_arg(a.get("size"), f, "size")?,
-                embedding_name: str_arg(a.get("embedding_name"), f, "embedding_name")?,
-                embedding_size: uint_arg(a.get("embedding_size"), f, "embedding_size")?,
+                size: a.arg_uint("size")?,
+                embedding_name: a.arg_str("embedding_name")?,
+                embedding_size: a.arg_uint("embedding_size")?,
             }))
         },
     );

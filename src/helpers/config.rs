@@ -1,7 +1,7 @@
 //! settings() with its optimizers and regularizers, outputs()/inputs(), and the data sources.
 
 use super::args::*;
-use super::build::def;
+use super::build::{def, Native};
 use super::objects::*;
 use super::pickle;
 use super::state::{OrConfigError, State};
@@ -493,32 +493,19 @@ fn define_sources(
     Ok(Value::None)
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("settings", "batch_size, learning_rate=1e-3, learning_rate_decay_a=0., learning_rate_decay_b=0., learning_rate_schedule='poly', learning_rate_args='', async_lagged_grad_discard_ratio=1.5, learning_method=None, regularization=None, is_async=False, model_average=None, gradient_clipping_threshold=None", settings),
+    ("outputs", "layers, *args", outputs),
+    ("inputs", "layers, *args", inputs),
+    ("define_py_data_sources", "train_list, test_list, module, obj, args=None, train_async=False, data_cls=None", define_py_data_sources),
+    ("define_py_data_sources2", "train_list, test_list, module, obj, args=None", define_py_data_sources2),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "settings",
-        "batch_size, learning_rate=1e-3, learning_rate_decay_a=0., learning_rate_decay_b=0., \
-         learning_rate_schedule='poly', learning_rate_args='', async_lagged_grad_discard_ratio=1.5, \
-         learning_method=None, regularization=None, is_async=False, model_average=None, \
-         gradient_clipping_threshold=None",
-        settings,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
     register_optimizers(m);
-    def(m, st, "outputs", "layers, *args", outputs);
-    def(m, st, "inputs", "layers, *args", inputs);
-    def(
-        m,
-        st,
-        "define_py_data_sources",
-        "train_list, test_list, module, obj, args=None, train_async=False, data_cls=None",
-        define_py_data_sources,
-    );
-    def(
-        m,
-        st,
-        "define_py_data_sources2",
-        "train_list, test_list, module, obj, args=None",
-        define_py_data_sources2,
-    );
 }

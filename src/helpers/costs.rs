@@ -1,7 +1,7 @@
 //! Cost layers and evaluators.
 
 use super::args::*;
-use super::build::{def, layer_name, Simple};
+use super::build::{def, layer_name, Native, Simple};
 use super::objects::*;
 use super::state::State;
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 /// `__cost_input__`: input(s), label(s), then the optional weight.
 fn cost_inputs(a: &Bound, f: &str) -> Result<Vec<Value>, EvalError> {
-    let mut all = layers_arg(a.get("input"), f, "input")?;
-    all.extend(layers_arg(a.get("label"), f, "label")?);
+    let mut all = a.arg_layers("input")?;
+    all.extend(a.arg_layers("label")?);
     if let Some(w) = a.opt("weight") {
         let wl = layer_arg(w, f, "weight")?;
         if wl.size.get().is_some_and(|s| s != 1) {
@@ -51,8 +51,8 @@ fn add_cost(
         .value())
 }
 
-fn coeff(a: &Bound, f: &str) -> Result<Option<Real>, EvalError> {
-    Ok(Some(real_arg(a.get("coeff"), f, "coeff")?))
+fn coeff(a: &Bound) -> Result<Option<Real>, EvalError> {
+    Ok(Some(a.arg_real("coeff")?))
 }
 
 fn square_error_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -65,7 +65,7 @@ fn square_error_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         &name,
         "square_error",
         &inputs,
-        coeff(&a, f)?,
+        coeff(&a)?,
         extra,
         "cost",
         |_| {},
@@ -75,7 +75,7 @@ fn square_error_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "classification_cost";
     let name = layer_name(st, &a, "cost")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     if input.layer_type == "data" {
         return Err(EvalError::value_error(format!(
             "classification_cost(): the input '{}' is a data layer; give the classifier's output",
@@ -93,7 +93,7 @@ fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<
             input.name
         )));
     }
-    let label = layer_arg(a.get("label"), f, "label")?;
+    let label = a.arg_layer("label")?;
     if label.layer_type != "data" {
         return Err(EvalError::value_error(format!(
             "classification_cost(): the label '{}' must be a data layer",
@@ -107,7 +107,7 @@ fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<
         &name,
         "multi-class-cross-entropy",
         &inputs,
-        coeff(&a, f)?,
+        coeff(&a)?,
         extra,
         "cost",
         |_| {},
@@ -162,7 +162,7 @@ fn cross_entropy(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
         &name,
         "multi-class-cross-entropy",
         &inputs,
-        coeff(&a, f)?,
+        coeff(&a)?,
         extra,
         "multi-class-cross-entropy",
         |_| {},
@@ -178,14 +178,14 @@ fn cross_entropy_with_selfnorm(
     let name = layer_name(st, &a, f)?;
     let inputs = vec![a.get("input").clone(), a.get("label").clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
-    let alpha = real_arg(a.get("softmax_selfnorm_alpha"), f, "softmax_selfnorm_alpha")?;
+    let alpha = a.arg_real("softmax_selfnorm_alpha")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     add_cost(
         st,
         &name,
         "multi_class_cross_entropy_with_selfnorm",
         &inputs,
-        coeff(&a, f)?,
+        coeff(&a)?,
         extra,
         "multi_class_cross_entropy_with_selfnorm",
         // config_parser's selfnorm cost layer, unlike the others, leaves its size unset.
@@ -209,7 +209,7 @@ fn two_input_cost(
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let c = if with_coeff {
-        coeff(a, f)?
+        coeff(a)?
     } else {
         Some(Real::Float(1.0))
     };
@@ -242,10 +242,7 @@ fn huber_classification_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result
 
 fn smooth_l1_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "smooth_l1_cost";
-    let (x, y) = (
-        layer_arg(a.get("input"), f, "input")?,
-        layer_arg(a.get("label"), f, "label")?,
-    );
+    let (x, y) = (a.arg_layer("input")?, a.arg_layer("label")?);
     if x.size.get() != y.size.get() {
         return Err(EvalError::value_error(format!(
             "smooth_l1_cost(): input ({}) and label ({}) must have the same size",
@@ -261,8 +258,8 @@ fn huber_regression_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
     let name = layer_name(st, &a, f)?;
     let inputs = vec![a.get("input").clone(), a.get("label").clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
-    let delta = real_arg(a.get("delta"), f, "delta")?;
-    let c = real_arg(a.get("coeff"), f, "coeff")?;
+    let delta = a.arg_real("delta")?;
+    let c = a.arg_real("coeff")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     add_cost(
         st,
@@ -282,7 +279,7 @@ fn huber_regression_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
 fn sum_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "sum_cost";
     let name = layer_name(st, &a, f)?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let inputs = a.arg_layers("input")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     add_cost(
         st,
@@ -322,7 +319,7 @@ fn rank_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
         &name,
         "rank-cost",
         &inputs,
-        coeff(&a, f)?,
+        coeff(&a)?,
         extra,
         "rank-cost",
         |_| {},
@@ -334,8 +331,8 @@ fn lambda_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let name = layer_name(st, &a, f)?;
     let inputs = vec![a.get("input").clone(), a.get("score").clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
-    let ndcg = int_arg(a.get("NDCG_num"), f, "NDCG_num")?;
-    let max_sort = int_arg(a.get("max_sort_size"), f, "max_sort_size")?;
+    let ndcg = a.arg_int("NDCG_num")?;
+    let max_sort = a.arg_int("max_sort_size")?;
     if max_sort != -1 && ndcg > max_sort {
         return Err(EvalError::value_error(
             "NDCG_num must be less than or equal to max_sort_size",
@@ -382,7 +379,8 @@ pub fn add_evaluator(
 }
 
 fn eval_inputs(a: &Bound, f: &str, with_label: bool) -> Result<Vec<String>, EvalError> {
-    let mut names: Vec<String> = layers_arg(a.get("input"), f, "input")?
+    let mut names: Vec<String> = a
+        .arg_layers("input")?
         .iter()
         .map(|l| lo(l).name.clone())
         .collect();
@@ -410,7 +408,7 @@ fn classification_error_evaluator(
     let name = eval_name(st, &a, f)?;
     let inputs = eval_inputs(&a, f, true)?;
     let top_k = a.opt("top_k").map(|v| int_arg(v, f, "top_k")).transpose()?;
-    let threshold = opt_real(a.get("threshold"), f, "threshold")?;
+    let threshold = a.arg_opt_real("threshold")?;
     add_evaluator(st, &name, "classification_error", inputs, |e| {
         e.top_k = top_k.map(|k| k as i32);
         e.classification_threshold = threshold;
@@ -428,6 +426,61 @@ fn simple_evaluator(
     let name = eval_name(st, a, f)?;
     let inputs = eval_inputs(a, f, true)?;
     add_evaluator(st, &name, eval_type, inputs, |_| {})?;
+    Ok(Value::None)
+}
+
+/// `evaluator_base(input, type, ...)`: any evaluator type, config_parser's `Evaluator` with
+/// the label and weight appended to the inputs. Paddle gives it no default name.
+fn evaluator_base(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
+    let f = "evaluator_base";
+    let name = a
+        .arg_opt_str("name")?
+        .ok_or_else(|| EvalError::value_error("evaluator_base(): give the evaluator a name"))?;
+    let eval_type = a.arg_str("type")?;
+    let inputs = eval_inputs(&a, f, true)?;
+    let int = |k: &str| -> Result<Option<i32>, EvalError> {
+        a.opt(k)
+            .map(|v| int_arg(v, f, k).map(|i| i as i32))
+            .transpose()
+    };
+    let string = |k: &str| opt_str(a.get(k), f, k);
+    let chunk_scheme = string("chunk_scheme")?;
+    let num_chunk_types = int("num_chunk_types")?;
+    let threshold = opt_real(
+        a.get("classification_threshold"),
+        f,
+        "classification_threshold",
+    )?;
+    let positive_label = int("positive_label")?;
+    let (dict_file, result_file) = (string("dict_file")?, string("result_file")?);
+    let (num_results, top_k, background_id) =
+        (int("num_results")?, int("top_k")?, int("background_id")?);
+    let delimited = a.opt("delimited").map(Value::truthy);
+    let excluded = items(a.get("excluded_chunk_types"))
+        .iter()
+        .map(|v| int_arg(v, f, "excluded_chunk_types").map(|i| i as i32))
+        .collect::<Result<Vec<_>, _>>()?;
+    let overlap = a.arg_opt_real("overlap_threshold")?;
+    let difficult = a.opt("evaluate_difficult").map(Value::truthy);
+    let ap_type = string("ap_type")?;
+    add_evaluator(st, &name, &eval_type, inputs, |e| {
+        if chunk_scheme.is_some() {
+            e.chunk_scheme = chunk_scheme;
+            e.num_chunk_types = num_chunk_types;
+        }
+        e.classification_threshold = threshold;
+        e.positive_label = positive_label;
+        e.dict_file = dict_file;
+        e.result_file = result_file;
+        e.num_results = num_results;
+        e.top_k = top_k;
+        e.delimited = delimited;
+        e.excluded_chunk_types = excluded;
+        e.overlap_threshold = overlap;
+        e.background_id = background_id;
+        e.evaluate_difficult = difficult;
+        e.ap_type = ap_type;
+    })?;
     Ok(Value::None)
 }
 
@@ -481,8 +534,8 @@ fn chunk_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     let f = "chunk_evaluator";
     let name = eval_name(st, &a, f)?;
     let inputs = eval_inputs(&a, f, true)?;
-    let scheme = str_arg(a.get("chunk_scheme"), f, "chunk_scheme")?;
-    let n = int_arg(a.get("num_chunk_types"), f, "num_chunk_types")?;
+    let scheme = a.arg_str("chunk_scheme")?;
+    let n = a.arg_int("num_chunk_types")?;
     let excluded: Vec<i32> = items(a.get("excluded_chunk_types"))
         .iter()
         .map(|v| int_arg(v, f, "excluded_chunk_types").map(|i| i as i32))
@@ -497,7 +550,8 @@ fn chunk_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
 
 fn printer(st: &Rc<State>, a: &Bound, f: &str, eval_type: &str) -> Result<Value, EvalError> {
     let name = eval_name(st, a, f)?;
-    let inputs: Vec<String> = layers_arg(a.get("input"), f, "input")?
+    let inputs: Vec<String> = a
+        .arg_layers("input")?
         .iter()
         .map(|l| lo(l).name.clone())
         .collect();
@@ -520,8 +574,8 @@ fn gradient_printer_evaluator(
 fn seqtext_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "seqtext_printer_evaluator";
     let name = eval_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let result_file = str_arg(a.get("result_file"), f, "result_file")?;
+    let input = a.arg_layer("input")?;
+    let result_file = a.arg_str("result_file")?;
     let mut inputs = Vec::new();
     if let Some(id) = a.opt("id_input") {
         inputs.push(layer_arg(id, f, "id_input")?.name.clone());
@@ -529,7 +583,7 @@ fn seqtext_printer_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result
         input.parents.borrow_mut().push(id.clone());
     }
     inputs.push(input.name.clone());
-    let dict_file = opt_str(a.get("dict_file"), f, "dict_file")?;
+    let dict_file = a.arg_opt_str("dict_file")?;
     let delimited = a.opt("delimited").map(|v| v.truthy());
     add_evaluator(st, &name, "seq_text_printer", inputs, |e| {
         e.dict_file = dict_file;
@@ -547,7 +601,8 @@ fn results_printer(
     eval_type: &str,
 ) -> Result<Value, EvalError> {
     let name = eval_name(st, a, f)?;
-    let inputs: Vec<String> = layers_arg(a.get("input"), f, "input")?
+    let inputs: Vec<String> = a
+        .arg_layers("input")?
         .iter()
         .map(|l| lo(l).name.clone())
         .collect();
@@ -581,7 +636,7 @@ fn classification_error_printer_evaluator(
     let f = "classification_error_printer_evaluator";
     let name = eval_name(st, &a, f)?;
     let inputs = eval_inputs(&a, f, true)?;
-    let threshold = opt_real(a.get("threshold"), f, "threshold")?;
+    let threshold = a.arg_opt_real("threshold")?;
     add_evaluator(st, &name, "classification_error_printer", inputs, |e| {
         e.classification_threshold = threshold;
     })?;
@@ -592,13 +647,13 @@ fn detection_map_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<V
     let f = "detection_map_evaluator";
     let name = eval_name(st, &a, f)?;
     let inputs = eval_inputs(&a, f, true)?;
-    let overlap = opt_real(a.get("overlap_threshold"), f, "overlap_threshold")?;
+    let overlap = a.arg_opt_real("overlap_threshold")?;
     let background = a
         .opt("background_id")
         .map(|v| int_arg(v, f, "background_id"))
         .transpose()?;
     let difficult = a.opt("evaluate_difficult").map(|v| v.truthy());
-    let ap_type = opt_str(a.get("ap_type"), f, "ap_type")?;
+    let ap_type = a.arg_opt_str("ap_type")?;
     add_evaluator(st, &name, "detection_map", inputs, |e| {
         e.overlap_threshold = overlap;
         e.background_id = background.map(|b| b as i32);
@@ -608,66 +663,41 @@ fn detection_map_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<V
     Ok(Value::None)
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("seqtext_printer_evaluator", "input, result_file, id_input=None, dict_file=None, delimited=None, name=None", seqtext_printer_evaluator),
+    ("maxid_printer_evaluator", "input, num_results=None, name=None", maxid_printer_evaluator),
+    ("maxframe_printer_evaluator", "input, num_results=None, name=None", maxframe_printer_evaluator),
+    ("classification_error_printer_evaluator", "input, label, threshold=0.5, name=None", classification_error_printer_evaluator),
+    ("detection_map_evaluator", "input, label, overlap_threshold=0.5, background_id=0, evaluate_difficult=False, ap_type='11point', name=None", detection_map_evaluator),
+    ("classification_cost", "input, label, weight=None, name=None, evaluator=None, layer_attr=None, coeff=1.0", classification_cost),
+    ("cross_entropy", "input, label, name=None, coeff=1.0, weight=None, layer_attr=None", cross_entropy),
+    ("cross_entropy_with_selfnorm", "input, label, name=None, coeff=1.0, softmax_selfnorm_alpha=0.1, layer_attr=None", cross_entropy_with_selfnorm),
+    ("huber_regression_cost", "input, label, name=None, delta=1.0, coeff=1.0, layer_attr=None", huber_regression_cost),
+    ("sum_cost", "input, name=None, layer_attr=None", sum_cost),
+    ("rank_cost", "left, right, label, weight=None, name=None, coeff=1.0, layer_attr=None", rank_cost),
+    ("lambda_cost", "input, score, name=None, NDCG_num=5, max_sort_size=-1, layer_attr=None", lambda_cost),
+    ("evaluator_base", "input, type, label=None, weight=None, name=None, chunk_scheme=None, num_chunk_types=None, classification_threshold=None, positive_label=None, dict_file=None, result_file=None, num_results=None, delimited=None, top_k=None, excluded_chunk_types=None, overlap_threshold=None, background_id=None, evaluate_difficult=None, ap_type=None", evaluator_base),
+    ("classification_error_evaluator", "input, label, name=None, weight=None, top_k=None, threshold=None", classification_error_evaluator),
+    ("auc_evaluator", "input, label, name=None, weight=None", auc_evaluator),
+    ("pnpair_evaluator", "input, label, query_id, weight=None, name=None", pnpair_evaluator),
+    ("precision_recall_evaluator", "input, label, positive_label=None, weight=None, name=None", precision_recall_evaluator),
+    ("sum_evaluator", "input, name=None, weight=None", sum_evaluator),
+    ("column_sum_evaluator", "input, name=None, weight=None", column_sum_evaluator),
+    ("ctc_error_evaluator", "input, label, name=None", ctc_error_evaluator),
+    ("chunk_evaluator", "input, label, chunk_scheme, num_chunk_types, name=None, excluded_chunk_types=None", chunk_evaluator),
+    ("value_printer_evaluator", "input, name=None", value_printer_evaluator),
+    ("gradient_printer_evaluator", "input, name=None", gradient_printer_evaluator),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "seqtext_printer_evaluator",
-        "input, result_file, id_input=None, dict_file=None, delimited=None, name=None",
-        seqtext_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "maxid_printer_evaluator",
-        "input, num_results=None, name=None",
-        maxid_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "maxframe_printer_evaluator",
-        "input, num_results=None, name=None",
-        maxframe_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "classification_error_printer_evaluator",
-        "input, label, threshold=0.5, name=None",
-        classification_error_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "detection_map_evaluator",
-        "input, label, overlap_threshold=0.5, background_id=0, evaluate_difficult=False, ap_type='11point', name=None",
-        detection_map_evaluator,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
     let cost = "input, label, weight=None, name=None, coeff=1.0, layer_attr=None";
     def(m, st, "square_error_cost", cost, square_error_cost);
     def(m, st, "regression_cost", cost, square_error_cost);
-    def(
-        m,
-        st,
-        "classification_cost",
-        "input, label, weight=None, name=None, evaluator=None, layer_attr=None, coeff=1.0",
-        classification_cost,
-    );
-    def(
-        m,
-        st,
-        "cross_entropy",
-        "input, label, name=None, coeff=1.0, weight=None, layer_attr=None",
-        cross_entropy,
-    );
-    def(
-        m,
-        st,
-        "cross_entropy_with_selfnorm",
-        "input, label, name=None, coeff=1.0, softmax_selfnorm_alpha=0.1, layer_attr=None",
-        cross_entropy_with_selfnorm,
-    );
     let two = "input, label, name=None, coeff=1.0, layer_attr=None";
     def(
         m,
@@ -684,102 +714,4 @@ pub fn register(m: &Module, st: &Rc<State>) {
         huber_classification_cost,
     );
     def(m, st, "smooth_l1_cost", two, smooth_l1_cost);
-    def(
-        m,
-        st,
-        "huber_regression_cost",
-        "input, label, name=None, delta=1.0, coeff=1.0, layer_attr=None",
-        huber_regression_cost,
-    );
-    def(
-        m,
-        st,
-        "sum_cost",
-        "input, name=None, layer_attr=None",
-        sum_cost,
-    );
-    def(
-        m,
-        st,
-        "rank_cost",
-        "left, right, label, weight=None, name=None, coeff=1.0, layer_attr=None",
-        rank_cost,
-    );
-    def(
-        m,
-        st,
-        "lambda_cost",
-        "input, score, name=None, NDCG_num=5, max_sort_size=-1, layer_attr=None",
-        lambda_cost,
-    );
-    def(
-        m,
-        st,
-        "classification_error_evaluator",
-        "input, label, name=None, weight=None, top_k=None, threshold=None",
-        classification_error_evaluator,
-    );
-    def(
-        m,
-        st,
-        "auc_evaluator",
-        "input, label, name=None, weight=None",
-        auc_evaluator,
-    );
-    def(
-        m,
-        st,
-        "pnpair_evaluator",
-        "input, label, query_id=None, weight=None, name=None",
-        pnpair_evaluator,
-    );
-    def(
-        m,
-        st,
-        "precision_recall_evaluator",
-        "input, label, positive_label=None, weight=None, name=None",
-        precision_recall_evaluator,
-    );
-    def(
-        m,
-        st,
-        "sum_evaluator",
-        "input, name=None, weight=None",
-        sum_evaluator,
-    );
-    def(
-        m,
-        st,
-        "column_sum_evaluator",
-        "input, name=None, weight=None",
-        column_sum_evaluator,
-    );
-    def(
-        m,
-        st,
-        "ctc_error_evaluator",
-        "input, label, name=None",
-        ctc_error_evaluator,
-    );
-    def(
-        m,
-        st,
-        "chunk_evaluator",
-        "input, label, chunk_scheme, num_chunk_types, name=None, excluded_chunk_types=None",
-        chunk_evaluator,
-    );
-    def(
-        m,
-        st,
-        "value_printer_evaluator",
-        "input, name=None",
-        value_printer_evaluator,
-    );
-    def(
-        m,
-        st,
-        "gradient_printer_evaluator",
-        "input, name=None",
-        gradient_printer_evaluator,
-    );
 }

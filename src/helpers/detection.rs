@@ -9,8 +9,8 @@ use crate::graph::{DetectionOutputConfig, MultiBoxLossConfig, ROIPoolConfig, Rea
 use std::rc::Rc;
 
 fn detection_inputs(a: &Bound, f: &str) -> Result<(Vec<Value>, Vec<Value>), EvalError> {
-    let loc = layers_arg(a.get("input_loc"), f, "input_loc")?;
-    let conf = layers_arg(a.get("input_conf"), f, "input_conf")?;
+    let loc = a.arg_layers("input_loc")?;
+    let conf = a.arg_layers("input_conf")?;
     if loc.len() != conf.len() {
         return Err(EvalError::value_error(format!(
             "{f}(): {} input_loc layers but {} input_conf layers",
@@ -25,13 +25,13 @@ fn multibox_loss_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value
     let f = "multibox_loss_layer";
     let name = layer_name(st, &a, "multibox_loss")?;
     let (loc, conf) = detection_inputs(&a, f)?;
-    layer_arg(a.get("priorbox"), f, "priorbox")?;
-    layer_arg(a.get("label"), f, "label")?;
+    a.arg_layer("priorbox")?;
+    a.arg_layer("label")?;
     let mut inputs = vec![a.get("priorbox").clone(), a.get("label").clone()];
     inputs.extend(loc.iter().cloned());
     inputs.extend(conf.iter().cloned());
-    let num_classes = uint_arg(a.get("num_classes"), f, "num_classes")?;
-    let background = uint_arg(a.get("background_id"), f, "background_id")?;
+    let num_classes = a.arg_uint("num_classes")?;
+    let background = a.arg_uint("background_id")?;
     if num_classes <= background {
         return Err(EvalError::value_error(
             "Classes number must greater than background ID",
@@ -39,9 +39,9 @@ fn multibox_loss_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value
     }
     let c = MultiBoxLossConfig {
         num_classes: num_classes as u32,
-        overlap_threshold: real_arg(a.get("overlap_threshold"), f, "overlap_threshold")?,
-        neg_pos_ratio: real_arg(a.get("neg_pos_ratio"), f, "neg_pos_ratio")?,
-        neg_overlap: real_arg(a.get("neg_overlap"), f, "neg_overlap")?,
+        overlap_threshold: a.arg_real("overlap_threshold")?,
+        neg_pos_ratio: a.arg_real("neg_pos_ratio")?,
+        neg_overlap: a.arg_real("neg_overlap")?,
         background_id: background as u32,
         input_num: loc.len() as u32,
         height: None,
@@ -70,26 +70,26 @@ fn detection_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
     let f = "detection_output_layer";
     let name = layer_name(st, &a, "detection_output")?;
     let (loc, conf) = detection_inputs(&a, f)?;
-    layer_arg(a.get("priorbox"), f, "priorbox")?;
+    a.arg_layer("priorbox")?;
     let mut inputs = vec![a.get("priorbox").clone()];
     inputs.extend(loc.iter().cloned());
     inputs.extend(conf.iter().cloned());
-    let num_classes = uint_arg(a.get("num_classes"), f, "num_classes")?;
-    let background = uint_arg(a.get("background_id"), f, "background_id")?;
+    let num_classes = a.arg_uint("num_classes")?;
+    let background = a.arg_uint("background_id")?;
     if num_classes <= background {
         return Err(EvalError::value_error(
             "Classes number must greater than background ID",
         ));
     }
-    let keep = uint_arg(a.get("keep_top_k"), f, "keep_top_k")?;
+    let keep = a.arg_uint("keep_top_k")?;
     let c = DetectionOutputConfig {
         num_classes: num_classes as u32,
-        nms_threshold: real_arg(a.get("nms_threshold"), f, "nms_threshold")?,
-        nms_top_k: uint_arg(a.get("nms_top_k"), f, "nms_top_k")? as u32,
+        nms_threshold: a.arg_real("nms_threshold")?,
+        nms_top_k: a.arg_uint("nms_top_k")? as u32,
         background_id: background as u32,
         input_num: loc.len() as u32,
         keep_top_k: keep as u32,
-        confidence_threshold: real_arg(a.get("confidence_threshold"), f, "confidence_threshold")?,
+        confidence_threshold: a.arg_real("confidence_threshold")?,
         height: None,
         width: None,
     };
@@ -116,8 +116,8 @@ fn detection_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
 fn priorbox_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "priorbox_layer";
     let name = layer_name(st, &a, "priorbox")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let image = layer_arg(a.get("image"), f, "image")?;
+    let input = a.arg_layer("input")?;
+    let image = a.arg_layer("image")?;
     let reals = |k: &str| -> Result<Vec<Real>, EvalError> {
         items(a.get(k)).iter().map(|v| real_arg(v, f, k)).collect()
     };
@@ -179,14 +179,11 @@ fn priorbox_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 fn roi_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "roi_pool_layer";
     let name = layer_name(st, &a, "roi_pool")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    layer_arg(a.get("rois"), f, "rois")?;
+    let input = a.arg_layer("input")?;
+    a.arg_layer("rois")?;
     let channels = channels_of(input, a.get("num_channels"), f)?;
-    let (pw, ph) = (
-        uint_arg(a.get("pooled_width"), f, "pooled_width")?,
-        uint_arg(a.get("pooled_height"), f, "pooled_height")?,
-    );
-    let scale = real_arg(a.get("spatial_scale"), f, "spatial_scale")?;
+    let (pw, ph) = (a.arg_uint("pooled_width")?, a.arg_uint("pooled_height")?);
+    let scale = a.arg_real("spatial_scale")?;
     with_layer(
         st,
         &name,
@@ -213,33 +210,17 @@ fn roi_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     )
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("priorbox_layer", "input, image, aspect_ratio, variance, min_size, max_size=[], name=None", priorbox_layer),
+    ("multibox_loss_layer", "input_loc, input_conf, priorbox, label, num_classes, overlap_threshold=0.5, neg_pos_ratio=3.0, neg_overlap=0.5, background_id=0, name=None", multibox_loss_layer),
+    ("detection_output_layer", "input_loc, input_conf, priorbox, num_classes, nms_threshold=0.45, nms_top_k=400, keep_top_k=200, confidence_threshold=0.01, background_id=0, name=None", detection_output_layer),
+    ("roi_pool_layer", "input, rois, pooled_width, pooled_height, spatial_scale, num_channels=None, name=None", roi_pool_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "priorbox_layer",
-        "input, image, aspect_ratio, variance, min_size, max_size=[], name=None",
-        priorbox_layer,
-    );
-    def(
-        m,
-        st,
-        "multibox_loss_layer",
-        "input_loc, input_conf, priorbox, label, num_classes, overlap_threshold=0.5, neg_pos_ratio=3.0, neg_overlap=0.5, background_id=0, name=None",
-        multibox_loss_layer,
-    );
-    def(
-        m,
-        st,
-        "detection_output_layer",
-        "input_loc, input_conf, priorbox, num_classes, nms_threshold=0.45, nms_top_k=400, keep_top_k=200, confidence_threshold=0.01, background_id=0, name=None",
-        detection_output_layer,
-    );
-    def(
-        m,
-        st,
-        "roi_pool_layer",
-        "input, rois, pooled_width, pooled_height, spatial_scale, num_channels=None, name=None",
-        roi_pool_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

@@ -16,9 +16,9 @@ use std::rc::Rc;
 fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "img_conv_layer";
     let name = layer_name(st, &a, "conv")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let num_filters = uint_arg(a.get("num_filters"), f, "num_filters")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
+    let input = a.arg_layer("input")?;
+    let num_filters = a.arg_uint("num_filters")?;
+    let channels = match a.arg_opt_uint("num_channels")? {
         Some(c) => c,
         None => input.num_filters.ok_or_else(|| {
             EvalError::value_error(format!(
@@ -38,7 +38,7 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     let (sx, sy) = pair(a.get("stride"), a.get("stride_y"), f, "stride")?;
     let (px, py) = pair(a.get("padding"), a.get("padding_y"), f, "padding")?;
     let (dx, dy) = pair(a.get("dilation"), a.get("dilation_y"), f, "dilation")?;
-    let groups = uint_arg(a.get("groups"), f, "groups")?;
+    let groups = a.arg_uint("groups")?;
     let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
     if attr.initial_smart == Some(true) {
         // Paddle's conv layers start from He initialization: std = sqrt(2 / (k^2 * c)).
@@ -56,7 +56,7 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         .b()
         .config_arg("use_gpu")
         .is_some_and(|v| v.trim() == "1" || v.trim() == "True" || v.trim() == "true");
-    let lt = match opt_str(a.get("layer_type"), f, "layer_type")? {
+    let lt = match a.arg_opt_str("layer_type")? {
         Some(t) => t,
         None if trans => "convt".into(),
         None => "conv".into(),
@@ -149,8 +149,8 @@ fn image_pool_type(v: &Value, f: &str) -> Result<String, EvalError> {
 fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "img_pool_layer";
     let name = layer_name(st, &a, "pool")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
+    let input = a.arg_layer("input")?;
+    let channels = match a.arg_opt_uint("num_channels")? {
         Some(c) => c,
         None => input.num_filters.ok_or_else(|| {
             EvalError::value_error(format!(
@@ -160,12 +160,12 @@ fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         })?,
     };
     let pool_type = image_pool_type(a.get("pool_type"), f)?;
-    let size_x = uint_arg(a.get("pool_size"), f, "pool_size")?;
-    let size_y = opt_uint(a.get("pool_size_y"), f, "pool_size_y")?.unwrap_or(size_x);
-    let stride = uint_arg(a.get("stride"), f, "stride")?;
-    let stride_y = opt_uint(a.get("stride_y"), f, "stride_y")?.unwrap_or(stride);
-    let padding = uint_arg(a.get("padding"), f, "padding")?;
-    let padding_y = opt_uint(a.get("padding_y"), f, "padding_y")?.unwrap_or(padding);
+    let size_x = a.arg_uint("pool_size")?;
+    let size_y = a.arg_opt_uint("pool_size_y")?.unwrap_or(size_x);
+    let stride = a.arg_uint("stride")?;
+    let stride_y = a.arg_opt_uint("stride_y")?.unwrap_or(stride);
+    let padding = a.arg_uint("padding")?;
+    let padding_y = a.arg_opt_uint("padding_y")?.unwrap_or(padding);
     let exclude_mode = if a.get("exclude_mode").is_none() {
         None
     } else {
@@ -206,9 +206,9 @@ fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "batch_norm_layer";
     let name = layer_name(st, &a, "batch_norm")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
+    let channels = match a.arg_opt_uint("num_channels")? {
         Some(c) => c,
         None => input.num_filters.or(input.size.get()).unwrap_or(0),
     };
@@ -224,7 +224,7 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     )?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
-    let bn_type = opt_str(a.get("batch_norm_type"), f, "batch_norm_type")?;
+    let bn_type = a.arg_opt_str("batch_norm_type")?;
     let use_gpu = st
         .b()
         .config_arg("use_gpu")
@@ -256,7 +256,7 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         }
     };
     let use_global_stats = a.opt("use_global_stats").map(|v| v.truthy());
-    let epsilon = real_arg(a.get("epsilon"), f, "epsilon")?;
+    let epsilon = a.arg_real("epsilon")?;
     if epsilon.as_f64() < 1e-5 {
         return Err(EvalError::value_error(format!(
             "batch_norm_layer(): epsilon must be no less than 1e-5, got {epsilon}"
@@ -295,8 +295,8 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "img_cmrnorm_layer";
     let name = layer_name(st, &a, "crmnorm")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
+    let input = a.arg_layer("input")?;
+    let channels = match a.arg_opt_uint("num_channels")? {
         Some(c) => c,
         None => input.num_filters.ok_or_else(|| {
             EvalError::value_error(format!(
@@ -308,9 +308,9 @@ fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     let norm = NormSpec {
         norm_type: "cmrnorm-projection".into(),
         channels: channels as u32,
-        size: uint_arg(a.get("size"), f, "size")? as u32,
-        scale: real_arg(a.get("scale"), f, "scale")?.as_f64(),
-        pow: real_arg(a.get("power"), f, "power")?,
+        size: a.arg_uint("size")? as u32,
+        scale: a.arg_real("scale")?.as_f64(),
+        pow: a.arg_real("power")?,
         blocked: false,
     };
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
@@ -333,7 +333,7 @@ fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "spp_layer";
     let name = layer_name(st, &a, "spp")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let channels = channels_of(input, a.get("num_channels"), f)?;
     let pool_type = match a.get("pool_type") {
         Value::None => "max-projection".to_string(),
@@ -348,7 +348,7 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
             }
         }
     };
-    let height = uint_arg(a.get("pyramid_height"), f, "pyramid_height")?;
+    let height = a.arg_uint("pyramid_height")?;
     if !(1..=16).contains(&height) {
         return Err(EvalError::value_error(format!(
             "spp_layer(): pyramid_height must be between 1 and 16, got {height}"
@@ -384,17 +384,14 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "bilinear_interp_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     if input.layer_type != "conv" {
         return Err(EvalError::value_error(
             "bilinear_interp_layer(): the input must be a convolution layer",
         ));
     }
     let channels = channels_of(input, &Value::None, f)?;
-    let (ox, oy) = (
-        uint_arg(a.get("out_size_x"), f, "out_size_x")?,
-        uint_arg(a.get("out_size_y"), f, "out_size_y")?,
-    );
+    let (ox, oy) = (a.arg_uint("out_size_x")?, a.arg_uint("out_size_y")?);
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let size = with_layer(
         st,
@@ -425,8 +422,8 @@ fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
 fn maxout_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "maxout_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let groups = uint_arg(a.get("groups"), f, "groups")?;
+    let input = a.arg_layer("input")?;
+    let groups = a.arg_uint("groups")?;
     let channels = channels_of(input, a.get("num_channels"), f)?;
     if groups <= 1 || channels % groups != 0 {
         return Err(EvalError::value_error(format!(
@@ -464,7 +461,7 @@ fn maxout_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn pad_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "pad_layer";
     let name = layer_name(st, &a, "pad")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let pair = |k: &str| -> Result<Vec<u32>, EvalError> {
         match a.opt(k) {
             None => Ok(vec![0, 0]),
@@ -516,7 +513,7 @@ fn pad_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "prelu_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let attr = param_attr(
         a.get("param_attr"),
         || ParamAttrs {
@@ -528,7 +525,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
         f,
     )?;
     let channels = channels_of(input, a.get("num_channels"), f)?;
-    let mut partial_sum = uint_arg(a.get("partial_sum"), f, "partial_sum")?;
+    let mut partial_sum = a.arg_uint("partial_sum")?;
     if let Some(shared) = a.opt("channel_shared") {
         let (h, w) = {
             let b = st.b();
@@ -581,7 +578,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "block_expand_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let channels = channels_of(input, a.get("num_channels"), f)?;
     let u = |k: &str| uint_arg(a.get(k), f, k).map(|v| v as u32);
     let (bx, by, sx, sy, px, py) = (
@@ -637,7 +634,7 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
 fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "cross_channel_norm_layer";
     let name = layer_name(st, &a, "cross_channel_norm")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let channels = channels_of(input, &Value::None, f)?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let norm = image::NormSpec {
@@ -667,11 +664,8 @@ fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<
 fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "rotate_layer";
     let name = layer_name(st, &a, f)?;
-    layer_arg(a.get("input"), f, "input")?;
-    let (h, w) = (
-        uint_arg(a.get("height"), f, "height")?,
-        uint_arg(a.get("width"), f, "width")?,
-    );
+    a.arg_layer("input")?;
+    let (h, w) = (a.arg_uint("height")?, a.arg_uint("width")?);
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let size = with_layer(
         st,
@@ -693,10 +687,9 @@ fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 }
 
 fn scale_sub_region_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "scale_sub_region_layer";
     let name = layer_name(st, &a, "scale_sub_region")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    layer_arg(a.get("indices"), f, "indices")?;
+    let input = a.arg_layer("input")?;
+    a.arg_layer("indices")?;
     let value = match a.get("value") {
         Value::Float(x) => Real::Float(*x),
         v => {
@@ -745,7 +738,7 @@ fn scale_sub_region_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
 fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "img_pool3d_layer";
     let name = layer_name(st, &a, "pool3d")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let channels = channels_of(input, a.get("num_channels"), f)?;
     let pool_type = match a.get("pool_type") {
         Value::None => "max-projection".to_string(),
@@ -807,14 +800,14 @@ fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "img_conv3d_layer";
     let name = layer_name(st, &a, "conv3d")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let channels = channels_of(input, a.get("num_channels"), f)?;
-    let num_filters = uint_arg(a.get("num_filters"), f, "num_filters")?;
+    let num_filters = a.arg_uint("num_filters")?;
     let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
     let (fx, fy, fz) = triple(a.get("filter_size"), f, "filter_size")?;
     let (sx, sy, sz) = triple(a.get("stride"), f, "stride")?;
     let (px, py, pz) = triple(a.get("padding"), f, "padding")?;
-    let groups = uint_arg(a.get("groups"), f, "groups")?;
+    let groups = a.arg_uint("groups")?;
     let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
     if attr.initial_smart == Some(true) {
         attr.initial_mean = Some(Real::Float(0.0));
@@ -825,7 +818,7 @@ fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT])?;
     let trans = a.bool("trans");
-    let lt = match opt_str(a.get("layer_type"), f, "layer_type")? {
+    let lt = match a.arg_opt_str("layer_type")? {
         Some(t) => t,
         None if trans => "deconv3d".into(),
         None => "conv3d".into(),
@@ -871,8 +864,8 @@ fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "switch_order_layer";
     let name = layer_name(st, &a, "switch_order")?;
-    layer_arg(a.get("input"), f, "input")?;
-    let axis = uint_arg(a.get("reshape_axis"), f, "reshape_axis")?;
+    a.arg_layer("input")?;
+    let axis = a.arg_uint("reshape_axis")?;
     if !(1..4).contains(&axis) {
         return Err(EvalError::value_error(format!(
             "switch_order_layer(): reshape_axis must be 1, 2 or 3, got {axis}"
@@ -922,13 +915,13 @@ fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
 fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "crop_layer";
     let name = layer_name(st, &a, f)?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let inputs = a.arg_layers("input")?;
     if inputs.len() > 2 {
         return Err(EvalError::value_error(
             "crop_layer(): give the input and at most one reference layer",
         ));
     }
-    let axis = int_arg(a.get("axis"), f, "axis")?;
+    let axis = a.arg_int("axis")?;
     let offset: Vec<u32> = items(a.get("offset"))
         .iter()
         .map(|v| uint_arg(v, f, "offset").map(|u| u as u32))
@@ -981,124 +974,30 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         .value())
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("switch_order_layer", "input, name=None, reshape_axis=None, act=None, layer_attr=None", switch_order_layer),
+    ("crop_layer", "input, offset, axis=2, shape=None, name=None, layer_attr=None", crop_layer),
+    ("img_conv_layer", "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, dilation=1, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, filter_size_y=None, stride_y=None, padding_y=None, dilation_y=None, trans=False, layer_type=None", img_conv_layer),
+    ("img_pool_layer", "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, ceil_mode=True, exclude_mode=None", img_pool_layer),
+    ("batch_norm_layer", "input, act=None, name=None, img3D=False, num_channels=None, bias_attr=None, param_attr=None, layer_attr=None, batch_norm_type=None, epsilon=1e-5, moving_average_fraction=0.9, use_global_stats=None, mean_var_names=None", batch_norm_layer),
+    ("img_cmrnorm_layer", "input, size, scale=0.0128, power=0.75, name=None, num_channels=None, layer_attr=None", img_cmrnorm_layer),
+    ("rotate_layer", "input, height, width, name=None, layer_attr=None", rotate_layer),
+    ("cross_channel_norm_layer", "input, name=None, param_attr=None", cross_channel_norm_layer),
+    ("spp_layer", "input, name=None, num_channels=None, pool_type=None, pyramid_height=None, layer_attr=None", spp_layer),
+    ("bilinear_interp_layer", "input, out_size_x=None, out_size_y=None, name=None, layer_attr=None", bilinear_interp_layer),
+    ("maxout_layer", "input, groups, num_channels=None, name=None, layer_attr=None", maxout_layer),
+    ("pad_layer", "input, pad_c=None, pad_h=None, pad_w=None, name=None, layer_attr=None", pad_layer),
+    ("prelu_layer", "input, name=None, partial_sum=1, channel_shared=None, num_channels=None, param_attr=None, layer_attr=None", prelu_layer),
+    ("img_pool3d_layer", "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, pool_size_z=None, stride_z=None, padding_z=None, ceil_mode=True", img_pool3d_layer),
+    ("img_conv3d_layer", "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, trans=False, layer_type=None", img_conv3d_layer),
+    ("scale_sub_region_layer", "input, indices, value, name=None", scale_sub_region_layer),
+    ("block_expand_layer", "input, block_x=0, block_y=0, stride_x=0, stride_y=0, padding_x=0, padding_y=0, num_channels=None, name=None, layer_attr=None", block_expand_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "switch_order_layer",
-        "input, name=None, reshape_axis=None, act=None, layer_attr=None",
-        switch_order_layer,
-    );
-    def(
-        m,
-        st,
-        "crop_layer",
-        "input, offset, axis=2, shape=None, name=None, layer_attr=None",
-        crop_layer,
-    );
-    def(
-        m,
-        st,
-        "img_conv_layer",
-        "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, dilation=1, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, filter_size_y=None, stride_y=None, padding_y=None, dilation_y=None, trans=False, layer_type=None",
-        img_conv_layer,
-    );
-    def(
-        m,
-        st,
-        "img_pool_layer",
-        "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, ceil_mode=True, exclude_mode=None",
-        img_pool_layer,
-    );
-    def(
-        m,
-        st,
-        "batch_norm_layer",
-        "input, act=None, name=None, img3D=False, num_channels=None, bias_attr=None, param_attr=None, layer_attr=None, batch_norm_type=None, epsilon=1e-5, moving_average_fraction=0.9, use_global_stats=None, mean_var_names=None",
-        batch_norm_layer,
-    );
-    def(
-        m,
-        st,
-        "img_cmrnorm_layer",
-        "input, size, scale=0.0128, power=0.75, name=None, num_channels=None, layer_attr=None",
-        img_cmrnorm_layer,
-    );
-    def(
-        m,
-        st,
-        "rotate_layer",
-        "input, height, width, name=None, layer_attr=None",
-        rotate_layer,
-    );
-    def(
-        m,
-        st,
-        "cross_channel_norm_layer",
-        "input, name=None, param_attr=None",
-        cross_channel_norm_layer,
-    );
-    def(
-        m,
-        st,
-        "spp_layer",
-        "input, name=None, num_channels=None, pool_type=None, pyramid_height=None, layer_attr=None",
-        spp_layer,
-    );
-    def(
-        m,
-        st,
-        "bilinear_interp_layer",
-        "input, out_size_x=None, out_size_y=None, name=None, layer_attr=None",
-        bilinear_interp_layer,
-    );
-    def(
-        m,
-        st,
-        "maxout_layer",
-        "input, groups, num_channels=None, name=None, layer_attr=None",
-        maxout_layer,
-    );
-    def(
-        m,
-        st,
-        "pad_layer",
-        "input, pad_c=None, pad_h=None, pad_w=None, name=None, layer_attr=None",
-        pad_layer,
-    );
-    def(
-        m,
-        st,
-        "prelu_layer",
-        "input, name=None, partial_sum=1, channel_shared=None, num_channels=None, param_attr=None, layer_attr=None",
-        prelu_layer,
-    );
-    def(
-        m,
-        st,
-        "img_pool3d_layer",
-        "input, pool_size, name=None, num_channels=None, pool_type=None, stride=1, padding=0, layer_attr=None, pool_size_y=None, stride_y=None, padding_y=None, pool_size_z=None, stride_z=None, padding_z=None, ceil_mode=True",
-        img_pool3d_layer,
-    );
-    def(
-        m,
-        st,
-        "img_conv3d_layer",
-        "input, filter_size, num_filters, name=None, num_channels=None, act=None, groups=1, stride=1, padding=0, bias_attr=None, param_attr=None, shared_biases=True, layer_attr=None, trans=False, layer_type=None",
-        img_conv3d_layer,
-    );
-    def(
-        m,
-        st,
-        "scale_sub_region_layer",
-        "input, indices, value, name=None",
-        scale_sub_region_layer,
-    );
-    def(
-        m,
-        st,
-        "block_expand_layer",
-        "input, block_x=0, block_y=0, stride_x=0, stride_y=0, padding_x=0, padding_y=0, num_channels=None, name=None, layer_attr=None",
-        block_expand_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

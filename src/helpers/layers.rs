@@ -5,18 +5,19 @@
 use super::args::*;
 use super::build::*;
 use super::objects::*;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layers::general;
 use crate::graph::{ClipConfig, InputSpec, LayerExtra};
 use std::rc::Rc;
 
 fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "data_layer";
-    let name = str_arg(a.get("name"), f, "name")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
-    let depth = opt_uint(a.get("depth"), f, "depth")?;
-    let height = opt_uint(a.get("height"), f, "height")?;
-    let width = opt_uint(a.get("width"), f, "width")?;
+    let name = a.arg_str("name")?;
+    let size = a.arg_uint("size")?;
+    let depth = a.arg_opt_uint("depth")?;
+    let height = a.arg_opt_uint("height")?;
+    let width = a.arg_opt_uint("width")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     {
         let mut b = st.b();
@@ -49,8 +50,8 @@ fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
 fn fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "fc_layer";
     let name = layer_name(st, &a, "fc_layer")?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let inputs = a.arg_layers("input")?;
+    let size = a.arg_uint("size")?;
     let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
     let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
@@ -60,19 +61,15 @@ fn fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         .zip(attrs)
         .map(|(l, p)| InputSpec::with_param(lo(l).name.clone(), p))
         .collect();
-    {
-        let mut b = st.b();
-        let added = b
-            .add_layer(&name, "fc", size, specs, act_name(&act), &extra)
-            .cfg()?;
-        for i in 0..inputs.len() {
-            let in_size = b.input_layer(added.index, i).size();
-            b.create_input_parameter(&added, i, size * in_size, vec![in_size, size])
-                .cfg()?;
-        }
-        b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
-            .cfg()?;
-    }
+    let layer = general::FcLayer {
+        name: name.clone(),
+        size,
+        inputs: specs,
+        bias,
+        active_type: act_name(&act).to_string(),
+        extra,
+    };
+    with_builder(st, |b| general::fc_layer(b, layer))?;
     Ok(LayerOutput::new(st, &name, "fc", Some(size))
         .with_act(&act)
         .with_parents(inputs)
@@ -82,16 +79,16 @@ fn fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
 fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "selective_fc_layer";
     let name = layer_name(st, &a, "selective_fc_layer")?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
-    let select = layer_arg(a.get("select"), f, "select")?;
+    let inputs = a.arg_layers("input")?;
+    let size = a.arg_uint("size")?;
+    let select = a.arg_layer("select")?;
     let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
     let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
     let pass_generation = a.bool("pass_generation");
     let has_selected = a.bool("has_selected_colums");
-    let ratio = real_arg(a.get("mul_ratio"), f, "mul_ratio")?;
+    let ratio = a.arg_real("mul_ratio")?;
     let mut specs: Vec<InputSpec> = inputs
         .iter()
         .zip(attrs)
@@ -146,7 +143,7 @@ fn same_size(
     out_type: &str,
 ) -> Result<Value, EvalError> {
     let name = layer_name(st, a, prefix)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(&name, layer_type, vec![InputSpec::new(input.name.clone())]);
     s.extra = extra;
@@ -196,7 +193,7 @@ fn sampling_id_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "maxid_layer";
     let name = layer_name(st, &a, "maxid_layer")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let beam = {
         let b = st.b();
@@ -220,8 +217,8 @@ fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 fn eos_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "eos_layer";
     let name = layer_name(st, &a, "eos_layer")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let eos_id = uint_arg(a.get("eos_id"), f, "eos_id")?;
+    let input = a.arg_layer("input")?;
+    let eos_id = a.arg_uint("eos_id")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(&name, "eos_id", vec![InputSpec::new(input.name.clone())]);
     s.extra = extra;
@@ -236,9 +233,9 @@ fn eos_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 fn slope_intercept_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "slope_intercept_layer";
     let name = layer_name(st, &a, "slope_intercept_layer")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let slope = real_arg(a.get("slope"), f, "slope")?;
-    let intercept = real_arg(a.get("intercept"), f, "intercept")?;
+    let input = a.arg_layer("input")?;
+    let slope = a.arg_real("slope")?;
+    let intercept = a.arg_real("intercept")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(
         &name,
@@ -258,8 +255,8 @@ fn slope_intercept_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
 /// Two-input layers `(weight, input)` sized like the second: scaling and power.
 fn weighted(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let weight = layer_arg(a.get("weight"), f, "weight")?;
+    let input = a.arg_layer("input")?;
+    let weight = a.arg_layer("weight")?;
     if weight.size.get().is_some_and(|s| s != 1) {
         return Err(EvalError::value_error(format!(
             "{f}(): the weight must have size 1, but '{}' has size {}",
@@ -300,13 +297,13 @@ fn power_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 fn interpolation_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "interpolation_layer";
     let name = layer_name(st, &a, f)?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let inputs = a.arg_layers("input")?;
     if inputs.len() != 2 {
         return Err(EvalError::value_error(
             "interpolation_layer(): input must be two layers",
         ));
     }
-    let weight = layer_arg(a.get("weight"), f, "weight")?;
+    let weight = a.arg_layer("weight")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut specs = vec![InputSpec::new(weight.name.clone())];
     specs.extend(names(&inputs));
@@ -324,10 +321,10 @@ fn interpolation_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value
 fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "cos_sim";
     let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
-    let scale = real_arg(a.get("scale"), f, "scale")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let x = a.arg_layer("a")?;
+    let y = a.arg_layer("b")?;
+    let scale = a.arg_real("scale")?;
+    let size = a.arg_uint("size")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let specs = vec![
         InputSpec::new(x.name.clone()),
@@ -413,8 +410,8 @@ fn scalar_pair_layer(
 fn out_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "out_prod_layer";
     let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("input1"), f, "input1")?;
-    let y = layer_arg(a.get("input2"), f, "input2")?;
+    let x = a.arg_layer("input1")?;
+    let y = a.arg_layer("input2")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let size = x.size.get().unwrap_or(0) * y.size.get().unwrap_or(0);
     let mut s = Simple::new(
@@ -437,8 +434,8 @@ fn out_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 fn conv_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "conv_shift_layer";
     let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
+    let x = a.arg_layer("a")?;
+    let y = a.arg_layer("b")?;
     if y.size.get().is_some_and(|s| s % 2 == 0) {
         return Err(EvalError::value_error(
             "conv_shift_layer(): the size of b must be odd",
@@ -463,9 +460,9 @@ fn conv_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 fn tensor_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "tensor_layer";
     let name = layer_name(st, &a, f)?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let x = a.arg_layer("a")?;
+    let y = a.arg_layer("b")?;
+    let size = a.arg_uint("size")?;
     let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
@@ -495,9 +492,9 @@ fn tensor_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn linear_comb_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "linear_comb_layer";
     let name = layer_name(st, &a, f)?;
-    let w = layer_arg(a.get("weights"), f, "weights")?;
-    let v = layer_arg(a.get("vectors"), f, "vectors")?;
-    let mut size = opt_uint(a.get("size"), f, "size")?;
+    let w = a.arg_layer("weights")?;
+    let v = a.arg_layer("vectors")?;
+    let mut size = a.arg_opt_uint("size")?;
     if let (Some(vs), Some(ws)) = (v.size.get(), w.size.get()) {
         if ws == 0 || vs % ws != 0 {
             return Err(EvalError::value_error(format!(
@@ -537,44 +534,23 @@ fn linear_comb_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "addto_layer";
     let name = layer_name(st, &a, "addto")?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let inputs = a.arg_layers("input")?;
     let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
     let num_filters = inputs.iter().filter_map(|l| lo(l).num_filters).next_back();
-    let size = {
-        let mut b = st.b();
-        let added = b
-            .add_layer(&name, "addto", 0, names(&inputs), act_name(&act), &extra)
-            .cfg()?;
-        let first = b.input_layer(added.index, 0).clone();
-        for i in 1..inputs.len() {
-            let other = b.input_layer(added.index, i);
-            if other.size() != first.size() {
-                return Err(EvalError::new(
-                    "ConfigError",
-                    format!(
-                        "addto_layer(): all inputs must have the same size, but '{}' has {} and '{}' has {}",
-                        first.name,
-                        first.size(),
-                        other.name,
-                        other.size()
-                    ),
-                ));
-            }
-        }
-        b.set_layer_size(added.index, first.size()).cfg()?;
-        b.set_height_width(
-            added.index,
-            first.height.unwrap_or(0),
-            first.width.unwrap_or(0),
-        );
-        b.layer_at_mut(added.index).depth = Some(first.depth.unwrap_or(1));
-        let size = first.size();
-        b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
-            .cfg()?;
-        size
+    let layer = general::AddToLayer {
+        caller: "addto_layer()",
+        name: name.clone(),
+        inputs: names(&inputs),
+        bias,
+        active_type: act_name(&act).to_string(),
+        extra,
     };
+    let size = with_builder(st, |b| {
+        let idx = general::addto_layer(b, layer)?;
+        Ok(b.layer_at(idx).size())
+    })?;
     Ok(LayerOutput::new(st, &name, "addto", Some(size))
         .with_act(&act)
         .with_filters(num_filters)
@@ -598,40 +574,18 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
         .all(|v| v.downcast_host::<ProjectionObj>().is_some());
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
     if all_layers {
-        if a.get("bias_attr").truthy() {
-            return Err(EvalError::value_error(
-                "concat_layer(): a concat of layers cannot have a bias",
-            ));
-        }
-        let size = {
-            let mut b = st.b();
-            let added = b
-                .add_layer(&name, "concat", 0, names(&list), act_name(&act), &extra)
-                .cfg()?;
-            let first = b.input_layer(added.index, 0).clone();
-            let mut size = 0;
-            for i in 0..list.len() {
-                let l = b.input_layer(added.index, i);
-                if l.height != first.height || l.width != first.width || l.depth != first.depth {
-                    return Err(EvalError::new(
-                        "ConfigError",
-                        format!(
-                            "concat_layer(): inputs '{}' and '{}' have different image shapes",
-                            first.name, l.name
-                        ),
-                    ));
-                }
-                size += l.size();
-            }
-            b.set_height_width(
-                added.index,
-                first.height.unwrap_or(0),
-                first.width.unwrap_or(0),
-            );
-            b.layer_at_mut(added.index).depth = Some(first.depth.unwrap_or(1));
-            b.set_layer_size(added.index, size).cfg()?;
-            size
+        let layer = general::ConcatLayer {
+            caller: "concat_layer()",
+            name: name.clone(),
+            inputs: names(&list),
+            bias: a.get("bias_attr").truthy(),
+            active_type: act_name(&act).to_string(),
+            extra,
         };
+        let size = with_builder(st, |b| {
+            let idx = general::concat_layer(b, layer)?;
+            Ok(b.layer_at(idx).size())
+        })?;
         return Ok(LayerOutput::new(st, &name, "concat", Some(size))
             .with_act(&act)
             .with_parents(list)
@@ -642,7 +596,12 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
             "concat_layer(): input must be all layers or all projections",
         ));
     }
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    // Paddle passes `ParamAttr.to_bias(bias_attr)` straight to config_parser: only a ParamAttr
+    // makes a bias; True, like None and False, makes none (benchmark GoogLeNet passes True).
+    let bias = match a.get("bias_attr") {
+        Value::None | Value::Bool(_) => None,
+        v => bias_attr(v, false, f)?,
+    };
     let (size, parents) =
         super::mixed::build_mixed(st, &name, "concat2", 0, &list, bias, act_name(&act), extra)?;
     Ok(LayerOutput::new(st, &name, "concat2", Some(size))
@@ -654,8 +613,8 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "repeat_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let n = uint_arg(a.get("num_repeats"), f, "num_repeats")?;
+    let input = a.arg_layer("input")?;
+    let n = a.arg_uint("num_repeats")?;
     let as_row = a.bool("as_row_vector");
     let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
@@ -683,8 +642,8 @@ fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn get_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "get_output_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let arg = str_arg(a.get("arg_name"), f, "arg_name")?;
+    let input = a.arg_layer("input")?;
+    let arg = a.arg_str("arg_name")?;
     if !input.outputs.contains(&arg) {
         return Err(EvalError::value_error(format!(
             "Get Output From an not existed input. The get output name is {arg}, which not in {}",
@@ -706,10 +665,9 @@ fn get_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 }
 
 fn print_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "print_layer";
     let name = layer_name(st, &a, "print")?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
-    let format = opt_str(a.get("format"), f, "format")?;
+    let inputs = a.arg_layers("input")?;
+    let format = a.arg_opt_str("format")?;
     let mut b = st.b();
     let added = b
         .add_layer(
@@ -734,13 +692,9 @@ fn print_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 }
 
 fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "clip_layer";
     let name = layer_name(st, &a, "clip")?;
-    layer_arg(a.get("input"), f, "input")?;
-    let (min, max) = (
-        real_arg(a.get("min"), f, "min")?,
-        real_arg(a.get("max"), f, "max")?,
-    );
+    a.arg_layer("input")?;
+    let (min, max) = (a.arg_real("min")?, a.arg_real("max")?);
     if min.as_f64() >= max.as_f64() {
         return Err(EvalError::value_error(
             "clip_layer(): min must be less than max.",
@@ -769,7 +723,7 @@ fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
 fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "scale_shift_layer";
     let name = layer_name(st, &a, "scale_shift")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let size = with_layer(
@@ -794,10 +748,9 @@ fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 }
 
 fn resize_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "resize_layer";
     let name = layer_name(st, &a, "resize")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let input = a.arg_layer("input")?;
+    let size = a.arg_uint("size")?;
     let mut s = Simple::new(&name, "resize", vec![spec(a.get("input"))]);
     s.size = size;
     s.size_of = None;
@@ -810,8 +763,8 @@ fn resize_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "factorization_machine";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let factor = uint_arg(a.get("factor_size"), f, "factor_size")?;
+    let input = a.arg_layer("input")?;
+    let factor = a.arg_uint("factor_size")?;
     if factor == 0 {
         return Err(EvalError::value_error(
             "the factor_size must be greater than 0.",
@@ -845,7 +798,7 @@ fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
 fn multiplex_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "multiplex_layer";
     let name = layer_name(st, &a, f)?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
+    let inputs = a.arg_layers("input")?;
     if inputs.len() <= 2 {
         return Err(EvalError::value_error(
             "multiplex_layer should have more than 2 inputs",
@@ -870,229 +823,56 @@ fn multiplex_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
         .value())
 }
 
+/// Paddle's upsample_layer (UpsampleLayer, added in March 2018) is named with its exact
+/// signature so a config calling it gets this answer rather than a NameError.
+fn upsample_layer(_: &Rc<State>, _: &mut Interp, _: Bound) -> Result<Value, EvalError> {
+    Err(EvalError::new(
+        "NotImplementedError",
+        "upsample_layer() is not supported by paddlers: its UpsampleConfig is not in our graph \
+         yet; use bilinear_interp_layer for image upsampling",
+    ))
+}
+
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("upsample_layer", "input, name=None, scale=None, scale_y=None, upsample_size=None, upsample_size_y=None, pad_out_x=False, pad_out_y=False, layer_attr=None", upsample_layer),
+    ("data_layer", "name, size, depth=None, height=None, width=None, layer_attr=None", data_layer),
+    ("fc_layer", "input, size, act=None, name=None, param_attr=None, bias_attr=None, layer_attr=None", fc_layer),
+    ("selective_fc_layer", "input, size, select=None, act=None, name=None, pass_generation=False, has_selected_colums=True, mul_ratio=0.02, param_attr=None, bias_attr=None, layer_attr=None", selective_fc_layer),
+    ("trans_layer", "input, name=None, layer_attr=None", trans_layer),
+    ("sum_to_one_norm_layer", "input, name=None, layer_attr=None", sum_to_one_norm_layer),
+    ("row_l2_norm_layer", "input, name=None, layer_attr=None", row_l2_norm_layer),
+    ("sampling_id_layer", "input, name=None, layer_attr=None", sampling_id_layer),
+    ("maxid_layer", "input, name=None, layer_attr=None", maxid_layer),
+    ("eos_layer", "input, eos_id, name=None, layer_attr=None", eos_layer),
+    ("slope_intercept_layer", "input, name=None, slope=1.0, intercept=0.0, layer_attr=None", slope_intercept_layer),
+    ("scaling_layer", "input, weight, name=None, layer_attr=None", scaling_layer),
+    ("power_layer", "input, weight, name=None, layer_attr=None", power_layer),
+    ("interpolation_layer", "input, weight, name=None, layer_attr=None", interpolation_layer),
+    ("cos_sim", "a, b, scale=1, size=1, name=None, layer_attr=None", cos_sim),
+    ("l2_distance_layer", "x, y, name=None, layer_attr=None", l2_distance_layer),
+    ("dot_prod_layer", "input1, input2, name=None, layer_attr=None", dot_prod_layer),
+    ("out_prod_layer", "input1, input2, name=None, layer_attr=None", out_prod_layer),
+    ("conv_shift_layer", "a, b, name=None, layer_attr=None", conv_shift_layer),
+    ("tensor_layer", "a, b, size, act=None, name=None, param_attr=None, bias_attr=None, layer_attr=None", tensor_layer),
+    ("linear_comb_layer", "weights, vectors, size=None, name=None, layer_attr=None", linear_comb_layer),
+    ("convex_comb_layer", "weights, vectors, size=None, name=None, layer_attr=None", linear_comb_layer),
+    ("addto_layer", "input, act=None, name=None, bias_attr=None, layer_attr=None", addto_layer),
+    ("concat_layer", "input, act=None, name=None, layer_attr=None, bias_attr=None", concat_layer),
+    ("repeat_layer", "input, num_repeats, as_row_vector=True, act=None, name=None, layer_attr=None", repeat_layer),
+    ("get_output_layer", "input, arg_name, name=None, layer_attr=None", get_output_layer),
+    ("print_layer", "input, format=None, name=None", print_layer),
+    ("printer_layer", "input, format=None, name=None", print_layer),
+    ("multiplex_layer", "input, name=None, layer_attr=None", multiplex_layer),
+    ("clip_layer", "input, min, max, name=None", clip_layer),
+    ("scale_shift_layer", "input, name=None, param_attr=None, bias_attr=None", scale_shift_layer),
+    ("resize_layer", "input, size, name=None", resize_layer),
+    ("factorization_machine", "input, factor_size, act=None, name=None, param_attr=None, layer_attr=None", factorization_machine),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "data_layer",
-        "name, size, depth=None, height=None, width=None, layer_attr=None",
-        data_layer,
-    );
-    def(
-        m,
-        st,
-        "fc_layer",
-        "input, size, act=None, name=None, param_attr=None, bias_attr=None, layer_attr=None",
-        fc_layer,
-    );
-    def(
-        m,
-        st,
-        "selective_fc_layer",
-        "input, size, select=None, act=None, name=None, pass_generation=False, has_selected_colums=True, mul_ratio=0.02, param_attr=None, bias_attr=None, layer_attr=None",
-        selective_fc_layer,
-    );
-    def(
-        m,
-        st,
-        "trans_layer",
-        "input, name=None, layer_attr=None",
-        trans_layer,
-    );
-    def(
-        m,
-        st,
-        "sum_to_one_norm_layer",
-        "input, name=None, layer_attr=None",
-        sum_to_one_norm_layer,
-    );
-    def(
-        m,
-        st,
-        "row_l2_norm_layer",
-        "input, name=None, layer_attr=None",
-        row_l2_norm_layer,
-    );
-    def(
-        m,
-        st,
-        "sampling_id_layer",
-        "input, name=None, layer_attr=None",
-        sampling_id_layer,
-    );
-    def(
-        m,
-        st,
-        "maxid_layer",
-        "input, name=None, layer_attr=None",
-        maxid_layer,
-    );
-    def(
-        m,
-        st,
-        "eos_layer",
-        "input, eos_id, name=None, layer_attr=None",
-        eos_layer,
-    );
-    def(
-        m,
-        st,
-        "slope_intercept_layer",
-        "input, name=None, slope=1.0, intercept=0.0, layer_attr=None",
-        slope_intercept_layer,
-    );
-    def(
-        m,
-        st,
-        "scaling_layer",
-        "input, weight, name=None, layer_attr=None",
-        scaling_layer,
-    );
-    def(
-        m,
-        st,
-        "power_layer",
-        "input, weight, name=None, layer_attr=None",
-        power_layer,
-    );
-    def(
-        m,
-        st,
-        "interpolation_layer",
-        "input, weight, name=None, layer_attr=None",
-        interpolation_layer,
-    );
-    def(
-        m,
-        st,
-        "cos_sim",
-        "a, b, scale=1, size=1, name=None, layer_attr=None",
-        cos_sim,
-    );
-    def(
-        m,
-        st,
-        "l2_distance_layer",
-        "x, y, name=None, layer_attr=None",
-        l2_distance_layer,
-    );
-    def(
-        m,
-        st,
-        "dot_prod_layer",
-        "input1, input2, name=None, layer_attr=None",
-        dot_prod_layer,
-    );
-    def(
-        m,
-        st,
-        "out_prod_layer",
-        "input1, input2, name=None, layer_attr=None",
-        out_prod_layer,
-    );
-    def(
-        m,
-        st,
-        "conv_shift_layer",
-        "a, b, name=None, layer_attr=None",
-        conv_shift_layer,
-    );
-    def(
-        m,
-        st,
-        "tensor_layer",
-        "a, b, size, act=None, name=None, param_attr=None, bias_attr=None, layer_attr=None",
-        tensor_layer,
-    );
-    def(
-        m,
-        st,
-        "linear_comb_layer",
-        "weights, vectors, size=None, name=None, layer_attr=None",
-        linear_comb_layer,
-    );
-    def(
-        m,
-        st,
-        "convex_comb_layer",
-        "weights, vectors, size=None, name=None, layer_attr=None",
-        linear_comb_layer,
-    );
-    def(
-        m,
-        st,
-        "addto_layer",
-        "input, act=None, name=None, bias_attr=None, layer_attr=None",
-        addto_layer,
-    );
-    def(
-        m,
-        st,
-        "concat_layer",
-        "input, act=None, name=None, layer_attr=None, bias_attr=None",
-        concat_layer,
-    );
-    def(
-        m,
-        st,
-        "repeat_layer",
-        "input, num_repeats, as_row_vector=True, act=None, name=None, layer_attr=None",
-        repeat_layer,
-    );
-    def(
-        m,
-        st,
-        "get_output_layer",
-        "input, arg_name, name=None, layer_attr=None",
-        get_output_layer,
-    );
-    def(
-        m,
-        st,
-        "print_layer",
-        "input, format=None, name=None",
-        print_layer,
-    );
-    def(
-        m,
-        st,
-        "printer_layer",
-        "input, format=None, name=None",
-        print_layer,
-    );
-    def(
-        m,
-        st,
-        "multiplex_layer",
-        "input, name=None, layer_attr=None",
-        multiplex_layer,
-    );
-    def(
-        m,
-        st,
-        "clip_layer",
-        "input, min, max, name=None",
-        clip_layer,
-    );
-    def(
-        m,
-        st,
-        "scale_shift_layer",
-        "input, name=None, param_attr=None, bias_attr=None",
-        scale_shift_layer,
-    );
-    def(
-        m,
-        st,
-        "resize_layer",
-        "input, size, name=None",
-        resize_layer,
-    );
-    def(
-        m,
-        st,
-        "factorization_machine",
-        "input, factor_size, act=None, name=None, param_attr=None, layer_attr=None",
-        factorization_machine,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

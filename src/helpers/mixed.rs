@@ -1,7 +1,7 @@
 //! mixed_layer with its projections and operators, and the helpers built on it.
 
 use super::args::*;
-use super::build::{def, layer_name};
+use super::build::{def, layer_name, Native};
 use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
@@ -24,8 +24,8 @@ fn proj_value(kind: ProjKind, input: &Value, param: ParamAttrs, size: u64) -> Va
 }
 
 fn weighted_proj(a: &Bound, f: &str, kind: ProjKind) -> Result<Value, EvalError> {
-    layer_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    a.arg_layer("input")?;
+    let size = a.arg_uint("size")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     Ok(proj_value(kind, a.get("input"), attr, size))
 }
@@ -47,9 +47,8 @@ fn table_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
 }
 
 fn identity_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "identity_projection";
-    let input = layer_arg(a.get("input"), f, "input")?;
-    match opt_uint(a.get("offset"), f, "offset")? {
+    let input = a.arg_layer("input")?;
+    match a.arg_opt_uint("offset")? {
         None => Ok(proj_value(
             ProjKind::Identity,
             a.get("input"),
@@ -57,7 +56,7 @@ fn identity_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
             0,
         )),
         Some(offset) => {
-            let size = match opt_uint(a.get("size"), f, "size")? {
+            let size = match a.arg_opt_uint("size")? {
                 Some(s) => s,
                 None => input.size.get().unwrap_or(0).saturating_sub(offset),
             };
@@ -73,7 +72,7 @@ fn identity_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
 
 fn slice_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "slice_projection";
-    layer_arg(a.get("input"), f, "input")?;
+    a.arg_layer("input")?;
     let mut slices = Vec::new();
     let mut start = 0;
     for s in items(a.get("slices")) {
@@ -110,14 +109,14 @@ fn slice_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
 
 fn scaling_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "scaling_projection";
-    layer_arg(a.get("input"), f, "input")?;
+    a.arg_layer("input")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     Ok(proj_value(ProjKind::Scaling, a.get("input"), attr, 0))
 }
 
 fn dotmul_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "dotmul_projection";
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let size = input.size.get().unwrap_or(0);
     Ok(proj_value(ProjKind::DotMul, a.get("input"), attr, size))
@@ -125,8 +124,8 @@ fn dotmul_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 
 fn context_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "context_projection";
-    layer_arg(a.get("input"), f, "input")?;
-    let len = int_arg(a.get("context_len"), f, "context_len")?;
+    a.arg_layer("input")?;
+    let len = a.arg_int("context_len")?;
     let start = match a.opt("context_start") {
         Some(v) => int_arg(v, f, "context_start")?,
         // Python 2 floors: -(len - 1) / 2.
@@ -192,8 +191,8 @@ fn conv_spec(a: &Bound, f: &str, channels: u64, groups: u64) -> Result<ConvSpec,
 
 fn conv_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "conv_projection";
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
+    let input = a.arg_layer("input")?;
+    let channels = match a.arg_opt_uint("num_channels")? {
         Some(c) => c,
         None => input.num_filters.ok_or_else(|| {
             EvalError::value_error(format!(
@@ -202,7 +201,7 @@ fn conv_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             ))
         })?,
     };
-    let groups = uint_arg(a.get("groups"), f, "groups")?;
+    let groups = a.arg_uint("groups")?;
     let conv = conv_spec(&a, f, channels, groups)?;
     let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
     if attr.initial_smart == Some(true) {
@@ -214,7 +213,7 @@ fn conv_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         attr.initial_strategy = Some(0);
         attr.initial_smart = Some(false);
     }
-    let num_filters = uint_arg(a.get("num_filters"), f, "num_filters")? as u32;
+    let num_filters = a.arg_uint("num_filters")? as u32;
     Ok(proj_value(
         ProjKind::Conv {
             conv,
@@ -250,7 +249,7 @@ fn dotmul_operator(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             )));
         }
     }
-    let scale = real_arg(a.get("scale"), f, "scale")?;
+    let scale = a.arg_real("scale")?;
     Ok(Value::host(OperatorObj {
         op: Operator {
             kind: OpKind::DotMul { scale: Some(scale) },
@@ -262,14 +261,14 @@ fn dotmul_operator(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 
 fn conv_operator(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "conv_operator";
-    let img = layer_arg(a.get("img"), f, "img")?;
-    let filter = layer_arg(a.get("filter"), f, "filter")?;
-    let channels = match opt_uint(a.get("num_channels"), f, "num_channels")? {
+    let img = a.arg_layer("img")?;
+    let filter = a.arg_layer("filter")?;
+    let channels = match a.arg_opt_uint("num_channels")? {
         Some(c) => c,
         None => img.num_filters.unwrap_or(0),
     };
     let conv = conv_spec(&a, f, channels, 1)?;
-    let num_filters = uint_arg(a.get("num_filters"), f, "num_filters")? as u32;
+    let num_filters = a.arg_uint("num_filters")? as u32;
     Ok(Value::host(OperatorObj {
         op: Operator {
             kind: OpKind::Conv {
@@ -403,7 +402,7 @@ fn mixed_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let size = a.arg_uint("size")?;
     let out = pending_mixed(st, &name, size, act, bias, extra);
     if a.get("input").is_none() {
         return Ok(out.value());
@@ -421,8 +420,8 @@ fn mixed_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 fn embedding_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "embedding_layer";
     let name = layer_name(st, &a, "embedding")?;
-    layer_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    a.arg_layer("input")?;
+    let size = a.arg_uint("size")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
     let out = pending_mixed(st, &name, size, activation("LinearActivation"), None, extra);
@@ -473,90 +472,26 @@ pub fn register_layer_math(m: &Module, st: &Rc<State>) {
     }
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("full_matrix_projection", "input, size=0, param_attr=None", full_matrix_projection),
+    ("trans_full_matrix_projection", "input, size=0, param_attr=None", trans_full_matrix_projection),
+    ("table_projection", "input, size=0, param_attr=None", table_projection),
+    ("identity_projection", "input, offset=None, size=None", identity_projection),
+    ("slice_projection", "input, slices", slice_projection),
+    ("scaling_projection", "input, param_attr=None", scaling_projection),
+    ("dotmul_projection", "input, param_attr=None", dotmul_projection),
+    ("context_projection", "input, context_len, context_start=None, padding_attr=False", context_projection),
+    ("conv_projection", "input, filter_size, num_filters, num_channels=None, stride=1, padding=0, filter_size_y=None, stride_y=None, padding_y=None, groups=1, param_attr=None, trans=False", conv_projection),
+    ("dotmul_operator", "a=None, b=None, scale=1, **kwargs", dotmul_operator),
+    ("conv_operator", "img, filter, filter_size, num_filters, num_channels=None, stride=1, padding=0, filter_size_y=None, stride_y=None, padding_y=None, trans=False", conv_operator),
+    ("mixed_layer", "size=0, input=None, name=None, act=None, bias_attr=False, layer_attr=None", mixed_layer),
+    ("embedding_layer", "input, size, name=None, param_attr=None, layer_attr=None", embedding_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "full_matrix_projection",
-        "input, size=0, param_attr=None",
-        full_matrix_projection,
-    );
-    def(
-        m,
-        st,
-        "trans_full_matrix_projection",
-        "input, size=0, param_attr=None",
-        trans_full_matrix_projection,
-    );
-    def(
-        m,
-        st,
-        "table_projection",
-        "input, size=0, param_attr=None",
-        table_projection,
-    );
-    def(
-        m,
-        st,
-        "identity_projection",
-        "input, offset=None, size=None",
-        identity_projection,
-    );
-    def(m, st, "slice_projection", "input, slices", slice_projection);
-    def(
-        m,
-        st,
-        "scaling_projection",
-        "input, param_attr=None",
-        scaling_projection,
-    );
-    def(
-        m,
-        st,
-        "dotmul_projection",
-        "input, param_attr=None",
-        dotmul_projection,
-    );
-    def(
-        m,
-        st,
-        "context_projection",
-        "input, context_len, context_start=None, padding_attr=False",
-        context_projection,
-    );
-    def(
-        m,
-        st,
-        "conv_projection",
-        "input, filter_size, num_filters, num_channels=None, stride=1, padding=0, filter_size_y=None, stride_y=None, padding_y=None, groups=1, param_attr=None, trans=False",
-        conv_projection,
-    );
-    def(
-        m,
-        st,
-        "dotmul_operator",
-        "a=None, b=None, scale=1, **kwargs",
-        dotmul_operator,
-    );
-    def(
-        m,
-        st,
-        "conv_operator",
-        "img, filter, filter_size, num_filters, num_channels=None, stride=1, padding=0, filter_size_y=None, stride_y=None, padding_y=None, trans=False",
-        conv_operator,
-    );
-    def(
-        m,
-        st,
-        "mixed_layer",
-        "size=0, input=None, name=None, act=None, bias_attr=False, layer_attr=None",
-        mixed_layer,
-    );
-    def(
-        m,
-        st,
-        "embedding_layer",
-        "input, size, name=None, param_attr=None, layer_attr=None",
-        embedding_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

@@ -198,3 +198,75 @@ pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, Con
     trainer.config_file = None;
     Ok(trainer)
 }
+
+/// What a config can call by one public name of the helpers, for comparing our surface with
+/// Paddle's (tests/helpers_surface.rs).
+pub struct SurfaceEntry {
+    /// `layer_math` for its unary functions, else `trainer_config_helpers` (our submodules are
+    /// one namespace, so names are not told apart by Paddle's file).
+    pub module: &'static str,
+    pub name: String,
+    /// The parameters a call binds: a function's, or a class's constructor's. `None` for a
+    /// namespace that cannot be called (`LayerType`) or a value that is not callable.
+    pub signature: Option<Rc<crate::eval::Signature>>,
+    pub callable: bool,
+    /// A submodule (`layers`, `activations`, ...), as `import paddle.trainer_config_helpers`
+    /// exposes them.
+    pub is_module: bool,
+}
+
+/// Every public name of `paddle.trainer_config_helpers` and of its `layer_math`, with the
+/// preludes run, as a config importing them sees it.
+pub fn surface() -> Result<Vec<SurfaceEntry>, ConfigError> {
+    let mut interp = Interp::new();
+    let st = Rc::new(State::new(Builder::new(Vec::new()), "<surface>".into()));
+    install(&mut interp, &st);
+    // The preludes' functions are registered as lazy stand-ins taking `*args, **kwargs`; their
+    // real signatures come from running each prelude on its own.
+    let mut dsl_sigs = std::collections::HashMap::new();
+    for (label, src) in PRELUDES {
+        let scratch = interp.run_source(label, src).map_err(ConfigError)?;
+        for (name, v) in scratch.vars.borrow().iter() {
+            if let Value::Function(f) = v {
+                dsl_sigs.insert(name.to_string(), f.sig.clone());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (module, dotted) in [
+        ("trainer_config_helpers", "paddle.trainer_config_helpers"),
+        ("layer_math", "paddle.trainer_config_helpers.layer_math"),
+    ] {
+        let m = interp.import(dotted).map_err(|e| {
+            ConfigError(Box::new(Diagnostic::plain(
+                "<surface>",
+                "ImportError",
+                e.to_string(),
+            )))
+        })?;
+        for name in m.public_names() {
+            let v = m.get(&name).unwrap_or(Value::None);
+            let (signature, callable) = match &v {
+                Value::Native(_) if dsl_sigs.contains_key(&*name) => {
+                    (dsl_sigs.get(&*name).cloned(), true)
+                }
+                Value::Native(n) => (Some(n.sig.clone()), true),
+                Value::Function(f) => (Some(f.sig.clone()), true),
+                Value::HostType(t) => match &t.constructor {
+                    Some(Value::Native(n)) => (Some(n.sig.clone()), true),
+                    Some(Value::Function(f)) => (Some(f.sig.clone()), true),
+                    _ => (None, false),
+                },
+                _ => (None, false),
+            };
+            out.push(SurfaceEntry {
+                module,
+                name: name.to_string(),
+                signature,
+                callable,
+                is_module: matches!(v, Value::Module(_)),
+            });
+        }
+    }
+    Ok(out)
+}

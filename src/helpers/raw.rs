@@ -7,9 +7,11 @@ use super::args::*;
 use super::objects::{OperatorObj, ProjectionObj};
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, HostObject, Interp, Module, Value};
+use crate::graph::layers::general;
 use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::layers::mixed::{OpKind, Operator, ProjKind, Projection};
 use crate::graph::layers::recurrent as group;
+use crate::graph::layers::sequence as seq;
 use crate::graph::settings::Setting;
 use crate::graph::{DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real};
 use std::any::Any;
@@ -190,8 +192,8 @@ fn conv_of(c: &Cfg, f: &str) -> Result<ConvSpec, EvalError> {
 
 fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "Layer";
-    let name = str_arg(a.get("name"), f, "name")?;
-    let t = str_arg(a.get("type"), f, "type")?;
+    let name = a.arg_str("name")?;
+    let t = a.arg_str("type")?;
     let kw = |k: &str| {
         a.kwargs
             .iter()
@@ -229,13 +231,38 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             }
         }
         "fc" => {
-            let bias = bias_of(&kw("bias"), f, true)?;
-            let added = b.add_layer(&name, "fc", size, specs, &active_type, &extra).cfg()?;
-            for i in 0..inputs.len() {
-                let s = b.input_layer(added.index, i).size();
-                b.create_input_parameter(&added, i, size * s, vec![s, size]).cfg()?;
-            }
-            b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
+            let layer = general::FcLayer {
+                name,
+                size,
+                inputs: specs,
+                bias: bias_of(&kw("bias"), f, true)?,
+                active_type,
+                extra,
+            };
+            general::fc_layer(&mut b, layer).cfg()?;
+        }
+        // config_parser's AddToLayer has a bias unless told otherwise; ConcatenateLayer refuses one.
+        "addto" => {
+            let layer = general::AddToLayer {
+                caller: "Layer()",
+                name,
+                inputs: specs,
+                bias: bias_of(&kw("bias"), f, true)?,
+                active_type,
+                extra,
+            };
+            general::addto_layer(&mut b, layer).cfg()?;
+        }
+        "concat" => {
+            let layer = general::ConcatLayer {
+                caller: "Layer()",
+                name,
+                inputs: specs,
+                bias: kw("bias").truthy(),
+                active_type,
+                extra,
+            };
+            general::concat_layer(&mut b, layer).cfg()?;
         }
         "conv" | "exconv" | "cudnn_conv" => {
             let convs = (0..inputs.len())
@@ -317,37 +344,55 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             )
             .cfg()?;
         }
-        "addto" | "concat" | "trans" | "seqlastins" | "seqfirstins" | "max" | "average" | "expand" | "sum_to_one_norm"
+        "seqlastins" | "seqfirstins" | "max" | "average" => {
+            let kind = match t.as_str() {
+                "seqlastins" => seq::SeqPoolKind::Last,
+                "seqfirstins" => seq::SeqPoolKind::First,
+                "max" => seq::SeqPoolKind::Max {
+                    output_max_index: (!kw("output_max_index").is_none()).then(|| kw("output_max_index").truthy()),
+                },
+                _ => seq::SeqPoolKind::Average {
+                    strategy: opt_str(&kw("average_strategy"), f, "average_strategy")?.unwrap_or_else(|| "average".into()),
+                },
+            };
+            let layer = seq::SeqPoolLayer {
+                caller: "Layer()",
+                name,
+                input: specs.into_iter().next().ok_or_else(|| {
+                    EvalError::new("ConfigError", format!("Layer(): a {t} layer must have 1 input"))
+                })?,
+                kind,
+                trans_type: opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()),
+                stride: match kw("stride") {
+                    Value::None => -1,
+                    v => int_arg(&v, f, "stride")?,
+                },
+                bias: bias_of(&kw("bias"), f, false)?,
+                active_type,
+                extra,
+            };
+            seq::seq_pool_layer(&mut b, layer).cfg()?;
+        }
+        "trans" | "expand" | "sum_to_one_norm"
         | "maxid" | "sampling_id" | "row_l2_norm" | "slope_intercept" | "scaling" | "power" | "interpolation" => {
             let bias = bias_of(&kw("bias"), f, false)?;
             let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
             let size = match t.as_str() {
-                "concat" => (0..inputs.len()).map(|i| b.input_layer(added.index, i).size()).sum(),
                 "scaling" | "power" | "interpolation" => b.input_layer(added.index, 1).size(),
                 _ => b.input_layer(added.index, 0).size(),
             };
             b.set_layer_size(added.index, size).cfg()?;
             {
                 let l = b.layer_at_mut(added.index);
-                if matches!(t.as_str(), "seqlastins" | "seqfirstins" | "max" | "average" | "expand") {
+                if t == "expand" {
                     l.trans_type = Some(opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()));
-                }
-                if matches!(t.as_str(), "seqlastins" | "seqfirstins" | "max" | "average") {
-                    l.seq_pool_stride = Some(opt_uint(&kw("stride"), f, "stride")?.map_or(-1, |v| v as i32));
-                }
-                if t == "seqfirstins" {
-                    l.r#type = "seqlastins".into();
-                    l.select_first = Some(true);
-                }
-                if t == "average" {
-                    l.average_strategy = Some(opt_str(&kw("average_strategy"), f, "average_strategy")?.unwrap_or_else(|| "average".into()));
                 }
                 if t == "slope_intercept" {
                     l.slope = Some(opt_real(&kw("slope"), f, "slope")?.unwrap_or(Real::Float(1.0)));
                     l.intercept = Some(opt_real(&kw("intercept"), f, "intercept")?.unwrap_or(Real::Float(0.0)));
                 }
             }
-            if matches!(t.as_str(), "addto" | "seqlastins" | "seqfirstins" | "max" | "average" | "expand") {
+            if t == "expand" {
                 b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
             }
         }
@@ -452,18 +497,16 @@ fn projection_ctor(
 
 fn memory_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "Memory";
-    let name = opt_str(a.get("name"), f, "name")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
-    let boot_layer = opt_str(a.get("boot_layer"), f, "boot_layer")?;
+    let name = a.arg_opt_str("name")?;
+    let size = a.arg_uint("size")?;
+    let boot_layer = a.arg_opt_str("boot_layer")?;
     let boot_bias = match a.get("boot_bias") {
         Value::None | Value::Bool(false) => None,
         v => bias_of(v, f, false)?,
     };
-    let act =
-        opt_str(a.get("boot_bias_active_type"), f, "boot_bias_active_type")?.unwrap_or_default();
-    let const_id =
-        opt_uint(a.get("boot_with_const_id"), f, "boot_with_const_id")?.map(|v| v as u32);
-    let memory_name = opt_str(a.get("memory_name"), f, "memory_name")?;
+    let act = a.arg_opt_str("boot_bias_active_type")?.unwrap_or_default();
+    let const_id = a.arg_opt_uint("boot_with_const_id")?.map(|v| v as u32);
+    let memory_name = a.arg_opt_str("memory_name")?;
     let agent = group::memory(
         &mut st.b(),
         name.as_deref(),
@@ -484,7 +527,7 @@ fn link_names(v: &Value, f: &str) -> Result<Vec<String>, EvalError> {
 
 fn group_begin(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "RecurrentLayerGroupBegin";
-    let name = str_arg(a.get("name"), f, "name")?;
+    let name = a.arg_str("name")?;
     let in_links = link_names(a.get("in_links"), f)?;
     let out_links = link_names(a.get("out_links"), f)?;
     let mut b = st.b();
@@ -524,7 +567,7 @@ fn settings_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 }
 
 fn data_config(a: &Bound, f: &str, kind: &str) -> Result<DataConfig, EvalError> {
-    let files = opt_str(a.get("files"), f, "files")?;
+    let files = a.arg_opt_str("files")?;
     let mut d = DataConfig {
         r#type: kind.to_string(),
         files: files.or_else(|| (kind == "py").then(String::new)),
@@ -535,13 +578,12 @@ fn data_config(a: &Bound, f: &str, kind: &str) -> Result<DataConfig, EvalError> 
         ..Default::default()
     };
     if kind == "py" {
-        d.load_data_module = Some(str_arg(a.get("load_data_module"), f, "load_data_module")?);
-        d.load_data_object = Some(str_arg(a.get("load_data_object"), f, "load_data_object")?);
-        d.load_data_args =
-            Some(opt_str(a.get("load_data_args"), f, "load_data_args")?.unwrap_or_default());
+        d.load_data_module = Some(a.arg_str("load_data_module")?);
+        d.load_data_object = Some(a.arg_str("load_data_object")?);
+        d.load_data_args = Some(a.arg_opt_str("load_data_args")?.unwrap_or_default());
     }
     if kind == "simple" {
-        d.feat_dim = opt_uint(a.get("feat_dim"), f, "feat_dim")?.map(|v| v as i32);
+        d.feat_dim = a.arg_opt_uint("feat_dim")?.map(|v| v as i32);
     }
     let group = |k: &str| a.opt(k).map(|v| uint_arg(v, f, k)).transpose();
     let (cap, count, threads) = (
@@ -610,8 +652,8 @@ fn train_or_test(
 
 fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "Evaluator";
-    let name = str_arg(a.get("name"), f, "name")?;
-    let t = str_arg(a.get("type"), f, "type")?;
+    let name = a.arg_str("name")?;
+    let t = a.arg_str("type")?;
     let inputs: Vec<String> = items(a.get("inputs"))
         .iter()
         .map(|v| str_arg(v, f, "inputs"))
@@ -628,6 +670,17 @@ fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     })?;
     Ok(Value::None)
 }
+
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("Memory", "name, size, is_sequence=False, boot_layer=None, boot_bias=False, boot_bias_active_type='', boot_with_const_id=None, memory_name=None", memory_raw),
+    ("RecurrentLayerGroupBegin", "name, in_links, out_links, generator=None, target_inlinkname='', seq_reversed=False", group_begin),
+    ("RecurrentLayerGroupEnd", "name", group_end),
+    ("Layer", "name, type, **xargs", layer),
+    ("Settings", "**args", settings_raw),
+    ("Evaluator", "name, type, inputs, chunk_scheme=None, num_chunk_types=None, classification_threshold=None, positive_label=None, dict_file=None, result_file=None, num_results=None, top_k=None, delimited=None, excluded_chunk_types=None, overlap_threshold=None, background_id=None, evaluate_difficult=None, ap_type=None", evaluator_raw),
+];
 
 pub fn register(m: &Module, st: &Rc<State>) {
     projection_ctor(m, "FullMatrixProjection", |_| Ok(ProjKind::Fc), "");
@@ -655,10 +708,9 @@ pub fn register(m: &Module, st: &Rc<State>) {
         m,
         "ContextProjection",
         |a| {
-            let f = "ContextProjection";
             Ok(ProjKind::Context {
-                start: int_arg(a.get("context_start"), f, "context_start")? as i32,
-                length: int_arg(a.get("context_length"), f, "context_length")? as i32,
+                start: a.arg_int("context_start")? as i32,
+                length: a.arg_int("context_length")? as i32,
                 trainable_padding: a.bool("trainable_padding"),
             })
         },
@@ -676,28 +728,16 @@ pub fn register(m: &Module, st: &Rc<State>) {
         Ok(Value::host(OperatorObj {
             op: Operator {
                 kind: OpKind::DotMul {
-                    scale: opt_real(a.get("scale"), f, "scale")?,
+                    scale: a.arg_opt_real("scale")?,
                 },
                 inputs: names,
             },
             origin: Vec::new(),
         }))
     });
-    def(
-        m,
-        st,
-        "Memory",
-        "name, size, is_sequence=False, boot_layer=None, boot_bias=False, boot_bias_active_type='', boot_with_const_id=None, memory_name=None",
-        memory_raw,
-    );
-    def(
-        m,
-        st,
-        "RecurrentLayerGroupBegin",
-        "name, in_links, out_links, generator=None, target_inlinkname='', seq_reversed=False",
-        group_begin,
-    );
-    def(m, st, "RecurrentLayerGroupEnd", "name", group_end);
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
     cfg_ctor(m, "Input", &format!("input_layer_name, {PARAM_KEYS}, sparse_update=None, conv=None, bilinear_interp=None, norm=None, pool=None, image=None, block_expand=None, maxout=None, spp=None, pad=None, format=None, nnz=None, update_hooks=None, input_layer_argument=None, make_layer_name_in_submodel=True"));
     cfg_ctor(m, "Bias", PARAM_KEYS);
     cfg_ctor(m, "Conv", "filter_size, channels, padding=None, stride=None, groups=None, filter_channels=None, output_x=None, img_size=None, caffe_mode=True, filter_size_y=None, padding_y=None, stride_y=None, dilation=None, dilation_y=None");
@@ -708,8 +748,6 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "norm_type, channels, size, scale, pow, output_x=None, img_size=None, blocked=None",
     );
     cfg_ctor(m, "Image", "channels, img_size=None");
-    def(m, st, "Layer", "name, type, **xargs", layer);
-    def(m, st, "Settings", "**args", settings_raw);
     def(m, st, "Inputs", "*args", |st, _, a| {
         let names = names_of(&a, "Inputs")?;
         st.b().add_inputs(&names).cfg().map(|_| Value::None)
@@ -809,13 +847,6 @@ pub fn register(m: &Module, st: &Rc<State>) {
             Ok(Value::None)
         },
     );
-    def(
-        m,
-        st,
-        "Evaluator",
-        "name, type, inputs, chunk_scheme=None, num_chunk_types=None, classification_threshold=None, positive_label=None, dict_file=None, result_file=None, num_results=None, top_k=None, delimited=None, excluded_chunk_types=None, overlap_threshold=None, background_id=None, evaluate_difficult=None, ap_type=None",
-        evaluator_raw,
-    );
     let data_spec = "files=None, type=None, file_group_queue_capacity=None, load_data_module=None, load_data_object=None, \
                      load_data_args='', load_file_count=None, constant_slots=None, load_thread_num=None, feat_dim=None, \
                      context_len=None, buffer_capacity=None, async_load_data=False, data_ratio=1, is_main_data=True, usage_ratio=None";
@@ -849,4 +880,4 @@ pub fn register(m: &Module, st: &Rc<State>) {
     );
 }
 
-use super::build::def;
+use super::build::{def, Native};

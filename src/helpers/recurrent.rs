@@ -1,7 +1,7 @@
 //! recurrent_group, memory, the step layers and beam_search.
 
 use super::args::*;
-use super::build::{def, layer_name, Simple};
+use super::build::{def, layer_name, Native, Simple};
 use super::objects::*;
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
@@ -24,8 +24,8 @@ fn memory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
         Some(v) => str_arg(v, f, "memory_name")?,
         None => st.b().unique_name("memory"),
     };
-    let name = opt_str(a.get("name"), f, "name")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let name = a.arg_opt_str("name")?;
+    let size = a.arg_uint("size")?;
     let boot_layer = match a.opt("boot_layer") {
         Some(v) => Some(layer_arg(v, f, "boot_layer")?.name.clone()),
         None => None,
@@ -46,8 +46,7 @@ fn memory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
         f,
         "boot_bias_active_type",
     )?;
-    let const_id =
-        opt_uint(a.get("boot_with_const_id"), f, "boot_with_const_id")?.map(|v| v as u32);
+    let const_id = a.arg_opt_uint("boot_with_const_id")?.map(|v| v as u32);
     let memory_name = if name.is_some() {
         None
     } else {
@@ -164,11 +163,12 @@ fn recurrent_group(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Valu
 fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "beam_search";
     let name = layer_name(st, &a, f)?;
-    let bos_id = uint_arg(a.get("bos_id"), f, "bos_id")?;
-    let eos_id = uint_arg(a.get("eos_id"), f, "eos_id")?;
-    let beam_size = uint_arg(a.get("beam_size"), f, "beam_size")?;
-    let max_length = uint_arg(a.get("max_length"), f, "max_length")?;
-    let num_results = opt_uint(a.get("num_results_per_sample"), f, "num_results_per_sample")?
+    let bos_id = a.arg_uint("bos_id")?;
+    let eos_id = a.arg_uint("eos_id")?;
+    let beam_size = a.arg_uint("beam_size")?;
+    let max_length = a.arg_uint("max_length")?;
+    let num_results = a
+        .arg_opt_uint("num_results_per_sample")?
         .unwrap_or(beam_size);
     let inputs = items(a.get("input"));
     let mut gen_index = None;
@@ -277,10 +277,10 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
 fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "lstm_step_layer";
     let name = layer_name(st, &a, "lstm_step")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let state = layer_arg(a.get("state"), f, "state")?;
+    let input = a.arg_layer("input")?;
+    let state = a.arg_layer("state")?;
     let size = state.size.get().unwrap_or(0);
-    if let Some(s) = opt_uint(a.get("size"), f, "size")? {
+    if let Some(s) = a.arg_opt_uint("size")? {
         if s != size {
             return Err(EvalError::value_error(format!(
                 "lstm_step_layer(): size={s} must equal the state's size {size}"
@@ -340,15 +340,15 @@ fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
 fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "gru_step_layer";
     let name = layer_name(st, &a, "gru_step")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let mem = layer_arg(a.get("output_mem"), f, "output_mem")?;
+    let input = a.arg_layer("input")?;
+    let mem = a.arg_layer("output_mem")?;
     let in_size = input.size.get().unwrap_or(0);
     if in_size % 3 != 0 {
         return Err(EvalError::value_error(format!(
             "gru_step_layer(): the input size {in_size} must be a multiple of 3"
         )));
     }
-    let size = opt_uint(a.get("size"), f, "size")?.unwrap_or(in_size / 3);
+    let size = a.arg_opt_uint("size")?.unwrap_or(in_size / 3);
     let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
     let gate = act_arg(a.get("gate_act"), "SigmoidActivation", f, "gate_act")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
@@ -383,40 +383,18 @@ fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         .value())
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("memory", "name, size, memory_name=None, is_seq=False, boot_layer=None, boot_bias=None, boot_bias_active_type=None, boot_with_const_id=None", memory),
+    ("recurrent_group", "step, input, reverse=False, name=None, targetInlink=None", recurrent_group),
+    ("beam_search", "step, input, bos_id, eos_id, beam_size, max_length=500, name=None, num_results_per_sample=None", beam_search),
+    ("lstm_step_layer", "input, state, size=None, act=None, name=None, gate_act=None, state_act=None, bias_attr=None, layer_attr=None", lstm_step_layer),
+    ("gru_step_layer", "input, output_mem, size=None, act=None, name=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None", gru_step_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "memory",
-        "name, size, memory_name=None, is_seq=False, boot_layer=None, boot_bias=None, boot_bias_active_type=None, boot_with_const_id=None",
-        memory,
-    );
-    def(
-        m,
-        st,
-        "recurrent_group",
-        "step, input, reverse=False, name=None, targetInlink=None",
-        recurrent_group,
-    );
-    def(
-        m,
-        st,
-        "beam_search",
-        "step, input, bos_id, eos_id, beam_size, max_length=500, name=None, num_results_per_sample=None",
-        beam_search,
-    );
-    def(
-        m,
-        st,
-        "lstm_step_layer",
-        "input, state, size=None, act=None, name=None, gate_act=None, state_act=None, bias_attr=None, layer_attr=None",
-        lstm_step_layer,
-    );
-    def(
-        m,
-        st,
-        "gru_step_layer",
-        "input, output_mem, size=None, act=None, name=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None",
-        gru_step_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

@@ -4,16 +4,17 @@
 use super::args::*;
 use super::build::*;
 use super::objects::*;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layers::sequence as seq;
 use crate::graph::{InputSpec, LayerConfig, RowConvConfig};
 use std::rc::Rc;
 
 fn seq_concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "seq_concat_layer";
     let name = layer_name(st, &a, "seqconcat")?;
-    let x = layer_arg(a.get("a"), f, "a")?;
-    let y = layer_arg(a.get("b"), f, "b")?;
+    let x = a.arg_layer("a")?;
+    let y = a.arg_layer("b")?;
     let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
@@ -38,8 +39,8 @@ fn seq_concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
 fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "seq_reshape_layer";
     let name = layer_name(st, &a, "seqreshape")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("reshape_size"), f, "reshape_size")?;
+    let input = a.arg_layer("input")?;
+    let size = a.arg_uint("reshape_size")?;
     let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
@@ -60,29 +61,32 @@ fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 }
 
 /// last_seq / first_seq.
-fn seq_instance(st: &Rc<State>, a: &Bound, f: &str, first: bool) -> Result<Value, EvalError> {
+fn seq_instance(
+    st: &Rc<State>,
+    a: &Bound,
+    f: &'static str,
+    first: bool,
+) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let agg = str_arg(a.get("agg_level"), f, "agg_level")?;
-    let stride = int_arg(a.get("stride"), f, "stride")?;
-    if agg == "seq" && stride != -1 {
-        return Err(EvalError::value_error(format!(
-            "{f}(): subseq does not support stride window"
-        )));
-    }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(
-        &name,
-        "seqlastins",
-        vec![InputSpec::new(input.name.clone())],
-    );
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        l.trans_type = Some(agg.clone());
-        l.seq_pool_stride = Some(stride as i32);
-        if first {
-            l.select_first = Some(true);
-        }
+    let input = a.arg_layer("input")?;
+    let layer = seq::SeqPoolLayer {
+        caller: if first { "first_seq()" } else { "last_seq()" },
+        name: name.clone(),
+        input: InputSpec::new(input.name.clone()),
+        kind: if first {
+            seq::SeqPoolKind::First
+        } else {
+            seq::SeqPoolKind::Last
+        },
+        trans_type: a.arg_str("agg_level")?,
+        stride: a.arg_int("stride")?,
+        bias: None,
+        active_type: String::new(),
+        extra: extra_attr(a.get("layer_attr"), f, &[])?,
+    };
+    let size = with_builder(st, |b| {
+        let idx = seq::seq_pool_layer(b, layer)?;
+        Ok(b.layer_at(idx).size())
     })?;
     let t = if first { "seqfirstins" } else { "seqlastins" };
     Ok(LayerOutput::new(st, &name, t, Some(size))
@@ -101,10 +105,12 @@ fn first_seq(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "pooling_layer";
     let name = layer_name(st, &a, "seq_pooling")?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let pooling = a.get("pooling_type");
-    let (ptype, strategy, max_index) = if pooling.is_none() {
-        ("max".to_string(), None, None)
+    let kind = if pooling.is_none() {
+        seq::SeqPoolKind::Max {
+            output_max_index: None,
+        }
     } else {
         let p = pooling.downcast_host::<Pooling>().ok_or_else(|| {
             EvalError::type_error(format!(
@@ -112,38 +118,44 @@ fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
                 pooling.type_name()
             ))
         })?;
-        let name = p.name.borrow().clone();
-        // AvgPooling's name may have been turned into 'avg' by an image pooling.
-        let name = if p.strategy.is_some() {
-            "average".to_string()
-        } else {
-            name
-        };
-        (name, p.strategy.clone(), p.output_max_index)
+        // AvgPooling's name may have been turned into 'avg' by an image pooling; its
+        // strategy says it is an average.
+        match &p.strategy {
+            Some(strategy) => seq::SeqPoolKind::Average {
+                strategy: strategy.clone(),
+            },
+            None if *p.name.borrow() == "max" => seq::SeqPoolKind::Max {
+                output_max_index: p.output_max_index,
+            },
+            None => {
+                return Err(EvalError::value_error(format!(
+                    "pooling_layer(): {} cannot pool a sequence; use MaxPooling, AvgPooling, \
+                     SumPooling or SquareRootNPooling",
+                    p.class
+                )))
+            }
+        }
     };
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let agg = str_arg(a.get("agg_level"), f, "agg_level")?;
-    let stride = int_arg(a.get("stride"), f, "stride")?;
-    if agg == "seq" && stride != -1 {
-        return Err(EvalError::value_error(
-            "pooling_layer(): subseq does not support stride window",
-        ));
-    }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(&name, &ptype, vec![InputSpec::new(input.name.clone())]);
-    s.bias = bias;
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        if let Some(st) = &strategy {
-            l.average_strategy = Some(st.clone());
-        }
-        l.trans_type = Some(agg.clone());
-        l.seq_pool_stride = Some(stride as i32);
-        if let Some(m) = max_index {
-            l.output_max_index = Some(m);
-        }
+    let layer_type = match &kind {
+        seq::SeqPoolKind::Average { .. } => "average",
+        _ => "max",
+    };
+    let layer = seq::SeqPoolLayer {
+        caller: "pooling_layer()",
+        name: name.clone(),
+        input: InputSpec::new(input.name.clone()),
+        kind,
+        trans_type: a.arg_str("agg_level")?,
+        stride: a.arg_int("stride")?,
+        bias: bias_attr(a.get("bias_attr"), false, f)?,
+        active_type: String::new(),
+        extra: extra_attr(a.get("layer_attr"), f, &[])?,
+    };
+    let size = with_builder(st, |b| {
+        let idx = seq::seq_pool_layer(b, layer)?;
+        Ok(b.layer_at(idx).size())
     })?;
-    Ok(LayerOutput::new(st, &name, &ptype, Some(size))
+    Ok(LayerOutput::new(st, &name, layer_type, Some(size))
         .with_parents(vec![a.get("input").clone()])
         .value())
 }
@@ -151,10 +163,10 @@ fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
 fn expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "expand_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let expand_as = layer_arg(a.get("expand_as"), f, "expand_as")?;
+    let input = a.arg_layer("input")?;
+    let expand_as = a.arg_layer("expand_as")?;
     let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let level = str_arg(a.get("expand_level"), f, "expand_level")?;
+    let level = a.arg_str("expand_level")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut s = Simple::new(
         &name,
@@ -175,7 +187,7 @@ fn expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
 /// Sequence and recurrent layers with one weighted input: lstmemory, grumemory, recurrent.
 fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Value, EvalError> {
     let name = layer_name(st, a, prefix)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     let in_size = input.size.get().unwrap_or(0);
     let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
@@ -195,7 +207,7 @@ fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Va
     }
     let size = in_size / div;
     if f != "recurrent_layer" {
-        if let Some(s) = opt_uint(a.get("size"), f, "size")? {
+        if let Some(s) = a.arg_opt_uint("size")? {
             if s != size {
                 return Err(EvalError::value_error(format!(
                     "size of {f} layer: {name} is automatically set to size of input layer / {div}. \
@@ -282,13 +294,13 @@ fn recurrent_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
 fn kmax_seq_score_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "kmax_seq_score_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
+    let input = a.arg_layer("input")?;
     if input.size.get() != Some(1) {
         return Err(EvalError::value_error(
             "input of kmax_seq_score_layer is a score over a sequence or a nested sequence, so its width must be 1.",
         ));
     }
-    let beam = uint_arg(a.get("beam_size"), f, "beam_size")?;
+    let beam = a.arg_uint("beam_size")?;
     with_layer(
         st,
         &name,
@@ -312,8 +324,8 @@ fn kmax_seq_score_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Valu
 fn sub_nested_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "sub_nested_seq_layer";
     let name = layer_name(st, &a, f)?;
-    layer_arg(a.get("input"), f, "input")?;
-    layer_arg(a.get("selected_indices"), f, "selected_indices")?;
+    a.arg_layer("input")?;
+    a.arg_layer("selected_indices")?;
     let s = Simple::new(
         &name,
         "sub_nested_seq",
@@ -328,7 +340,7 @@ fn sub_nested_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Valu
 fn seq_slice_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "seq_slice_layer";
     let name = layer_name(st, &a, f)?;
-    layer_arg(a.get("input"), f, "input")?;
+    a.arg_layer("input")?;
     let (starts, ends) = (a.opt("starts"), a.opt("ends"));
     if starts.is_none() && ends.is_none() {
         return Err(EvalError::value_error(
@@ -392,8 +404,8 @@ fn sub_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
 fn row_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "row_conv_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let len = uint_arg(a.get("context_len"), f, "context_len")?;
+    let input = a.arg_layer("input")?;
+    let len = a.arg_uint("context_len")?;
     if len == 0 {
         return Err(EvalError::value_error(
             "the context_len must be greatet than 0.",
@@ -425,103 +437,27 @@ fn row_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         .value())
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("seq_concat_layer", "a, b, act=None, name=None, layer_attr=None, bias_attr=None", seq_concat_layer),
+    ("seq_reshape_layer", "input, reshape_size, act=None, name=None, layer_attr=None, bias_attr=None", seq_reshape_layer),
+    ("last_seq", "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None", last_seq),
+    ("first_seq", "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None", first_seq),
+    ("pooling_layer", "input, pooling_type=None, name=None, bias_attr=None, agg_level='non-seq', stride=-1, layer_attr=None", pooling_layer),
+    ("expand_layer", "input, expand_as, name=None, bias_attr=False, expand_level='non-seq', layer_attr=None", expand_layer),
+    ("lstmemory", "input, name=None, size=None, reverse=False, act=None, gate_act=None, state_act=None, bias_attr=None, param_attr=None, layer_attr=None", lstmemory),
+    ("grumemory", "input, size=None, name=None, reverse=False, act=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None", grumemory),
+    ("recurrent_layer", "input, act=None, bias_attr=None, param_attr=None, name=None, reverse=False, layer_attr=None", recurrent_layer),
+    ("sub_seq_layer", "input, offsets, sizes, act=None, bias_attr=None, name=None", sub_seq_layer),
+    ("row_conv_layer", "input, context_len, act=None, name=None, param_attr=None, layer_attr=None", row_conv_layer),
+    ("kmax_seq_score_layer", "input, name=None, beam_size=1", kmax_seq_score_layer),
+    ("sub_nested_seq_layer", "input, selected_indices, name=None", sub_nested_seq_layer),
+    ("seq_slice_layer", "input, starts, ends, name=None", seq_slice_layer),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(
-        m,
-        st,
-        "seq_concat_layer",
-        "a, b, act=None, name=None, layer_attr=None, bias_attr=None",
-        seq_concat_layer,
-    );
-    def(
-        m,
-        st,
-        "seq_reshape_layer",
-        "input, reshape_size, act=None, name=None, layer_attr=None, bias_attr=None",
-        seq_reshape_layer,
-    );
-    def(
-        m,
-        st,
-        "last_seq",
-        "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        last_seq,
-    );
-    def(
-        m,
-        st,
-        "first_seq",
-        "input, name=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        first_seq,
-    );
-    def(
-        m,
-        st,
-        "pooling_layer",
-        "input, pooling_type=None, name=None, bias_attr=None, agg_level='non-seq', stride=-1, layer_attr=None",
-        pooling_layer,
-    );
-    def(
-        m,
-        st,
-        "expand_layer",
-        "input, expand_as, name=None, bias_attr=False, expand_level='non-seq', layer_attr=None",
-        expand_layer,
-    );
-    def(
-        m,
-        st,
-        "lstmemory",
-        "input, name=None, size=None, reverse=False, act=None, gate_act=None, state_act=None, bias_attr=None, param_attr=None, layer_attr=None",
-        lstmemory,
-    );
-    def(
-        m,
-        st,
-        "grumemory",
-        "input, size=None, name=None, reverse=False, act=None, gate_act=None, bias_attr=None, param_attr=None, layer_attr=None",
-        grumemory,
-    );
-    def(
-        m,
-        st,
-        "recurrent_layer",
-        "input, act=None, bias_attr=None, param_attr=None, name=None, reverse=False, layer_attr=None",
-        recurrent_layer,
-    );
-    def(
-        m,
-        st,
-        "sub_seq_layer",
-        "input, offsets, sizes, act=None, bias_attr=None, name=None",
-        sub_seq_layer,
-    );
-    def(
-        m,
-        st,
-        "row_conv_layer",
-        "input, context_len, act=None, name=None, param_attr=None, layer_attr=None",
-        row_conv_layer,
-    );
-    def(
-        m,
-        st,
-        "kmax_seq_score_layer",
-        "input, name=None, beam_size=1",
-        kmax_seq_score_layer,
-    );
-    def(
-        m,
-        st,
-        "sub_nested_seq_layer",
-        "input, selected_indices, name=None",
-        sub_nested_seq_layer,
-    );
-    def(
-        m,
-        st,
-        "seq_slice_layer",
-        "input, starts, ends, name=None",
-        seq_slice_layer,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
 }

@@ -42,6 +42,16 @@ impl State {
     }
 }
 
+/// Runs `f` with the graph builder and turns its error into the config's. The borrow ends
+/// with the closure, so it can never be held across a call back into the interpreter (a
+/// nested helper call would find the builder already borrowed).
+pub fn with_builder<T>(
+    st: &State,
+    f: impl FnOnce(&mut Builder) -> Result<T, GraphError>,
+) -> Result<T, EvalError> {
+    f(&mut st.b()).map_err(config_error)
+}
+
 /// A graph error as the config sees it: Paddle's config parser reported these as fatal
 /// config errors, which the interpreter locates at the user's call.
 pub fn config_error(e: GraphError) -> EvalError {

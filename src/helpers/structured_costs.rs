@@ -11,9 +11,9 @@ use std::rc::Rc;
 fn hsigmoid(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "hsigmoid";
     let name = layer_name(st, &a, f)?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
-    let label = layer_arg(a.get("label"), f, "label")?;
-    let num_classes = match opt_uint(a.get("num_classes"), f, "num_classes")? {
+    let inputs = a.arg_layers("input")?;
+    let label = a.arg_layer("label")?;
+    let num_classes = match a.arg_opt_uint("num_classes")? {
         Some(n) => n,
         None => label.size.get().unwrap_or(0),
     };
@@ -50,9 +50,9 @@ fn hsigmoid(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
 
 fn ctc_like(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let label = layer_arg(a.get("label"), f, "label")?;
-    let mut size = opt_uint(a.get("size"), f, "size")?;
+    let input = a.arg_layer("input")?;
+    let label = a.arg_layer("label")?;
+    let mut size = a.arg_opt_uint("size")?;
     if let Some(ls) = label.size.get() {
         match size {
             Some(s) if s != ls + 1 => {
@@ -69,7 +69,7 @@ fn ctc_like(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Valu
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let norm = a.bool("norm_by_times");
     let blank = if layer_type == "warp_ctc" {
-        Some(uint_arg(a.get("blank"), f, "blank")? as u32)
+        Some(a.arg_uint("blank")? as u32)
     } else {
         None
     };
@@ -114,9 +114,9 @@ fn warp_ctc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 fn crf_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "crf_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let label = layer_arg(a.get("label"), f, "label")?;
-    let mut size = opt_uint(a.get("size"), f, "size")?;
+    let input = a.arg_layer("input")?;
+    let label = a.arg_layer("label")?;
+    let mut size = a.arg_opt_uint("size")?;
     if let (Some(is), Some(ls)) = (input.size.get(), label.size.get()) {
         if is != ls {
             return Err(EvalError::value_error(format!(
@@ -127,7 +127,7 @@ fn crf_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     }
     let size = size.unwrap_or(0);
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let coeff = real_arg(a.get("coeff"), f, "coeff")?;
+    let coeff = a.arg_real("coeff")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut specs = vec![
         InputSpec::with_param(input.name.clone(), attr),
@@ -151,8 +151,8 @@ fn crf_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 fn crf_decoding_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "crf_decoding_layer";
     let name = layer_name(st, &a, f)?;
-    let input = layer_arg(a.get("input"), f, "input")?;
-    let size = uint_arg(a.get("size"), f, "size")?;
+    let input = a.arg_layer("input")?;
+    let size = a.arg_uint("size")?;
     let attr = param_attr(a.get("param_attr"), smart_param, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let mut specs = vec![InputSpec::with_param(input.name.clone(), attr)];
@@ -179,14 +179,14 @@ fn crf_decoding_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
 fn nce_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "nce_layer";
     let name = layer_name(st, &a, f)?;
-    let inputs = layers_arg(a.get("input"), f, "input")?;
-    let label = layer_arg(a.get("label"), f, "label")?;
+    let inputs = a.arg_layers("input")?;
+    let label = a.arg_layer("label")?;
     if label.layer_type != "data" {
         return Err(EvalError::value_error(
             "nce_layer(): the label must be a data layer",
         ));
     }
-    let num_classes = match opt_uint(a.get("num_classes"), f, "num_classes")? {
+    let num_classes = match a.arg_opt_uint("num_classes")? {
         Some(n) => n,
         None => label.size.get().unwrap_or(0),
     };
@@ -215,7 +215,7 @@ fn nce_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let num_neg = int_arg(a.get("num_neg_samples"), f, "num_neg_samples")?;
+    let num_neg = a.arg_int("num_neg_samples")?;
     let mut specs: Vec<InputSpec> = inputs
         .iter()
         .zip(attrs)
@@ -313,44 +313,22 @@ impl crate::eval::HostObject for BeamInput {
     }
 }
 
+/// This family's natives: the name and Paddle's signature of each, then its function.
+#[rustfmt::skip]
+const NATIVES: &[(&str, &str, Native)] = &[
+    ("hsigmoid", "input, label, num_classes=None, name=None, bias_attr=None, param_attr=None, layer_attr=None", hsigmoid),
+    ("ctc_layer", "input, label, size=None, name=None, norm_by_times=False, layer_attr=None", ctc_layer),
+    ("warp_ctc_layer", "input, label, size=None, name=None, blank=0, norm_by_times=False, layer_attr=None", warp_ctc_layer),
+    ("crf_layer", "input, label, size=None, weight=None, param_attr=None, name=None, coeff=1.0, layer_attr=None", crf_layer),
+    ("crf_decoding_layer", "input, size, label=None, param_attr=None, name=None, layer_attr=None", crf_decoding_layer),
+    ("nce_layer", "input, label, num_classes=None, param_attr=None, weight=None, num_neg_samples=10, neg_distribution=None, name=None, bias_attr=None, layer_attr=None", nce_layer),
+    ("cross_entropy_over_beam", "input, name=None", cross_entropy_over_beam),
+];
+
 pub fn register(m: &Module, st: &Rc<State>) {
-    def(m, st, "hsigmoid", "input, label, num_classes=None, name=None, bias_attr=None, param_attr=None, layer_attr=None", hsigmoid);
-    def(
-        m,
-        st,
-        "ctc_layer",
-        "input, label, size=None, name=None, norm_by_times=False, layer_attr=None",
-        ctc_layer,
-    );
-    def(
-        m,
-        st,
-        "warp_ctc_layer",
-        "input, label, size=None, name=None, blank=0, norm_by_times=False, layer_attr=None",
-        warp_ctc_layer,
-    );
-    def(m, st, "crf_layer", "input, label, size=None, weight=None, param_attr=None, name=None, coeff=1.0, layer_attr=None", crf_layer);
-    def(
-        m,
-        st,
-        "crf_decoding_layer",
-        "input, size, label=None, param_attr=None, name=None, layer_attr=None",
-        crf_decoding_layer,
-    );
-    def(
-        m,
-        st,
-        "nce_layer",
-        "input, label, num_classes=None, param_attr=None, weight=None, num_neg_samples=10, neg_distribution=None, name=None, bias_attr=None, layer_attr=None",
-        nce_layer,
-    );
-    def(
-        m,
-        st,
-        "cross_entropy_over_beam",
-        "input, name=None",
-        cross_entropy_over_beam,
-    );
+    for (name, spec, f) in NATIVES {
+        def(m, st, name, spec, *f);
+    }
     m.add_native(
         "BeamInput",
         "candidate_scores, selected_candidates, gold",

@@ -87,7 +87,7 @@ def img_conv_bn_pool(input, filter_size, num_filters, pool_size, name=None, pool
 
 def img_conv_group(input, conv_num_filter, pool_size, num_channels=None, conv_padding=1,
                    conv_filter_size=3, conv_act=None, conv_with_batchnorm=False,
-                   conv_batchnorm_drop_rate=0, pool_stride=1, pool_type=None):
+                   conv_batchnorm_drop_rate=0, pool_stride=1, pool_type=None, param_attr=None):
     if conv_act is None:
         conv_act = ReluActivation()
     if pool_type is None:
@@ -111,7 +111,7 @@ def img_conv_group(input, conv_num_filter, pool_size, num_channels=None, conv_pa
         tmp = img_conv_layer(input=tmp, padding=conv_padding[i],
                              filter_size=conv_filter_size[i],
                              num_filters=conv_num_filter[i], num_channels=num_channels,
-                             act=act)
+                             act=act, param_attr=param_attr)
         num_channels = None
         if conv_with_batchnorm[i]:
             dropout = conv_batchnorm_drop_rate[i]
@@ -122,6 +122,25 @@ def img_conv_group(input, conv_num_filter, pool_size, num_channels=None, conv_pa
                                        layer_attr=ExtraAttr(drop_rate=dropout))
     return img_pool_layer(input=tmp, stride=pool_stride, pool_size=pool_size,
                           pool_type=pool_type)
+
+
+def img_separable_conv(input, num_channels, num_out_channels, filter_size, stride=1, padding=0,
+                       depth_multiplier=1, act=None, bias_attr=None, param_attr=None,
+                       shared_bias=True, layer_type='exconv', name=None):
+    # A depthwise convolution (one group per input channel) then a 1x1 pointwise one.
+    name = __name_or__(name, "separable_conv")
+    depthwise = img_conv_layer(name="%s_depthwise_conv" % name, input=input,
+                               num_channels=num_channels,
+                               num_filters=num_channels * depth_multiplier,
+                               groups=num_channels, filter_size=filter_size, stride=stride,
+                               padding=padding, act=LinearActivation(), bias_attr=bias_attr,
+                               param_attr=param_attr, shared_biases=shared_bias,
+                               layer_type=layer_type)
+    return img_conv_layer(name="%s_pointwise_conv" % name, input=depthwise,
+                          num_channels=num_channels * depth_multiplier,
+                          num_filters=num_out_channels, filter_size=1, stride=1, padding=0,
+                          act=act, bias_attr=bias_attr, param_attr=param_attr,
+                          shared_biases=shared_bias)
 
 
 def small_vgg(input_image, num_channels, num_classes):
@@ -175,15 +194,8 @@ def simple_lstm(input, size, name=None, reverse=False, mat_param_attr=None,
 
 def lstmemory_unit(input, out_memory=None, name=None, size=None, param_attr=None, act=None,
                    gate_act=None, state_act=None, input_proj_bias_attr=None,
-                   input_proj_layer_attr=None, lstm_bias_attr=None, lstm_layer_attr=None,
-                   mixed_bias_attr=None, mixed_layer_attr=None, get_output_layer_attr=None):
-    # mixed_* and get_output_layer_attr are the older names of the input projection's
-    # attributes.
+                   input_proj_layer_attr=None, lstm_bias_attr=None, lstm_layer_attr=None):
     name = __name_or__(name, "lstm_unit")
-    if input_proj_bias_attr is None:
-        input_proj_bias_attr = mixed_bias_attr
-    if input_proj_layer_attr is None:
-        input_proj_layer_attr = mixed_layer_attr
     if size is None:
         size = input.size / 4
     if out_memory is None:
@@ -199,16 +211,14 @@ def lstmemory_unit(input, out_memory=None, name=None, size=None, param_attr=None
     lstm_out = lstm_step_layer(name=name, input=m, state=state_mem, size=size,
                                bias_attr=lstm_bias_attr, act=act, gate_act=gate_act,
                                state_act=state_act, layer_attr=lstm_layer_attr)
-    get_output_layer(name="%s_state" % name, input=lstm_out, arg_name="state",
-                     layer_attr=get_output_layer_attr)
+    get_output_layer(name="%s_state" % name, input=lstm_out, arg_name="state")
     return lstm_out
 
 
 def lstmemory_group(input, size=None, name=None, out_memory=None, reverse=False,
                     param_attr=None, act=None, gate_act=None, state_act=None,
                     input_proj_bias_attr=None, input_proj_layer_attr=None,
-                    lstm_bias_attr=None, lstm_layer_attr=None, mixed_bias_attr=None,
-                    mixed_layer_attr=None, get_output_layer_attr=None):
+                    lstm_bias_attr=None, lstm_layer_attr=None):
     name = __name_or__(name, "lstm_group")
 
     def __lstm_step__(ipt):
@@ -217,9 +227,7 @@ def lstmemory_group(input, size=None, name=None, out_memory=None, reverse=False,
                               input_proj_bias_attr=input_proj_bias_attr,
                               input_proj_layer_attr=input_proj_layer_attr,
                               param_attr=param_attr, lstm_layer_attr=lstm_layer_attr,
-                              lstm_bias_attr=lstm_bias_attr, mixed_bias_attr=mixed_bias_attr,
-                              mixed_layer_attr=mixed_layer_attr,
-                              get_output_layer_attr=get_output_layer_attr)
+                              lstm_bias_attr=lstm_bias_attr)
 
     return recurrent_group(name="%s_recurrent_group" % name, step=__lstm_step__,
                            reverse=reverse, input=input)
@@ -413,6 +421,69 @@ def simple_attention(encoded_sequence, encoded_proj, decoder_state,
     return pooling_layer(input=scaled, pooling_type=SumPooling(), name="%s_pooling" % name)
 
 
+def __attend__(scores, values, softmax_param_attr, name, suffix):
+    # Softmax over the sequence of one score per step, then the weighted sum of the values.
+    weight = fc_layer(input=scores, size=1, act=SequenceSoftmaxActivation(),
+                      param_attr=softmax_param_attr, name="%s_softmax%s" % (name, suffix),
+                      bias_attr=False)
+    scaled = scaling_layer(weight=weight, input=values, name="%s_scaling%s" % (name, suffix))
+    return pooling_layer(input=scaled, pooling_type=SumPooling(),
+                         name="%s_pooling%s" % (name, suffix))
+
+
+def dot_product_attention(encoded_sequence, attended_sequence, transformed_state,
+                          softmax_param_attr=None, name=None):
+    name = __name_or__(name, "dot_product_attention")
+    if transformed_state.size != encoded_sequence.size:
+        raise ValueError("dot_product_attention(): transformed_state has size %d but "
+                         "encoded_sequence has size %d; they must be equal"
+                         % (transformed_state.size, encoded_sequence.size))
+    expanded = expand_layer(input=transformed_state, expand_as=encoded_sequence,
+                            name="%s_expand" % name)
+    scores = dot_prod_layer(input1=expanded, input2=encoded_sequence,
+                            name="%s_dot-product" % name)
+    return __attend__(scores, attended_sequence, softmax_param_attr, name, "")
+
+
+def __head_slice__(source, size, i):
+    with mixed_layer(size=size) as part:
+        part += identity_projection(source, offset=size * i, size=size)
+    return part
+
+
+def multi_head_attention(query, key, value, key_proj_size, value_proj_size, head_num,
+                         attention_type, softmax_param_attr=None, name=None):
+    name = __name_or__(name, "multi_head_attention")
+    if attention_type not in ['dot-product attention', 'additive attention']:
+        raise ValueError("multi_head_attention(): attention_type must be 'dot-product "
+                         "attention' or 'additive attention', not %r" % (attention_type,))
+    with mixed_layer(size=key_proj_size * head_num, name="%s_query_proj" % name) as q:
+        q += full_matrix_projection(query)
+    q = expand_layer(input=q, expand_as=key)
+    with mixed_layer(size=key_proj_size * head_num, name="%s_key_proj" % name) as k:
+        k += full_matrix_projection(key)
+    with mixed_layer(size=value_proj_size * head_num, name="%s_value_proj" % name) as v:
+        v += full_matrix_projection(value)
+    heads = []
+    for i in range(head_num):
+        q_i = __head_slice__(q, key_proj_size, i)
+        k_i = __head_slice__(k, key_proj_size, i)
+        v_i = __head_slice__(v, value_proj_size, i)
+        if attention_type == 'dot-product attention':
+            scores = dot_prod_layer(input1=q_i, input2=k_i,
+                                    name="%s_dot-product_%d" % (name, i))
+            scores = slope_intercept_layer(input=scores,
+                                           slope=__math__.sqrt(1.0 / key_proj_size),
+                                           name="%s_dot-product_scaling_%d" % (name, i))
+        else:
+            with mixed_layer(size=key_proj_size, act=TanhActivation(),
+                             name="%s_combine_%d" % (name, i)) as scores:
+                scores += identity_projection(q_i)
+                scores += identity_projection(k_i)
+        heads.append(__attend__(scores, v_i, softmax_param_attr, name, "_%d" % i))
+    return concat_layer(heads)
+
+
 def gated_unit_layer(input, size, act=None, name=None, gate_attr=None, gate_param_attr=None,
                      gate_bias_attr=True, inproj_attr=None, inproj_param_attr=None,
                      inproj_bias_attr=True, layer_attr=None):
@@ -428,3 +499,7 @@ def gated_unit_layer(input, size, act=None, name=None, gate_attr=None, gate_para
                     layer_attr=gate_attr, param_attr=gate_param_attr, bias_attr=gate_bias_attr)
     return mixed_layer(name="%s_gated_act" % name, input=dotmul_operator(input_proj, gate),
                        layer_attr=layer_attr)
+
+
+# multi_head_attention scales its dot products by 1/sqrt(key_proj_size).
+import math as __math__

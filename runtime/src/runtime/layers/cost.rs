@@ -21,23 +21,6 @@ enum CostKind {
     Sum,
 }
 
-pub fn is_cost_type(t: &str) -> bool {
-    matches!(
-        t,
-        "multi-class-cross-entropy"
-            | "multi_class_cross_entropy_with_selfnorm"
-            | "soft_binary_class_cross_entropy"
-            | "multi_binary_label_cross_entropy"
-            | "square_error"
-            | "huber_regression"
-            | "huber_classification"
-            | "huber"
-            | "smooth_l1"
-            | "rank-cost"
-            | "sum_cost"
-    )
-}
-
 struct Cost {
     kind: CostKind,
     /// Index of the weight input, if the config has one.

@@ -28,6 +28,7 @@ mod volume;
 
 pub use pool::{paddle_pool2d, Pool2d, PoolKind, PoolWindow};
 
+use paddlers_graph::layer_types as lt;
 use paddlers_graph::{LayerConfig, ModelConfig};
 use tch::{Device, Kind, Tensor};
 
@@ -186,87 +187,177 @@ pub fn ids<'a>(arg: &'a Arg, what: &str) -> Result<&'a Tensor, String> {
         .ok_or_else(|| format!("{what} has no integer ids (is it a dense slot?)"))
 }
 
-/// Layer types that exist in Paddle but need sequence data or are not lowered yet, with why.
-fn unsupported_hint(layer_type: &str) -> &'static str {
-    match layer_type {
-        "recurrent_layer_group"
-        | "agent"
-        | "scatter_agent"
-        | "gather_agent"
-        | "seq_slice"
-        | "sub_seq"
-        | "sub_nested_seq"
-        | "lstm_step"
-        | "gru_step"
-        | "get_output"
-        | "ctc"
-        | "warp_ctc"
-        | "crf"
-        | "crf_decoding"
-        | "lambda_cost"
-        | "cross_entropy_over_beam" => ": this sequence or recurrent layer is not implemented yet",
-        _ => "",
-    }
+/// How the runtime builds one layer type.
+type BuildFn = fn(&BuildCx) -> Result<Box<dyn Layer>>;
+
+/// The layer types the runtime lowers, each with its builder. `build` dispatches through this
+/// table, so a type listed here is one the runtime runs.
+const LOWERED: &[(&[&str], BuildFn)] = &[
+    (&[lt::DATA], |_| Ok(Box::new(Data))),
+    (&[lt::FC], fc::build),
+    (&[lt::SELECTIVE_FC], fc::build_selective),
+    (&[lt::EXCONV, lt::CUDNN_CONV, lt::CONV], |cx| {
+        conv::build(cx, false)
+    }),
+    (&[lt::EXCONVT, lt::CUDNN_CONVT, lt::CONVT], |cx| {
+        conv::build(cx, true)
+    }),
+    (
+        &[lt::BATCH_NORM, lt::CUDNN_BATCH_NORM, lt::MKLDNN_BATCH_NORM],
+        batch_norm::build,
+    ),
+    (&[lt::POOL, "cudnn_pool"], pool::build),
+    (
+        &[lt::MAX, lt::AVERAGE, lt::SEQLASTINS, lt::SEQFIRSTINS],
+        sequence::build,
+    ),
+    (&[lt::EXPAND], sequence::build_expand),
+    (
+        &[lt::SEQCONCAT, lt::SEQRESHAPE, lt::ROW_CONV],
+        sequence::build_seq_op,
+    ),
+    (&[lt::KMAX_SEQ_SCORE], sequence::build_kmax),
+    (
+        &[lt::LSTMEMORY, lt::GATED_RECURRENT, lt::RECURRENT],
+        recurrent::build,
+    ),
+    (&[lt::CONV3D], volume::build_conv),
+    (&[lt::DECONV3D], deconv3d::build),
+    (&[lt::ROI_POOL], roi_pool::build),
+    (&[lt::NCE], nce::build),
+    (&[lt::DETECTION_OUTPUT], detection_output::build),
+    (&[lt::MULTIBOX_LOSS], multibox_loss::build),
+    (&[lt::POOL3D], volume::build_pool),
+    (&[lt::NORM], norm::build_cmr),
+    (&[lt::ROW_L2_NORM, lt::SUM_TO_ONE_NORM], norm::build_row),
+    (
+        &[lt::MAXOUT, lt::SPP, lt::PAD, lt::CROP, lt::BILINEAR_INTERP],
+        image::build,
+    ),
+    (&[lt::BLOCKEXPAND], image::build_block_expand),
+    (&[lt::MIXED], mixed::build),
+    (
+        &[
+            lt::ADDTO,
+            lt::CONCAT,
+            lt::CONCAT2,
+            lt::SLOPE_INTERCEPT,
+            lt::SCALING,
+            lt::POWER,
+            lt::INTERPOLATION,
+            lt::MULTIPLEX,
+            lt::DOT_PROD,
+            lt::L2_DISTANCE,
+            lt::CLIP,
+            lt::PRELU,
+            lt::SCALE_SHIFT,
+            lt::RESIZE,
+            lt::FACTORIZATION_MACHINE,
+            lt::COS,
+            lt::FEATMAP_EXPAND,
+            lt::TRANS,
+        ],
+        elementwise::build,
+    ),
+    (
+        &[
+            lt::COS_VM,
+            lt::CONVEX_COMB,
+            lt::CONV_SHIFT,
+            lt::TENSOR,
+            lt::SCALE_SUB_REGION,
+            lt::MAXID,
+            lt::SAMPLING_ID,
+            lt::PRINT,
+        ],
+        misc::build,
+    ),
+    (&[lt::HSIGMOID], hsigmoid::build),
+    (
+        &[
+            lt::MULTI_CLASS_CROSS_ENTROPY,
+            lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM,
+            lt::SOFT_BINARY_CLASS_CROSS_ENTROPY,
+            lt::MULTI_BINARY_LABEL_CROSS_ENTROPY,
+            lt::SQUARE_ERROR,
+            lt::HUBER_REGRESSION,
+            lt::HUBER_CLASSIFICATION,
+            "huber",
+            lt::SMOOTH_L1,
+            lt::RANK_COST,
+            lt::SUM_COST,
+        ],
+        cost::build,
+    ),
+];
+
+const NOT_YET: &str = "not implemented in the runtime yet";
+const SEQUENCE: &str = "this sequence or recurrent layer is not implemented yet";
+const MKLDNN: &str = "an MKL-DNN variant, which paddlers' config parsing never produces";
+
+/// The rest of Paddle's layer types, each refused at build with the reason given here.
+pub const NOT_LOWERED: &[(&str, &str)] = &[
+    (lt::RECURRENT_LAYER_GROUP, SEQUENCE),
+    (lt::AGENT, SEQUENCE),
+    (lt::SCATTER_AGENT, SEQUENCE),
+    (lt::GATHER_AGENT, SEQUENCE),
+    (lt::SEQ_SLICE, SEQUENCE),
+    (lt::SUBSEQ, SEQUENCE),
+    (lt::SUB_NESTED_SEQ, SEQUENCE),
+    (lt::LSTM_STEP, SEQUENCE),
+    (lt::GRU_STEP, SEQUENCE),
+    (lt::GET_OUTPUT, SEQUENCE),
+    (lt::MDLSTMEMORY, SEQUENCE),
+    (lt::EOS_ID, SEQUENCE),
+    (lt::CTC, SEQUENCE),
+    (lt::WARP_CTC, SEQUENCE),
+    (lt::CRF, SEQUENCE),
+    (lt::CRF_DECODING, SEQUENCE),
+    (lt::LAMBDA_COST, SEQUENCE),
+    (lt::CROSS_ENTROPY_OVER_BEAM, SEQUENCE),
+    (lt::MKLDNN_FC, MKLDNN),
+    (lt::MKLDNN_CONV, MKLDNN),
+    (lt::MKLDNN_POOL, MKLDNN),
+    (lt::MKLDNN_ADDTO, MKLDNN),
+    (lt::MKLDNN_CONCAT, MKLDNN),
+    (lt::MKLDNN_LRN, MKLDNN),
+    (lt::PRIORBOX, NOT_YET),
+    (lt::DATA_NORM, NOT_YET),
+    (lt::CONV_3D, NOT_YET),
+    (
+        lt::UPSAMPLE,
+        "upsample_layer is refused when the config is parsed",
+    ),
+    (lt::ROTATE, NOT_YET),
+    (lt::SWITCH_ORDER, NOT_YET),
+    (lt::OUT_PROD, NOT_YET),
+    (lt::AUC_VALIDATION, NOT_YET),
+    (lt::PNPAIR_VALIDATION, NOT_YET),
+];
+
+/// The builder for a layer type, if the runtime lowers it.
+pub fn builder_for(layer_type: &str) -> Option<BuildFn> {
+    LOWERED
+        .iter()
+        .find(|(types, _)| types.contains(&layer_type))
+        .map(|(_, f)| *f)
 }
 
-/// Builds the layer for `cx.cfg`, or fails naming the layer and its type.
+/// Builds the layer for `cx.cfg`, or fails naming the layer, its type and why.
 pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
     let t = cx.cfg.r#type.as_str();
-    Ok(match t {
-        "data" => Box::new(Data),
-        "fc" => fc::build(cx)?,
-        "selective_fc" => fc::build_selective(cx)?,
-        "exconv" | "cudnn_conv" | "conv" => conv::build(cx, false)?,
-        "exconvt" | "cudnn_convt" | "convt" => conv::build(cx, true)?,
-        "batch_norm" | "cudnn_batch_norm" | "mkldnn_batch_norm" => batch_norm::build(cx)?,
-        "pool" | "cudnn_pool" => pool::build(cx)?,
-        "max" | "average" | "seqlastins" | "seqfirstins" => sequence::build(cx)?,
-        "expand" => sequence::build_expand(cx)?,
-        "seqconcat" | "seqreshape" | "row_conv" => sequence::build_seq_op(cx)?,
-        "kmax_seq_score" => sequence::build_kmax(cx)?,
-        "lstmemory" | "gated_recurrent" | "recurrent" => recurrent::build(cx)?,
-        "conv3d" => volume::build_conv(cx)?,
-        "deconv3d" => deconv3d::build(cx)?,
-        "roi_pool" => roi_pool::build(cx)?,
-        "nce" => nce::build(cx)?,
-        "detection_output" => detection_output::build(cx)?,
-        "multibox_loss" => multibox_loss::build(cx)?,
-        "pool3d" => volume::build_pool(cx)?,
-        "norm" => norm::build_cmr(cx)?,
-        "row_l2_norm" | "sum_to_one_norm" => norm::build_row(cx)?,
-        "maxout" | "spp" | "pad" | "crop" | "bilinear_interp" => image::build(cx)?,
-        "blockexpand" => image::build_block_expand(cx)?,
-        "mixed" => mixed::build(cx)?,
-        "addto"
-        | "concat"
-        | "concat2"
-        | "slope_intercept"
-        | "scaling"
-        | "power"
-        | "interpolation"
-        | "multiplex"
-        | "dot_prod"
-        | "l2_distance"
-        | "clip"
-        | "prelu"
-        | "scale_shift"
-        | "resize"
-        | "factorization_machine"
-        | "cos"
-        | "featmap_expand"
-        | "trans" => elementwise::build(cx)?,
-        "cos_vm" | "convex_comb" | "conv_shift" | "tensor" | "scale_sub_region" | "maxid"
-        | "sampling_id" | "print" => misc::build(cx)?,
-        "hsigmoid" => hsigmoid::build(cx)?,
-        _ if cost::is_cost_type(t) => cost::build(cx)?,
-        _ => {
-            return Err(RuntimeError::UnsupportedLayer {
-                layer: cx.cfg.name.clone(),
-                layer_type: t.to_string(),
-                hint: unsupported_hint(t).to_string(),
-            })
-        }
-    })
+    match builder_for(t) {
+        Some(f) => f(cx),
+        None => Err(RuntimeError::UnsupportedLayer {
+            layer: cx.cfg.name.clone(),
+            layer_type: t.to_string(),
+            hint: NOT_LOWERED
+                .iter()
+                .find(|(n, _)| *n == t)
+                .map(|(_, why)| format!(": {why}"))
+                .unwrap_or_default(),
+        }),
+    }
 }
 
 /// Data layers pass their feed through; the network handles them before calling `forward`.
@@ -278,5 +369,36 @@ impl Layer for Data {
             .first()
             .map(|a| (*a).clone())
             .ok_or_else(|| "data layer without a feed".to_string())
+    }
+}
+
+#[cfg(test)]
+mod coverage {
+    use super::*;
+
+    /// Every layer type Paddle's config_parser can write is either lowered or refused with a
+    /// reason, and no type is both.
+    #[test]
+    fn every_graph_type_has_a_runtime_arm_or_a_reason() {
+        let mut missing = Vec::new();
+        for t in lt::ALL {
+            let lowered = builder_for(t).is_some();
+            let refused = NOT_LOWERED.iter().any(|(n, _)| n == t);
+            assert!(!(lowered && refused), "{t} is both lowered and refused");
+            if !lowered && !refused {
+                missing.push(*t);
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "layer types with no runtime arm and no reason: {missing:?}"
+        );
+        for (t, why) in NOT_LOWERED {
+            assert!(
+                lt::ALL.contains(t),
+                "{t} is refused but is not a Paddle layer type"
+            );
+            assert!(!why.is_empty());
+        }
     }
 }
