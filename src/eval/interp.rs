@@ -263,6 +263,14 @@ impl Interp {
         self.call_value(f, args, kwargs)
     }
 
+    /// The dotted names of every registered module, sorted (for tests that visit every
+    /// native, and for the list of what a config may import).
+    pub fn module_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.modules.keys().map(|k| k.to_string()).collect();
+        names.sort();
+        names
+    }
+
     /// Counts one step against the budget.
     #[inline]
     pub(crate) fn step(&mut self) -> Result<(), EvalError> {
