@@ -284,6 +284,7 @@ fn run_one(src: &str) -> Option<String> {
             max_steps: 20_000,
             max_depth: 60,
             max_collection: 20_000,
+            ..Limits::default()
         });
         interp.set_output(Box::new(std::io::sink()));
         match interp.run_source("fuzz.py", src) {
@@ -569,6 +570,7 @@ fn fresh_helpers_interp() -> (Interp, Vec<Value>, Vec<Target>) {
         max_steps: 2_000_000,
         max_depth: 60,
         max_collection: 20_000,
+        ..Limits::default()
     };
     interp.set_output(Box::new(std::io::sink()));
     let main = match interp.run_source("prop.py", VALUE_POOL) {
@@ -599,6 +601,8 @@ fn natives_never_panic_on_random_arguments() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5eed_16);
     let mut rng = Rng(seed | 1);
+    // Names each call on stderr before it runs, to find a call that aborts the process.
+    let trace = std::env::var_os("PADDLERS_NATIVE_TRACE").is_some();
     // A fresh interpreter now and then keeps the graph and the step count small.
     const CALLS_PER_INTERP: usize = 20_000;
     let (mut interp, mut pool, mut targets) = fresh_helpers_interp();
@@ -621,6 +625,9 @@ fn natives_never_panic_on_random_arguments() {
                 .map(|(k, _)| k.to_string())
                 .collect::<Vec<_>>()
         );
+        if trace {
+            eprintln!("{i} {shown}");
+        }
         let r = catch_unwind(AssertUnwindSafe(|| interp.call(&t.f, args, kwargs)));
         match r {
             Ok(Ok(_)) => ok += 1,

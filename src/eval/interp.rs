@@ -23,6 +23,9 @@ pub struct Limits {
     pub max_depth: usize,
     /// Items in one list, dict, set or tuple; characters in one string.
     pub max_collection: usize,
+    /// Bytes the process may grow by while the config runs (resident memory, sampled every
+    /// few thousand steps; see `memory.rs`). Past it the config ends with a MemoryError.
+    pub max_memory: u64,
 }
 
 impl Default for Limits {
@@ -31,6 +34,7 @@ impl Default for Limits {
             max_steps: 100_000_000,
             max_depth: 1000,
             max_collection: 10_000_000,
+            max_memory: 2 << 30,
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct Interp {
     /// The DSL calls being evaluated, outermost first, so a native can ask where it was
     /// called from (errors get their call site on the way out instead).
     pub(crate) call_sites: Vec<(Rc<SourceFile>, crate::syntax::Span)>,
+    /// Resident memory when the interpreter was made, the base `max_memory` counts from.
+    pub(crate) memory_base: Option<u64>,
 }
 
 impl Default for Interp {
@@ -96,6 +102,7 @@ impl Interp {
             handling: Vec::new(),
             argv: vec![String::new()],
             call_sites: Vec::new(),
+            memory_base: super::memory::resident_bytes(),
         };
         super::builtins::install(&mut interp);
         super::stdlib::install(&mut interp);
@@ -180,13 +187,15 @@ impl Interp {
     /// file's directory, then in the working directory, then in added search dirs.
     pub fn run_file(&mut self, path: &Path) -> Result<Rc<Module>, Box<Diagnostic>> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             Box::new(Diagnostic::plain(
                 &display,
                 "IOError",
                 format!("cannot read config: {e}"),
             ))
         })?;
+        let text =
+            super::source::decode(&display, bytes).map_err(|e| Box::new(e.to_diagnostic()))?;
         let dir = path
             .parent()
             .map(|p| {
@@ -283,6 +292,9 @@ impl Interp {
                     self.limits.max_steps
                 ),
             ));
+        }
+        if self.steps % super::memory::SAMPLE_EVERY == 0 {
+            super::memory::check(self.memory_base, self.limits.max_memory)?;
         }
         Ok(())
     }
@@ -395,8 +407,9 @@ impl Interp {
             )));
         }
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| EvalError::import_error(format!("cannot read {display}: {e}")))?;
+        let text = super::source::decode(&display, bytes)?;
         let module = Rc::new(Module::new(name));
         module.set("__file__", Value::str(&display));
         self.loading.push(Rc::from(name));
