@@ -753,3 +753,89 @@ fn non_utf8_source_is_a_located_syntax_error() {
         .unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(m.get("y").unwrap().repr(), "'caf\u{e9}'");
 }
+
+/// Issue 16 item 5: `import cPickle` / `import pickle` read meta files at parse time, in every
+/// protocol (fixtures from tests/fixtures/pickle/make.py).
+#[test]
+fn pickle_loads_every_protocol_read_only() {
+    for p in 0..5 {
+        let src = format!(
+            "import cPickle\nimport pickle\nf = open('tests/fixtures/pickle/meta_p{p}.pkl', 'rb')\nm = cPickle.load(f)\nf.close()\nr = sorted(m.items())\ns = pickle.loads(open('tests/fixtures/pickle/meta_p{p}.pkl').read())\n"
+        );
+        let m = run(&src);
+        assert_eq!(
+            m.get("r").unwrap().repr(),
+            "[('big', 5000000000), ('dim', 128), ('neg', -70000), ('pair', (1, None, True)), ('ratio', 0.25), ('words', ['a', 'b\\n'])]",
+            "protocol {p}"
+        );
+        if p == 0 {
+            // Text protocol: loads() of the file's text gives the same value.
+            assert_eq!(m.get("s").unwrap().repr(), m.get("m").unwrap().repr());
+        }
+    }
+    // Two pickles in one file: each load() reads one.
+    assert_eq!(
+        r("import pickle\nf = open('tests/fixtures/pickle/two.pkl', 'rb')\nr = (pickle.load(f), pickle.load(f))\n"),
+        "([1, 2], 'second')"
+    );
+}
+
+#[test]
+fn pickle_numpy_arrays_become_lists() {
+    use paddlers_pickle::{Dtype, Pickler, WriteValue};
+    let dir = tempfile::tempdir().unwrap();
+    let pixels: Vec<u8> = (0..6).collect();
+    let mean: Vec<u8> = [1.5f64, -2.0]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    let bytes = Pickler::dumps(&WriteValue::Dict(vec![
+        (
+            "data",
+            WriteValue::Array {
+                shape: vec![2, 3],
+                dtype: Dtype::parse("u1").unwrap(),
+                data: &pixels,
+            },
+        ),
+        (
+            "mean",
+            WriteValue::Array {
+                shape: vec![2],
+                dtype: Dtype::parse("<f8").unwrap(),
+                data: &mean,
+            },
+        ),
+    ]));
+    let path = dir.path().join("batch.pkl");
+    std::fs::write(&path, bytes).unwrap();
+    let src = format!(
+        "import cPickle\nd = cPickle.load(open({:?}, 'rb'))\nr = d['data'], d['mean']\n",
+        path.display().to_string()
+    );
+    assert_eq!(r(&src), "([[0, 1, 2], [3, 4, 5]], [1.5, -2.0])");
+}
+
+#[test]
+fn pickle_writes_and_numpy_are_refused_with_what_to_do() {
+    let e = err("import cPickle\ncPickle.dump({}, open('tests/fixtures/pickle/two.pkl', 'rb'))\n");
+    assert!(
+        e.contains("t.py:2:1: IOError: cPickle.dump() is not allowed"),
+        "{e}"
+    );
+    let e = err("import pickle\ns = pickle.dumps([1])\n");
+    assert!(e.contains("pickle.dumps() is not allowed"), "{e}");
+    let e = err("import pickle\nx = pickle.loads('garbage')\n");
+    assert!(e.contains("t.py:2:5: UnpicklingError"), "{e}");
+    let d = Interp::new()
+        .run_source("t.py", "import numpy\n")
+        .err()
+        .unwrap();
+    let text = d.to_string();
+    assert!(
+        text.starts_with("t.py:1:8: ImportError: No module named numpy"),
+        "{text}"
+    );
+    assert!(text.contains("cPickle.load(open(path, 'rb'))"), "{text}");
+    assert!(text.contains("a config may import"), "{text}");
+}

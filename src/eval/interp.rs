@@ -376,19 +376,26 @@ impl Interp {
                 }
             }
         }
-        let searched: Vec<String> = self
-            .search_dirs
-            .iter()
-            .map(|d| d.join(format!("{dotted}.py")).display().to_string())
-            .collect();
         let mut err = EvalError::import_error(format!("No module named {dotted}"));
-        if !dotted.contains('.') && !searched.is_empty() {
-            err = err.with_note(format!("looked for {}", searched.join(", ")));
+        if let Some(hint) = super::stdlib::refused_module_hint(dotted) {
+            err = err.with_note(hint);
         }
         let known: Vec<&str> = self.modules.keys().map(|k| &**k).collect();
         if let Some(s) = super::suggest::closest(dotted, known.iter().copied()) {
             err = err.with_note(format!("did you mean '{s}'?"));
         }
+        let mut allowed: Vec<&str> = super::stdlib::SANDBOX_MODULES.to_vec();
+        allowed.sort_unstable();
+        err = err.with_note(format!(
+            "a config may import {} and paddle.*, and its own modules ({dotted}.py beside the config{})",
+            allowed.join(", "),
+            match self.search_dirs.first() {
+                Some(d) if !dotted.contains('.') => {
+                    format!(", here {}", d.join(format!("{dotted}.py")).display())
+                }
+                _ => String::new(),
+            }
+        ));
         Err(err)
     }
 

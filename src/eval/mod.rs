@@ -80,6 +80,7 @@ mod memory;
 mod methods;
 mod module;
 mod ops;
+mod pickle;
 mod scope;
 mod source;
 mod stdlib;

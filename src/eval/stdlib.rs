@@ -7,10 +7,26 @@ use super::{EvalError, Interp};
 use std::path::Path;
 use std::rc::Rc;
 
+/// The standard modules a config may import (docs/language.md lists what each offers).
+pub(crate) const SANDBOX_MODULES: &[&str] = &["math", "os", "os.path", "sys", "pickle", "cPickle"];
+
+/// What to do instead, for modules configs are known to reach for.
+pub(crate) fn refused_module_hint(name: &str) -> Option<String> {
+    let top = name.split('.').next().unwrap_or(name);
+    Some(match top {
+        "numpy" => "numpy is not available while a config is parsed: read arrays from a pickle (cPickle.load(open(path, 'rb')) gives them as lists) and compute with math and list comprehensions".into(),
+        "subprocess" | "socket" | "urllib" | "urllib2" | "httplib" | "shutil" | "tempfile" => {
+            format!("{top} is refused: a config may not start processes, reach the network or write files")
+        }
+        _ => return None,
+    })
+}
+
 pub(crate) fn install(interp: &mut Interp) {
     install_math(interp);
     install_os(interp);
     install_sys(interp);
+    super::pickle::install(interp);
     // Data providers are Rust, but configs and helper files import this module; the helpers
     // register its names (input types, CacheType, provider) into it.
     interp.module("paddle.trainer.PyDataProvider2");
