@@ -344,7 +344,7 @@ fn a_native_reading_an_undeclared_parameter_is_a_located_type_error() {
         Ok(Value::Bool(a.opt("weight").is_none()))
     });
     let src = "from helpers import *\nok = lenient(1)\ndef wrap(x):\n    return sum_evaluator(input=x)\nwrap(1)\n";
-    let d = interp.run_source("cfg.py", src).err().expect("a TypeError");
+    let d = interp.run_source("cfg.py", src).expect_err("a TypeError");
     let text = d.to_string();
     assert!(
         text.starts_with("cfg.py:4:12: TypeError: sum_evaluator() has no parameter named 'label'"),

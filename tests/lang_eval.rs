@@ -728,8 +728,7 @@ fn memory_is_bounded_with_a_located_error() {
     i.set_output(Box::new(Capture::default()));
     let d = i
         .run_source("m.py", "x = 1\ny = [[0] * 1000 for i in range(10**7)]\n")
-        .err()
-        .expect("a MemoryError");
+        .expect_err("a MemoryError");
     let text = d.to_string();
     assert!(text.starts_with("m.py:2:5: MemoryError"), "{text}");
 }
@@ -739,7 +738,7 @@ fn non_utf8_source_is_a_located_syntax_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.py");
     std::fs::write(&bad, b"x = 1\ny = 'caf\xe9'\n").unwrap();
-    let d = Interp::new().run_file(&bad).err().expect("a SyntaxError");
+    let d = Interp::new().run_file(&bad).expect_err("a SyntaxError");
     let text = d.to_string();
     assert!(
         text.contains("bad.py:2:9: SyntaxError: Non-ASCII character '\\xe9'"),

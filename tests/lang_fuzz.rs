@@ -599,7 +599,7 @@ fn natives_never_panic_on_random_arguments() {
     let seed: u64 = std::env::var("PADDLERS_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_16);
+        .unwrap_or(0x5eed_0016);
     let mut rng = Rng(seed | 1);
     // Names each call on stderr before it runs, to find a call that aborts the process.
     let trace = std::env::var_os("PADDLERS_NATIVE_TRACE").is_some();

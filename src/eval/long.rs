@@ -139,7 +139,7 @@ pub(crate) fn op(op: BinOp, a: &BigInt, b: &BigInt) -> Result<Value, EvalError> 
                     check_bits(a.bits().saturating_add(n))?;
                 }
                 a << n
-            } else if n >= a.bits() + 1 {
+            } else if n > a.bits() {
                 if a.is_negative() {
                     BigInt::from(-1)
                 } else {

@@ -137,13 +137,15 @@ fn convert(
             }
             out
         }
-        PyValue::Global(g) => return Err(EvalError::new(
-            "UnpicklingError",
-            format!(
+        PyValue::Global(g) => {
+            return Err(EvalError::new(
+                "UnpicklingError",
+                format!(
                 "the pickle refers to {}.{}; a config can load plain data and numpy arrays only",
                 g.0, g.1
             ),
-        )),
+            ))
+        }
         PyValue::Object(o) => match &*o.borrow() {
             PyObject::Array(a) => {
                 interp.check_size(a.len())?;
