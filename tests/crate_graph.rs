@@ -10,13 +10,19 @@ use serde_json::Value;
 
 /// Every workspace crate and the workspace crates it may depend on (normal dependencies).
 const ALLOWED: &[(&str, &[&str])] = &[
-    ("paddlers-lang", &[]),
+    ("paddlers-pickle", &[]),
+    ("paddlers-lang", &["paddlers-pickle"]),
     ("paddlers-graph", &[]),
-    ("paddlers-providers", &[]),
+    ("paddlers-providers", &["paddlers-pickle"]),
     ("paddlers-testkit", &[]),
     (
         "paddlers",
-        &["paddlers-lang", "paddlers-graph", "paddlers-providers"],
+        &[
+            "paddlers-lang",
+            "paddlers-graph",
+            "paddlers-pickle",
+            "paddlers-providers",
+        ],
     ),
     (
         "paddlers-runtime",
@@ -30,6 +36,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// Crates that must not have libtorch anywhere below them, however indirectly.
 const NO_LIBTORCH: &[&str] = &[
+    "paddlers-pickle",
     "paddlers-lang",
     "paddlers-graph",
     "paddlers-providers",

@@ -326,3 +326,40 @@ fn submodules_reached_by_attribute_or_from_import_run_their_preludes() {
     assert_eq!(main.get("a").unwrap().repr(), "42");
     assert_eq!(main.get("b").unwrap().repr(), "42");
 }
+
+/// Issue 16 item 4: a native that reads a parameter its signature lacks (the shape of
+/// "sum_evaluator() has no parameter named 'label'") ends the call with a TypeError at the
+/// user's call site, with the DSL call stack, instead of a panic; one reading an optional
+/// input it does not declare (`opt`) sees it as absent.
+#[test]
+fn a_native_reading_an_undeclared_parameter_is_a_located_type_error() {
+    let mut interp = Interp::new();
+    let m = interp.module("helpers");
+    m.add_native("sum_evaluator", "input, name=None, weight=None", |_, a| {
+        assert!(a.opt("label").is_none() && !a.is_given("label"));
+        let _ = a.get("label");
+        Ok(Value::None)
+    });
+    m.add_native("lenient", "input", |_, a| {
+        Ok(Value::Bool(a.opt("weight").is_none()))
+    });
+    let src = "from helpers import *\nok = lenient(1)\ndef wrap(x):\n    return sum_evaluator(input=x)\nwrap(1)\n";
+    let d = interp.run_source("cfg.py", src).expect_err("a TypeError");
+    let text = d.to_string();
+    assert!(
+        text.starts_with("cfg.py:4:12: TypeError: sum_evaluator() has no parameter named 'label'"),
+        "{text}"
+    );
+    assert!(text.contains("cfg.py:5"), "no DSL call stack in:\n{text}");
+    // The failure does not leak into the next call.
+    let mut interp2 = Interp::new();
+    interp2
+        .module("helpers")
+        .add_native("lenient", "input", |_, a| {
+            Ok(Value::Bool(a.opt("weight").is_none()))
+        });
+    let main = interp2
+        .run_source("ok.py", "from helpers import *\nok = lenient(1)\n")
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert!(matches!(main.get("ok"), Some(Value::Bool(true))));
+}

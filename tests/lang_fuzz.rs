@@ -5,7 +5,7 @@
 //! Runs `PADDLERS_FUZZ_ITERS` inputs (default 500) from `PADDLERS_FUZZ_SEED`; set a large
 //! count to fuzz for longer. Prints executions and failures at the end.
 
-use paddlers::eval::{Interp, Limits};
+use paddlers::eval::{Interp, Limits, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
@@ -284,6 +284,7 @@ fn run_one(src: &str) -> Option<String> {
             max_steps: 20_000,
             max_depth: 60,
             max_collection: 20_000,
+            ..Limits::default()
         });
         interp.set_output(Box::new(std::io::sink()));
         match interp.run_source("fuzz.py", src) {
@@ -387,4 +388,271 @@ fn deep_nesting_is_a_clean_error_or_works() {
             &src[..src.len().min(60)]
         );
     }
+}
+
+/// Objects the no-panic property test passes as arguments: every kind of value a config
+/// holds, including the helpers' own objects, so natives get past their first type check.
+const VALUE_POOL: &str = r#"from paddle.trainer_config_helpers import *
+import math
+d_ = data_layer(name='d_', size=16)
+img_ = data_layer(name='img_', size=3 * 8 * 8, height=8, width=8)
+lbl_ = data_layer(name='lbl_', size=4)
+fc_ = fc_layer(input=d_, size=4)
+seq_ = data_layer(name='seq_', size=8)
+class K_(object):
+    def __init__(self, v=1):
+        self.v = v
+pool_ = [0, 1, -1, 2, 3, 7, 64, 10 ** 5, -(2 ** 40), 2.5, -0.0, 0.5, float('inf'),
+         float('nan'), '', 'x', 'relu', 'max', 'd_', '%s %d', '{0} {x}', None, True, False,
+         [], [d_], [d_, fc_], [[1, [2, [3]]], 'a'], (1, 2), (), {'a': 1, 2: [3]}, set([1]),
+         xrange(3), d_, img_, lbl_, fc_, seq_, TanhActivation(), SoftmaxActivation(),
+         ParamAttr(), ExtraAttr(), MaxPooling(), AvgPooling(), K_(), K_, int, str,
+         lambda *a, **k: a[0] if a else None, full_matrix_projection(input=d_, size=4),
+         math]
+"#;
+
+/// Parameter names that appear in no signature or in some other native's: extra keywords.
+const STRAY_KEYWORDS: &[&str] = &["label", "weight", "bogus", "input", "size", "name", "act"];
+
+struct Target {
+    label: String,
+    f: Value,
+    params: Vec<String>,
+}
+
+/// Every callable reachable from a registered module and the builtin types' methods.
+fn native_targets(interp: &mut Interp) -> Vec<Target> {
+    let mut out = Vec::new();
+    for m in interp.module_names() {
+        let Ok(module) = interp.import(&m) else {
+            continue;
+        };
+        let vars: Vec<(String, Value)> = module
+            .vars
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        for (name, v) in vars {
+            let params = match &v {
+                Value::Native(n) => n.sig.params.iter().map(|p| p.name.to_string()).collect(),
+                Value::Function(f) => f.sig.params.iter().map(|p| p.name.to_string()).collect(),
+                Value::Type(_) | Value::HostType(_) | Value::Class(_) => Vec::new(),
+                _ => continue,
+            };
+            out.push(Target {
+                label: format!("{m}.{name}"),
+                f: v,
+                params,
+            });
+        }
+    }
+    out
+}
+
+fn method_targets(interp: &mut Interp, pool: &[Value]) -> Vec<Target> {
+    const METHODS: &[&str] = &[
+        "add",
+        "append",
+        "capitalize",
+        "center",
+        "clear",
+        "copy",
+        "count",
+        "decode",
+        "difference",
+        "discard",
+        "encode",
+        "endswith",
+        "extend",
+        "find",
+        "format",
+        "get",
+        "has_key",
+        "index",
+        "insert",
+        "intersection",
+        "isalnum",
+        "isdigit",
+        "items",
+        "iteritems",
+        "join",
+        "keys",
+        "ljust",
+        "lower",
+        "lstrip",
+        "partition",
+        "pop",
+        "popitem",
+        "remove",
+        "replace",
+        "reverse",
+        "rfind",
+        "rjust",
+        "rsplit",
+        "rstrip",
+        "setdefault",
+        "sort",
+        "split",
+        "splitlines",
+        "startswith",
+        "strip",
+        "title",
+        "union",
+        "update",
+        "upper",
+        "values",
+        "zfill",
+        "fromkeys",
+    ];
+    let getattr = interp.builtins().get("getattr").expect("getattr builtin");
+    let mut out = Vec::new();
+    for recv in pool.iter().filter(|v| {
+        matches!(
+            v,
+            Value::Str(_) | Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Tuple(_)
+        )
+    }) {
+        for m in METHODS {
+            if let Ok(f) = interp.call(&getattr, vec![recv.clone(), Value::str(m)], vec![]) {
+                out.push(Target {
+                    label: format!("{}.{m}", recv.type_name()),
+                    f,
+                    params: Vec::new(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn random_value(rng: &mut Rng, pool: &[Value], depth: usize) -> Value {
+    match rng.below(12) {
+        0 if depth < 3 => {
+            let n = rng.below(4);
+            Value::list((0..n).map(|_| random_value(rng, pool, depth + 1)).collect())
+        }
+        1 if depth < 3 => {
+            let n = rng.below(3);
+            Value::tuple((0..n).map(|_| random_value(rng, pool, depth + 1)).collect())
+        }
+        2 => Value::None,
+        _ => rng.pick(pool).clone(),
+    }
+}
+
+/// One call with a random argument mix: some positionals (possibly too many), keywords
+/// drawn from the signature (possibly repeating a positional one) and stray keywords.
+fn random_call(
+    rng: &mut Rng,
+    t: &Target,
+    pool: &[Value],
+) -> (Vec<Value>, Vec<(std::rc::Rc<str>, Value)>) {
+    let n = t.params.len();
+    let npos = rng.below(n + 3);
+    let args = (0..npos).map(|_| random_value(rng, pool, 0)).collect();
+    let mut kwargs = Vec::new();
+    for p in &t.params {
+        if rng.below(3) == 0 {
+            kwargs.push((std::rc::Rc::from(p.as_str()), random_value(rng, pool, 0)));
+        }
+    }
+    if rng.below(4) == 0 {
+        let k = rng.pick(STRAY_KEYWORDS);
+        kwargs.push((std::rc::Rc::from(*k), random_value(rng, pool, 0)));
+    }
+    (args, kwargs)
+}
+
+fn fresh_helpers_interp() -> (Interp, Vec<Value>, Vec<Target>) {
+    let mut interp = paddlers::helpers::interp_with_helpers(std::path::Path::new("prop.py"));
+    interp.limits = Limits {
+        max_steps: 2_000_000,
+        max_depth: 60,
+        max_collection: 20_000,
+        ..Limits::default()
+    };
+    interp.set_output(Box::new(std::io::sink()));
+    let main = match interp.run_source("prop.py", VALUE_POOL) {
+        Ok(m) => m,
+        Err(d) => panic!("the value pool does not evaluate:\n{d}"),
+    };
+    let pool = match main.get("pool_") {
+        Some(Value::List(ref l)) => l.borrow().clone(),
+        _ => panic!("pool_ is not a list"),
+    };
+    let mut targets = native_targets(&mut interp);
+    targets.extend(method_targets(&mut interp, &pool));
+    (interp, pool, targets)
+}
+
+/// Issue 16 item 4: every registered native, prelude function and builtin method, called
+/// with random argument mixes (missing, extra, wrong types, None, nested lists), returns a
+/// value or an error and never panics. `PADDLERS_NATIVE_CALLS` sets the number of calls
+/// (default 10^5; the long run uses 10^7), `PADDLERS_FUZZ_SEED` the seed.
+#[test]
+fn natives_never_panic_on_random_arguments() {
+    let calls: usize = std::env::var("PADDLERS_NATIVE_CALLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let seed: u64 = std::env::var("PADDLERS_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_0016);
+    let mut rng = Rng(seed | 1);
+    // Names each call on stderr before it runs, to find a call that aborts the process.
+    let trace = std::env::var_os("PADDLERS_NATIVE_TRACE").is_some();
+    // A fresh interpreter now and then keeps the graph and the step count small.
+    const CALLS_PER_INTERP: usize = 20_000;
+    let (mut interp, mut pool, mut targets) = fresh_helpers_interp();
+    let ntargets = targets.len();
+    assert!(ntargets > 300, "only {ntargets} callables found");
+    let mut panics: Vec<String> = Vec::new();
+    let (mut ok, mut errors) = (0usize, 0usize);
+    for i in 0..calls {
+        if i > 0 && i % CALLS_PER_INTERP == 0 {
+            (interp, pool, targets) = fresh_helpers_interp();
+        }
+        let t = &targets[rng.below(targets.len())];
+        let (args, kwargs) = random_call(&mut rng, t, &pool);
+        let shown = format!(
+            "{}({} positional, keywords {:?})",
+            t.label,
+            args.len(),
+            kwargs
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .collect::<Vec<_>>()
+        );
+        if trace {
+            eprintln!("{i} {shown}");
+        }
+        let r = catch_unwind(AssertUnwindSafe(|| interp.call(&t.f, args, kwargs)));
+        match r {
+            Ok(Ok(_)) => ok += 1,
+            Ok(Err(_)) => errors += 1,
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                panics.push(format!("{shown}: {msg}"));
+                (interp, pool, targets) = fresh_helpers_interp();
+            }
+        }
+    }
+    println!(
+        "natives_never_panic: {calls} calls over {ntargets} callables, {ok} returned, {errors} raised, {} panicked",
+        panics.len()
+    );
+    panics.sort();
+    panics.dedup();
+    assert!(
+        panics.is_empty(),
+        "{} distinct panics:\n{}",
+        panics.len(),
+        panics.join("\n")
+    );
 }

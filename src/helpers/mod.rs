@@ -172,6 +172,19 @@ fn at_users_line(mut d: Diagnostic) -> Diagnostic {
     d
 }
 
+/// An interpreter with the helpers installed as `parse_config` installs them, for tests that
+/// call the registry directly (the no-panic property test in tests/lang_fuzz.rs).
+#[doc(hidden)]
+pub fn interp_with_helpers(config_path: &Path) -> Interp {
+    let mut interp = Interp::new();
+    let st = Rc::new(State::new(
+        Builder::new(Vec::new()),
+        config_path.to_path_buf(),
+    ));
+    install(&mut interp, &st);
+    interp
+}
+
 /// Runs a config and returns the TrainerConfig Paddle's config parser would have built.
 /// `config_args` is Paddle's `name1=value1,name2=value2`, read by `get_config_arg`.
 pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, ConfigError> {

@@ -7,6 +7,7 @@ pub fn dumps(_interp: &mut Interp, v: &Value) -> Result<String, EvalError> {
     let mut p = Pickler {
         out: String::new(),
         memo: 0,
+        depth: 0,
     };
     p.save(v)?;
     p.out.push('.');
@@ -16,7 +17,12 @@ pub fn dumps(_interp: &mut Interp, v: &Value) -> Result<String, EvalError> {
 struct Pickler {
     out: String,
     memo: usize,
+    /// Containers being written: a list that contains itself would otherwise recurse until
+    /// the stack overflows (cPickle memoizes it; args never need that).
+    depth: usize,
 }
+
+const MAX_DEPTH: usize = 200;
 
 impl Pickler {
     /// cPickle numbers its memo from 1.
@@ -26,6 +32,18 @@ impl Pickler {
     }
 
     fn save(&mut self, v: &Value) -> Result<(), EvalError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(EvalError::value_error(format!(
+                "define_py_data_sources2(): args nest more than {MAX_DEPTH} levels deep (a list that contains itself?)"
+            )));
+        }
+        self.depth += 1;
+        let r = self.save_value(v);
+        self.depth -= 1;
+        r
+    }
+
+    fn save_value(&mut self, v: &Value) -> Result<(), EvalError> {
         match v {
             Value::None => self.out.push('N'),
             Value::Bool(b) => self.out.push_str(if *b { "I01\n" } else { "I00\n" }),

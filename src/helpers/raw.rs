@@ -220,6 +220,17 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         )?,
     };
     let specs: Vec<InputSpec> = inputs.iter().map(|(s, _)| s.clone()).collect();
+    // These read their first input's config; without one they would index past the end.
+    if specs.is_empty()
+        && matches!(
+            t.as_str(),
+            "pool" | "norm" | "batch_norm" | "cudnn_batch_norm"
+        )
+    {
+        return Err(EvalError::value_error(format!(
+            "Layer {name}: type '{t}' needs an input"
+        )));
+    }
     let cfg = |i: usize, key: &str| sub_cfg(&inputs[i].1, key);
     let mut b = st.b();
     match t.as_str() {

@@ -116,6 +116,9 @@ impl Interp {
             }
             Value::Native(f) if name == "__name__" => Ok(Value::Str(f.name.clone())),
             Value::Type(t) if name == "__name__" => Ok(Value::str(t.name())),
+            Value::Type(super::value::BuiltinType::Dict) if name == "fromkeys" => Ok(
+                Value::BuiltinMethod(Rc::new((Value::dict(Default::default()), Rc::from(name)))),
+            ),
             Value::Float(f) if name == "real" => Ok(Value::Float(*f)),
             Value::Int(i) if name == "real" => Ok(Value::Int(*i)),
             Value::Float(f) if name == "is_integer" => {

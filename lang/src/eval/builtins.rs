@@ -61,12 +61,13 @@ pub(crate) fn install(interp: &mut Interp) {
     });
     b.add_native("repr", "obj", |i, a| Ok(Value::str(&i.repr(a.get("obj"))?)));
     b.add_native("abs", "x", |_, a| match a.get("x") {
-        Value::Int(n) => Ok(Value::Int(
-            n.checked_abs()
-                .ok_or_else(|| EvalError::overflow("integer overflow"))?,
-        )),
+        Value::Int(n) => Ok(match n.checked_abs() {
+            Some(m) => Value::Int(m),
+            None => super::long::long(num_bigint::BigInt::from(*n).magnitude().clone().into()),
+        }),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(f) => Ok(Value::Float(f.abs())),
+        Value::Long(l) => Ok(super::long::long(num_traits::Signed::abs(&**l))),
         v => Err(EvalError::type_error(format!(
             "bad operand type for abs(): '{}'",
             v.type_name()
@@ -74,19 +75,28 @@ pub(crate) fn install(interp: &mut Interp) {
     });
     b.add_native("round", "number, ndigits=0", |_, a| {
         let x = a.float("number")?;
-        let n = a.int("ndigits")?.clamp(-308, 308) as i32;
-        let m = 10f64.powi(n);
-        // Python 2 rounds halves away from zero.
-        let r = (x * m).round() / m;
-        Ok(Value::Float(if r.is_finite() { r } else { x }))
+        let n = a.int("ndigits")?.clamp(-400, 400);
+        Ok(Value::Float(super::long::round_half_away(x, n)))
     });
     b.add_native("divmod", "a, b", |i, a| {
         let q = i.binary(crate::syntax::ast::BinOp::FloorDiv, a.get("a"), a.get("b"))?;
         let r = i.binary(crate::syntax::ast::BinOp::Mod, a.get("a"), a.get("b"))?;
         Ok(Value::tuple(vec![q, r]))
     });
-    b.add_native("pow", "x, y", |i, a| {
-        i.binary(crate::syntax::ast::BinOp::Pow, a.get("x"), a.get("y"))
+    b.add_native("pow", "x, y, z=None", |i, a| {
+        if a.get("z").is_none() {
+            return i.binary(crate::syntax::ast::BinOp::Pow, a.get("x"), a.get("y"));
+        }
+        super::long::pow_mod(a.get("x"), a.get("y"), a.get("z"))
+    });
+    b.add_native("bin", "x", |_, a| {
+        super::long::radix_str(a.get("x"), 2, "0b", "bin")
+    });
+    b.add_native("hash", "obj", |_, a| super::long::hash(a.get("obj")));
+    b.add_native("format", "value, format_spec=''", |i, a| {
+        let spec = a.str("format_spec")?;
+        let text = super::format::apply_format_spec(i, a.get("value"), &spec)?;
+        Ok(Value::str(&text))
     });
     b.add_native("chr", "i", |_, a| {
         let n = a.int("i")?;
@@ -116,22 +126,10 @@ pub(crate) fn install(interp: &mut Interp) {
         }
     });
     b.add_native("hex", "x", |_, a| {
-        let n = a.int("x")?;
-        Ok(Value::str(&if n < 0 {
-            format!("-0x{:x}", n.unsigned_abs())
-        } else {
-            format!("0x{n:x}")
-        }))
+        super::long::radix_str(a.get("x"), 16, "0x", "hex")
     });
     b.add_native("oct", "x", |_, a| {
-        let n = a.int("x")?;
-        Ok(Value::str(&if n < 0 {
-            format!("-0{:o}", n.unsigned_abs())
-        } else if n == 0 {
-            "0".into()
-        } else {
-            format!("0{n:o}")
-        }))
+        super::long::radix_str(a.get("x"), 8, "0", "oct")
     });
     b.add_native("isinstance", "obj, classinfo", |_, a| {
         Ok(Value::Bool(isinstance(a.get("obj"), a.get("classinfo"))?))
@@ -478,7 +476,8 @@ fn type_matches(v: &Value, t: BuiltinType) -> bool {
         BuiltinType::Object => true,
         BuiltinType::NoneType => v.is_none(),
         BuiltinType::Bool => matches!(v, Value::Bool(_)),
-        BuiltinType::Int | BuiltinType::Long => matches!(v, Value::Int(_) | Value::Bool(_)),
+        BuiltinType::Int => matches!(v, Value::Int(_) | Value::Bool(_)),
+        BuiltinType::Long => matches!(v, Value::Long(_)),
         BuiltinType::Float => matches!(v, Value::Float(_)),
         BuiltinType::Str | BuiltinType::Unicode | BuiltinType::BaseString => {
             matches!(v, Value::Str(_))
@@ -671,7 +670,7 @@ pub(crate) fn dict_pairs(i: &mut Interp, src: &Value) -> Result<Vec<(Key, Value)
     Ok(out)
 }
 
-fn parse_int(s: &str, base: u32) -> Option<i64> {
+fn parse_int(s: &str, base: u32) -> Option<Value> {
     let t = s.trim().replace('_', "");
     let (neg, t) = match t.strip_prefix('-') {
         Some(r) => (true, r.to_string()),
@@ -695,8 +694,11 @@ fn parse_int(s: &str, base: u32) -> Option<i64> {
         }
         b => (b, t),
     };
-    let v = i64::from_str_radix(digits, base).ok()?;
-    Some(if neg { -v } else { v })
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let v = num_bigint::BigInt::parse_bytes(digits.as_bytes(), base)?;
+    Some(super::long::narrow(if neg { -v } else { v }))
 }
 
 /// Python's `float()` of a string, including `inf` and `nan`.
@@ -741,47 +743,49 @@ pub(crate) fn call_type(
     }
     let arg = args.first().cloned();
     Ok(match t {
-        BuiltinType::Int | BuiltinType::Long => match (&arg, args.get(1)) {
-            (None, _) => Value::Int(0),
-            (Some(Value::Str(s)), base) => {
-                let b = match base {
-                    Some(v) => v
-                        .as_int()
-                        .ok_or_else(|| EvalError::type_error("int() base must be an int"))?
-                        as u32,
-                    None => 10,
-                };
-                if b == 1 || b > 36 {
-                    return Err(EvalError::value_error("int() base must be >= 2 and <= 36"));
+        BuiltinType::Int | BuiltinType::Long => {
+            let v = match (&arg, args.get(1)) {
+                (None, _) => Value::Int(0),
+                (Some(Value::Str(s)), base) => {
+                    let b = match base {
+                        Some(v) => v
+                            .as_int()
+                            .ok_or_else(|| EvalError::type_error("int() base must be an int"))?,
+                        None => 10,
+                    };
+                    if b == 1 || !(0..=36).contains(&b) {
+                        return Err(EvalError::value_error("int() base must be >= 2 and <= 36"));
+                    }
+                    parse_int(s, b as u32).ok_or_else(|| {
+                        EvalError::value_error(format!(
+                            "invalid literal for {name}() with base {b}: {}",
+                            Value::Str(s.clone()).repr()
+                        ))
+                    })?
                 }
-                parse_int(s, b).map(Value::Int).ok_or_else(|| {
-                    EvalError::value_error(format!(
-                        "invalid literal for int() with base {b}: {}",
-                        Value::Str(s.clone()).repr()
-                    ))
-                })?
-            }
-            (Some(Value::Float(f)), None) => {
-                if !f.is_finite() || f.abs() >= 9.2e18 {
-                    return Err(EvalError::overflow("cannot convert float to integer"));
+                (Some(Value::Float(f)), None) => super::long::from_float(*f)?,
+                (Some(v @ (Value::Int(_) | Value::Bool(_) | Value::Long(_))), None) => {
+                    super::long::narrow(super::long::to_big(v).unwrap_or_default())
                 }
-                Value::Int(f.trunc() as i64)
+                (Some(v), _) => {
+                    return Err(EvalError::type_error(format!(
+                        "{name}() argument must be a string or a number, not '{}'",
+                        v.type_name()
+                    )))
+                }
+            };
+            if t == BuiltinType::Long {
+                super::long::long(super::long::to_big(&v).unwrap_or_default())
+            } else {
+                v
             }
-            (Some(v @ (Value::Int(_) | Value::Bool(_))), None) => {
-                Value::Int(v.as_int().unwrap_or(0))
-            }
-            (Some(v), _) => {
-                return Err(EvalError::type_error(format!(
-                    "int() argument must be a string or a number, not '{}'",
-                    v.type_name()
-                )))
-            }
-        },
+        }
         BuiltinType::Float => match &arg {
             None => Value::Float(0.0),
             Some(Value::Str(s)) => Value::Float(parse_float(s).ok_or_else(|| {
                 EvalError::value_error(format!("could not convert string to float: {}", s))
             })?),
+            Some(Value::Long(l)) => Value::Float(super::long::to_f64(l)?),
             Some(v) => Value::Float(v.as_float().ok_or_else(|| {
                 EvalError::type_error(format!(
                     "float() argument must be a string or a number, not '{}'",
@@ -869,6 +873,7 @@ fn type_of(v: &Value) -> BuiltinType {
         Value::None => BuiltinType::NoneType,
         Value::Bool(_) => BuiltinType::Bool,
         Value::Int(_) => BuiltinType::Int,
+        Value::Long(_) => BuiltinType::Long,
         Value::Float(_) => BuiltinType::Float,
         Value::Str(_) => BuiltinType::Str,
         Value::List(_) => BuiltinType::List,

@@ -22,7 +22,10 @@ impl Interp {
                 self.enter_call()?;
                 let r = crate::syntax::with_stack(|| (n.f)(self, bound));
                 self.depth -= 1;
-                r
+                match super::function::take_misuse() {
+                    Some(m) => Err(EvalError::type_error(m)),
+                    None => r,
+                }
             }
             Value::BoundMethod(m) => {
                 let mut all = Vec::with_capacity(args.len() + 1);

@@ -25,6 +25,7 @@ impl Interp {
             ExprKind::False => Value::Bool(false),
             ExprKind::Ellipsis => Value::None,
             ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Long(digits, radix) => super::long::literal(digits, *radix),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Name(n) => self.load(env, n)?,

@@ -8,6 +8,12 @@ pub struct FileHandle {
     text: String,
     pos: usize,
     pub closed: bool,
+    /// The file's bytes, for binary readers (`pickle.load`); `raw_pos` is their read
+    /// position. When the file is valid UTF-8 the text and the bytes are the same and the
+    /// two positions move together.
+    pub(crate) raw: Vec<u8>,
+    pub(crate) raw_pos: usize,
+    lossless: bool,
 }
 
 /// Files larger than this are refused: configs read dictionaries, not datasets.
@@ -28,14 +34,38 @@ impl FileHandle {
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| io_err(display, &e))?;
-        // Python 2 reads bytes; invalid UTF-8 becomes U+FFFD rather than an error.
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        // Python 2 reads bytes. UTF-8 text stays text; any other file keeps one char per
+        // byte (U+0000-U+00FF, as the literal '\xe9' is), so binary data survives a
+        // read() and pickle.loads(f.read()) works.
+        let (text, lossless) = match std::str::from_utf8(&bytes) {
+            Ok(t) => (t.to_string(), true),
+            Err(_) => (bytes.iter().map(|&b| b as char).collect(), false),
+        };
         Ok(FileHandle {
             name: display.to_string(),
             text,
             pos: 0,
             closed: false,
+            raw: bytes,
+            raw_pos: 0,
+            lossless,
         })
+    }
+
+    /// After a binary read: the text position follows when text and bytes are the same,
+    /// else text reads see the rest only when the binary reader consumed everything.
+    pub(crate) fn sync_text_to_raw(&mut self) {
+        if self.lossless && self.text.is_char_boundary(self.raw_pos) {
+            self.pos = self.raw_pos;
+        } else if self.raw_pos >= self.raw.len() {
+            self.pos = self.text.len();
+        }
+    }
+
+    fn sync_raw_to_text(&mut self) {
+        if self.lossless {
+            self.raw_pos = self.pos;
+        }
     }
 
     fn check_open(&self) -> Result<(), EvalError> {
@@ -50,6 +80,7 @@ impl FileHandle {
         self.check_open()?;
         let s = self.text[self.pos..].to_string();
         self.pos = self.text.len();
+        self.sync_raw_to_text();
         Ok(s)
     }
 
@@ -59,6 +90,7 @@ impl FileHandle {
         let n = rest.find('\n').map(|i| i + 1).unwrap_or(rest.len());
         let line = rest[..n].to_string();
         self.pos += n;
+        self.sync_raw_to_text();
         Ok(line)
     }
 
@@ -72,6 +104,7 @@ impl FileHandle {
         let rest = &self.text[self.pos..];
         let lines = rest.split_inclusive('\n').map(str::to_string).collect();
         self.pos = self.text.len();
+        self.sync_raw_to_text();
         lines
     }
 }

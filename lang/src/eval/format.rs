@@ -1,6 +1,6 @@
 //! String formatting: `fmt % args` and `str.format`, with Python's conversions.
 
-use super::value::{format_float_repr, Key, Value};
+use super::value::{Key, Value};
 use super::{EvalError, Interp};
 
 /// `fmt % args`.
@@ -187,8 +187,15 @@ fn convert(interp: &mut Interp, conv: char, arg: &Value, spec: &Spec) -> Result<
         }
         'r' => interp.repr(arg)?,
         'd' | 'i' | 'u' => {
-            let n = int_arg(arg, conv)?;
-            format!("{}{}", sign(n < 0), n.unsigned_abs())
+            // Python 2 formats ints, longs and floats of any size exactly ('%d' % 1e20).
+            let n = super::long::int_digits(arg).ok_or_else(|| {
+                EvalError::type_error(format!(
+                    "%{conv} format: a number is required, not {}",
+                    arg.type_name()
+                ))
+            })?;
+            let neg = n.sign() == num_bigint::Sign::Minus;
+            format!("{}{}", sign(neg), n.magnitude())
         }
         'x' | 'X' | 'o' => {
             let n = int_arg(arg, conv)?;
@@ -511,7 +518,10 @@ pub(crate) fn apply_format_spec(
             "Invalid format specifier '{spec}'"
         )));
     }
-    let is_num = matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_));
+    let is_num = matches!(
+        v,
+        Value::Int(_) | Value::Long(_) | Value::Float(_) | Value::Bool(_)
+    );
     let (neg, mut body) = match ty {
         None | Some('s') if !is_num || ty == Some('s') => {
             let s = interp.to_str(v)?;
@@ -523,23 +533,31 @@ pub(crate) fn apply_format_spec(
                 },
             )
         }
-        Some('d') | None if matches!(v, Value::Int(_) | Value::Bool(_)) => {
-            let n = v.as_int().unwrap_or(0);
-            (n < 0, n.unsigned_abs().to_string())
+        Some('d') | None if matches!(v, Value::Int(_) | Value::Bool(_) | Value::Long(_)) => {
+            let n = super::long::to_big(v).unwrap_or_default();
+            (
+                n.sign() == num_bigint::Sign::Minus,
+                n.magnitude().to_string(),
+            )
         }
         Some(c @ ('x' | 'X' | 'o' | 'b')) => {
-            let n = v.as_int().ok_or_else(|| {
+            let n = super::long::to_big(v).ok_or_else(|| {
                 EvalError::value_error(format!(
                     "Unknown format code '{c}' for object of type '{}'",
                     v.type_name()
                 ))
             })?;
-            let a = n.unsigned_abs();
+            let a = n.magnitude();
             let s = match c {
-                'x' => format!("{a:x}"),
-                'X' => format!("{a:X}"),
-                'o' => format!("{a:o}"),
-                _ => format!("{a:b}"),
+                'x' => a.to_str_radix(16),
+                'X' => a.to_str_radix(16).to_uppercase(),
+                'o' => a.to_str_radix(8),
+                _ => a.to_str_radix(2),
+            };
+            let n = if n.sign() == num_bigint::Sign::Minus {
+                -1
+            } else {
+                0
             };
             let prefix = if alt {
                 match c {
@@ -579,9 +597,11 @@ pub(crate) fn apply_format_spec(
             let f = v.as_float().unwrap_or(0.0);
             (
                 f < 0.0,
+                // Python 2.7 formats a float with no type as str() does ('{:<6}'.format(2.0/3)
+                // is '0.666666666667').
                 match precision {
                     Some(p) => format_float_spec(f.abs(), 'g', p, alt),
-                    None => format_float_repr(f.abs()),
+                    None => super::value::format_float_str(f.abs()),
                 },
             )
         }

@@ -80,20 +80,42 @@ pub struct Bound {
     given: Vec<bool>,
     pub varargs: Vec<Value>,
     pub kwargs: Vec<(Rc<str>, Value)>,
+    none: Value,
+}
+
+thread_local! {
+    /// A native asked its bound arguments for a parameter its signature lacks. The first
+    /// such name is kept here and turned into a located TypeError when the native returns:
+    /// a mismatch between two of our own natives must reach the user as a diagnostic, never
+    /// as a panic (see [`take_misuse`]).
+    static MISUSE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The binding failure a native recorded while it ran, if any (cleared by the call).
+pub(crate) fn take_misuse() -> Option<String> {
+    MISUSE.with(|m| m.borrow_mut().take())
 }
 
 impl Bound {
-    fn index(&self, name: &str) -> usize {
-        match self.sig.index_of(name) {
-            Some(i) => i,
-            None => panic!("{}() has no parameter named '{name}'", self.func_name),
+    fn index(&self, name: &str) -> Option<usize> {
+        let i = self.sig.index_of(name);
+        if i.is_none() {
+            MISUSE.with(|m| {
+                m.borrow_mut().get_or_insert_with(|| {
+                    format!("{}() has no parameter named '{name}'", self.func_name)
+                });
+            });
         }
+        i
     }
 
-    /// The value of a named parameter (its default when not passed). Panics if the
-    /// signature has no such parameter: that is a bug in the native, not a user error.
+    /// The value of a named parameter (its default when not passed). A name the signature
+    /// lacks reads as None here, and the call then fails with a TypeError naming it.
     pub fn get(&self, name: &str) -> &Value {
-        &self.values[self.index(name)]
+        match self.index(name) {
+            Some(i) => &self.values[i],
+            None => &self.none,
+        }
     }
 
     /// The value of a named parameter, or `None` if the signature has no such parameter.
@@ -111,18 +133,22 @@ impl Bound {
 
     /// Moves a parameter's value out, leaving None.
     pub fn take(&mut self, name: &str) -> Value {
-        let i = self.index(name);
-        std::mem::replace(&mut self.values[i], Value::None)
+        match self.index(name) {
+            Some(i) => std::mem::replace(&mut self.values[i], Value::None),
+            None => Value::None,
+        }
     }
 
-    /// Whether the caller passed this parameter (positionally or by keyword).
+    /// Whether the caller passed this parameter (positionally or by keyword). A parameter
+    /// the signature lacks was never passed.
     pub fn is_given(&self, name: &str) -> bool {
-        self.given[self.index(name)]
+        self.sig.index_of(name).is_some_and(|i| self.given[i])
     }
 
-    /// The value if passed and not None.
+    /// The value if passed and not None. A parameter the signature lacks is absent: shared
+    /// code reads optional inputs (`weight`, `label`) that only some natives declare.
     pub fn opt(&self, name: &str) -> Option<&Value> {
-        let v = self.get(name);
+        let v = self.try_get(name)?;
         (!v.is_none()).then_some(v)
     }
 
@@ -263,6 +289,7 @@ pub fn bind(
         given,
         varargs,
         kwargs: extra,
+        none: Value::None,
     })
 }
 

@@ -23,6 +23,9 @@ pub struct Limits {
     pub max_depth: usize,
     /// Items in one list, dict, set or tuple; characters in one string.
     pub max_collection: usize,
+    /// Bytes the process may grow by while the config runs (resident memory, sampled every
+    /// few thousand steps; see `memory.rs`). Past it the config ends with a MemoryError.
+    pub max_memory: u64,
 }
 
 impl Default for Limits {
@@ -31,6 +34,7 @@ impl Default for Limits {
             max_steps: 100_000_000,
             max_depth: 1000,
             max_collection: 10_000_000,
+            max_memory: 2 << 30,
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct Interp {
     /// The DSL calls being evaluated, outermost first, so a native can ask where it was
     /// called from (errors get their call site on the way out instead).
     pub(crate) call_sites: Vec<(Rc<SourceFile>, crate::syntax::Span)>,
+    /// Resident memory when the interpreter was made, the base `max_memory` counts from.
+    pub(crate) memory_base: Option<u64>,
 }
 
 impl Default for Interp {
@@ -96,6 +102,7 @@ impl Interp {
             handling: Vec::new(),
             argv: vec![String::new()],
             call_sites: Vec::new(),
+            memory_base: super::memory::resident_bytes(),
         };
         super::builtins::install(&mut interp);
         super::stdlib::install(&mut interp);
@@ -180,13 +187,15 @@ impl Interp {
     /// file's directory, then in the working directory, then in added search dirs.
     pub fn run_file(&mut self, path: &Path) -> Result<Rc<Module>, Box<Diagnostic>> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             Box::new(Diagnostic::plain(
                 &display,
                 "IOError",
                 format!("cannot read config: {e}"),
             ))
         })?;
+        let text =
+            super::source::decode(&display, bytes).map_err(|e| Box::new(e.to_diagnostic()))?;
         let dir = path
             .parent()
             .map(|p| {
@@ -263,6 +272,14 @@ impl Interp {
         self.call_value(f, args, kwargs)
     }
 
+    /// The dotted names of every registered module, sorted (for tests that visit every
+    /// native, and for the list of what a config may import).
+    pub fn module_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.modules.keys().map(|k| k.to_string()).collect();
+        names.sort();
+        names
+    }
+
     /// Counts one step against the budget.
     #[inline]
     pub(crate) fn step(&mut self) -> Result<(), EvalError> {
@@ -275,6 +292,9 @@ impl Interp {
                     self.limits.max_steps
                 ),
             ));
+        }
+        if self.steps % super::memory::SAMPLE_EVERY == 0 {
+            super::memory::check(self.memory_base, self.limits.max_memory)?;
         }
         Ok(())
     }
@@ -356,19 +376,26 @@ impl Interp {
                 }
             }
         }
-        let searched: Vec<String> = self
-            .search_dirs
-            .iter()
-            .map(|d| d.join(format!("{dotted}.py")).display().to_string())
-            .collect();
         let mut err = EvalError::import_error(format!("No module named {dotted}"));
-        if !dotted.contains('.') && !searched.is_empty() {
-            err = err.with_note(format!("looked for {}", searched.join(", ")));
+        if let Some(hint) = super::stdlib::refused_module_hint(dotted) {
+            err = err.with_note(hint);
         }
         let known: Vec<&str> = self.modules.keys().map(|k| &**k).collect();
         if let Some(s) = super::suggest::closest(dotted, known.iter().copied()) {
             err = err.with_note(format!("did you mean '{s}'?"));
         }
+        let mut allowed: Vec<&str> = super::stdlib::SANDBOX_MODULES.to_vec();
+        allowed.sort_unstable();
+        err = err.with_note(format!(
+            "a config may import {} and paddle.*, and its own modules ({dotted}.py beside the config{})",
+            allowed.join(", "),
+            match self.search_dirs.first() {
+                Some(d) if !dotted.contains('.') => {
+                    format!(", here {}", d.join(format!("{dotted}.py")).display())
+                }
+                _ => String::new(),
+            }
+        ));
         Err(err)
     }
 
@@ -387,8 +414,9 @@ impl Interp {
             )));
         }
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| EvalError::import_error(format!("cannot read {display}: {e}")))?;
+        let text = super::source::decode(&display, bytes)?;
         let module = Rc::new(Module::new(name));
         module.set("__file__", Value::str(&display));
         self.loading.push(Rc::from(name));

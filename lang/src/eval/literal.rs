@@ -9,6 +9,7 @@ pub fn literal_value(e: &Expr) -> Option<Value> {
         ExprKind::True => Value::Bool(true),
         ExprKind::False => Value::Bool(false),
         ExprKind::Int(i) => Value::Int(*i),
+        ExprKind::Long(digits, radix) => super::long::literal(digits, *radix),
         ExprKind::Float(f) => Value::Float(*f),
         ExprKind::Str(s) => Value::Str(s.clone()),
         ExprKind::Tuple(items) => {

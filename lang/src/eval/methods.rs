@@ -47,6 +47,7 @@ const LIST_METHODS: &[&str] = &[
 ];
 const TUPLE_METHODS: &[&str] = &["count", "index"];
 const DICT_METHODS: &[&str] = &[
+    "fromkeys",
     "clear",
     "copy",
     "get",
@@ -90,6 +91,37 @@ pub(crate) fn method_names(v: &Value) -> &'static [&'static str] {
         Value::Float(_) => FLOAT_METHODS,
         _ => &[],
     }
+}
+
+/// The `[start:end]` window of `str.find`/`count`/`startswith`/... (indices in characters,
+/// negative from the end, clamped like a slice), with the window's start; `None` when
+/// start lies past the end, where Python finds nothing, not even an empty string.
+fn str_window<'a>(
+    name: &str,
+    t: &'a str,
+    bounds: &[Value],
+) -> Result<Option<(&'a str, usize)>, EvalError> {
+    if bounds.iter().all(|v| v.is_none()) {
+        return Ok(Some((t, 0)));
+    }
+    let n = t.chars().count() as i64;
+    let clamp = |v: Option<&Value>, default: i64| -> Result<i64, EvalError> {
+        match v {
+            None | Some(Value::None) => Ok(default),
+            Some(v) => {
+                let i = int_arg(name, v)?;
+                Ok(if i < 0 { (i + n).max(0) } else { i.min(n + 1) })
+            }
+        }
+    };
+    let start = clamp(bounds.first(), 0)?;
+    let end = clamp(bounds.get(1), n)?.min(n);
+    if start > n {
+        return Ok(None);
+    }
+    let byte = |c: i64| t.char_indices().nth(c as usize).map_or(t.len(), |(b, _)| b);
+    let (bs, be) = (byte(start), byte(end.max(start)));
+    Ok(Some((&t[bs..be], start as usize)))
 }
 
 fn arity(name: &str, args: &[Value], min: usize, max: usize) -> Result<(), EvalError> {
@@ -450,43 +482,49 @@ fn str_method(
             s(r)
         }
         "startswith" | "endswith" => {
-            arity(name, args, 1, 1)?;
+            arity(name, args, 1, 3)?;
             let prefixes: Vec<Value> = match &args[0] {
                 Value::Tuple(items) => items.as_ref().clone(),
                 v => vec![v.clone()],
+            };
+            let Some((w, _)) = str_window(name, t, &args[1..])? else {
+                return Ok(Value::Bool(false));
             };
             let mut hit = false;
             for p in &prefixes {
                 let p = str_arg(name, p)?;
                 hit |= if name == "startswith" {
-                    t.starts_with(p)
+                    w.starts_with(p)
                 } else {
-                    t.ends_with(p)
+                    w.ends_with(p)
                 };
             }
             Value::Bool(hit)
         }
         "find" | "rfind" | "index" | "rindex" => {
-            arity(name, args, 1, 1)?;
+            arity(name, args, 1, 3)?;
             let sub = str_arg(name, &args[0])?;
-            let pos = if name.starts_with('r') {
-                t.rfind(sub)
-            } else {
-                t.find(sub)
-            };
+            let pos = str_window(name, t, &args[1..])?.and_then(|(w, offset)| {
+                let p = if name.starts_with('r') {
+                    w.rfind(sub)
+                } else {
+                    w.find(sub)
+                };
+                p.map(|p| offset + w[..p].chars().count())
+            });
             match pos {
-                Some(p) => Value::Int(t[..p].chars().count() as i64),
+                Some(p) => Value::Int(p as i64),
                 None if name.ends_with("find") => Value::Int(-1),
                 None => return Err(EvalError::value_error("substring not found")),
             }
         }
         "count" => {
-            arity(name, args, 1, 1)?;
+            arity(name, args, 1, 3)?;
             let sub = str_arg(name, &args[0])?;
-            if sub.is_empty() {
-                Value::Int(t.chars().count() as i64 + 1)
-            } else {
-                Value::Int(t.matches(sub).count() as i64)
+            match str_window(name, t, &args[1..])? {
+                None => Value::Int(0),
+                Some((w, _)) if sub.is_empty() => Value::Int(w.chars().count() as i64 + 1),
+                Some((w, _)) => Value::Int(w.matches(sub).count() as i64),
             }
         }
         "lower" => s(t.to_lowercase()),
@@ -592,6 +630,16 @@ fn dict_method(
     args: Vec<Value>,
 ) -> Result<Value, EvalError> {
     Ok(match name {
+        "fromkeys" => {
+            // A class method in Python: the receiver's contents do not matter.
+            arity(name, &args, 1, 2)?;
+            let value = args.get(1).cloned().unwrap_or(Value::None);
+            let mut out = Dict::default();
+            for k in interp.iterate(&args[0])? {
+                out.insert(Key::new(k)?, value.clone());
+            }
+            Value::dict(out)
+        }
         "keys" | "iterkeys" => {
             arity(name, &args, 0, 0)?;
             Value::list(d.borrow().keys().map(|k| k.0.clone()).collect())

@@ -5,6 +5,7 @@ use super::host::OpSide;
 use super::value::{equal_simple, range_len, Dict, Key, Value};
 use super::{EvalError, Interp};
 use crate::syntax::ast::{BinOp, CmpOp, UnaryOp};
+use num_bigint::BigInt;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -13,67 +14,100 @@ pub(crate) fn make_slice(a: Value, b: Value, c: Value) -> Value {
     Value::Slice(Rc::new([a, b, c]))
 }
 
-fn overflow() -> EvalError {
-    EvalError::overflow("integer overflow (ints are 64-bit)")
-}
-
+/// An int operation; one that overflows 64 bits gives a long, as in Python 2.
 fn int_op(op: BinOp, a: i64, b: i64) -> Result<Value, EvalError> {
-    Ok(Value::Int(match op {
-        BinOp::Add => a.checked_add(b).ok_or_else(overflow)?,
-        BinOp::Sub => a.checked_sub(b).ok_or_else(overflow)?,
-        BinOp::Mul => a.checked_mul(b).ok_or_else(overflow)?,
+    let zero_div = || EvalError::zero_division("integer division or modulo by zero");
+    let r: Option<i64> = match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
         BinOp::Div | BinOp::FloorDiv => {
             if b == 0 {
-                return Err(EvalError::zero_division(
-                    "integer division or modulo by zero",
-                ));
+                return Err(zero_div());
             }
-            let q = a.checked_div(b).ok_or_else(overflow)?;
-            if (a % b != 0) && ((a < 0) != (b < 0)) {
-                q - 1
-            } else {
-                q
-            }
+            a.checked_div(b).map(|q| {
+                if (a % b != 0) && ((a < 0) != (b < 0)) {
+                    q - 1
+                } else {
+                    q
+                }
+            })
         }
         BinOp::Mod => {
             if b == 0 {
-                return Err(EvalError::zero_division(
-                    "integer division or modulo by zero",
-                ));
+                return Err(zero_div());
             }
             let r = a.checked_rem(b).unwrap_or(0);
-            if r != 0 && ((r < 0) != (b < 0)) {
+            Some(if r != 0 && ((r < 0) != (b < 0)) {
                 r + b
             } else {
                 r
-            }
+            })
         }
         BinOp::Pow => {
             if b < 0 {
+                if a == 0 {
+                    return Err(EvalError::zero_division(
+                        "0.0 cannot be raised to a negative power",
+                    ));
+                }
                 return Ok(Value::Float((a as f64).powf(b as f64)));
             }
-            let e = u32::try_from(b).map_err(|_| overflow())?;
-            a.checked_pow(e).ok_or_else(overflow)?
+            u32::try_from(b).ok().and_then(|e| a.checked_pow(e))
         }
         BinOp::LShift => {
             if b < 0 {
                 return Err(EvalError::value_error("negative shift count"));
             }
-            if b >= 63 || (a != 0 && a.unsigned_abs().leading_zeros() <= b as u32) {
-                return Err(overflow());
+            if a == 0 {
+                Some(0)
+            } else if b >= 63 || a.unsigned_abs().leading_zeros() <= b as u32 {
+                None
+            } else {
+                Some(a << b)
             }
-            a << b
         }
         BinOp::RShift => {
             if b < 0 {
                 return Err(EvalError::value_error("negative shift count"));
             }
-            a >> b.min(63)
+            Some(a >> b.min(63))
         }
-        BinOp::BitAnd => a & b,
-        BinOp::BitOr => a | b,
-        BinOp::BitXor => a ^ b,
-    }))
+        BinOp::BitAnd => Some(a & b),
+        BinOp::BitOr => Some(a | b),
+        BinOp::BitXor => Some(a ^ b),
+    };
+    match r {
+        Some(i) => Ok(Value::Int(i)),
+        None => super::long::op(op, &BigInt::from(a), &BigInt::from(b)),
+    }
+}
+
+/// Python's float `//` and `%` (floatobject.c's float_divmod): the quotient is computed from
+/// fmod so that `7 // 0.1` is 69.0 and `-0.0 % 3` is 0.0, with the remainder taking the sign
+/// of the divisor.
+fn float_divmod(a: f64, b: f64) -> (f64, f64) {
+    let mut m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 {
+        if (b < 0.0) != (m < 0.0) {
+            m += b;
+            div -= 1.0;
+        }
+    } else {
+        m = 0.0f64.copysign(b);
+    }
+    let floordiv = if div != 0.0 {
+        let f = div.floor();
+        if div - f > 0.5 {
+            f + 1.0
+        } else {
+            f
+        }
+    } else {
+        0.0f64.copysign(a / b)
+    };
+    (floordiv, m)
 }
 
 fn float_op(op: BinOp, a: f64, b: f64) -> Result<Value, EvalError> {
@@ -91,18 +125,13 @@ fn float_op(op: BinOp, a: f64, b: f64) -> Result<Value, EvalError> {
             if b == 0.0 {
                 return Err(EvalError::zero_division("float divmod()"));
             }
-            (a / b).floor()
+            float_divmod(a, b).0
         }
         BinOp::Mod => {
             if b == 0.0 {
                 return Err(EvalError::zero_division("float modulo"));
             }
-            let r = a % b;
-            if r != 0.0 && ((r < 0.0) != (b < 0.0)) {
-                r + b
-            } else {
-                r
-            }
+            float_divmod(a, b).1
         }
         BinOp::Pow => {
             if a == 0.0 && b < 0.0 {
@@ -133,7 +162,13 @@ impl Interp {
             UnaryOp::Invert => "~",
         };
         match (op, v) {
-            (UnaryOp::Neg, Value::Int(i)) => Ok(Value::Int(i.checked_neg().ok_or_else(overflow)?)),
+            (UnaryOp::Neg, Value::Int(i)) => Ok(match i.checked_neg() {
+                Some(n) => Value::Int(n),
+                None => super::long::long(-BigInt::from(*i)),
+            }),
+            (UnaryOp::Neg, Value::Long(l)) => Ok(super::long::long(-(**l).clone())),
+            (UnaryOp::Pos, Value::Long(_)) => Ok(v.clone()),
+            (UnaryOp::Invert, Value::Long(l)) => Ok(super::long::long(!(**l).clone())),
             (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
             (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
             (UnaryOp::Pos, Value::Int(_) | Value::Float(_)) => Ok(v.clone()),
@@ -255,8 +290,39 @@ impl Interp {
 
     fn builtin_binary(&mut self, op: BinOp, a: &Value, b: &Value) -> Result<Value, EvalError> {
         match (a, b) {
+            (Value::Bool(x), Value::Bool(y))
+                if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor) =>
+            {
+                // bool's own `& | ^` (Python 2's bool.__and__ and friends) give a bool.
+                return Ok(Value::Bool(match op {
+                    BinOp::BitAnd => x & y,
+                    BinOp::BitOr => x | y,
+                    _ => x ^ y,
+                }));
+            }
             (Value::Int(_) | Value::Bool(_), Value::Int(_) | Value::Bool(_)) => {
                 return int_op(op, a.as_int().unwrap_or(0), b.as_int().unwrap_or(0))
+            }
+            (
+                Value::Int(_) | Value::Bool(_) | Value::Long(_),
+                Value::Int(_) | Value::Bool(_) | Value::Long(_),
+            ) => {
+                let x = super::long::to_big(a).unwrap_or_default();
+                let y = super::long::to_big(b).unwrap_or_default();
+                return super::long::op(op, &x, &y);
+            }
+            (Value::Long(l), Value::Float(_)) | (Value::Float(_), Value::Long(l))
+                if !matches!(
+                    op,
+                    BinOp::LShift | BinOp::RShift | BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor
+                ) =>
+            {
+                let lf = super::long::to_f64(l)?;
+                let (x, y) = match a {
+                    Value::Long(_) => (lf, b.as_float().unwrap_or(0.0)),
+                    _ => (a.as_float().unwrap_or(0.0), lf),
+                };
+                return float_op(op, x, y);
             }
             (
                 Value::Int(_) | Value::Bool(_) | Value::Float(_),
@@ -298,13 +364,13 @@ impl Interp {
             (
                 BinOp::Mul,
                 Value::Str(_) | Value::List(_) | Value::Tuple(_),
-                Value::Int(_) | Value::Bool(_),
-            ) => return self.repeat(a, b.as_int().unwrap_or(0)),
+                Value::Int(_) | Value::Bool(_) | Value::Long(_),
+            ) => return self.repeat(a, repeat_count(b)?),
             (
                 BinOp::Mul,
-                Value::Int(_) | Value::Bool(_),
+                Value::Int(_) | Value::Bool(_) | Value::Long(_),
                 Value::Str(_) | Value::List(_) | Value::Tuple(_),
-            ) => return self.repeat(b, a.as_int().unwrap_or(0)),
+            ) => return self.repeat(b, repeat_count(a)?),
             (
                 BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor,
                 Value::Set(x),
@@ -408,6 +474,17 @@ impl Interp {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => Ok(x.cmp(y)),
             (
+                Value::Long(_) | Value::Int(_) | Value::Bool(_),
+                Value::Long(_) | Value::Int(_) | Value::Bool(_),
+            ) => Ok(super::long::to_big(a).cmp(&super::long::to_big(b))),
+            (Value::Long(l), Value::Float(f)) => Ok(num_traits::ToPrimitive::to_f64(&**l)
+                .unwrap_or(0.0)
+                .partial_cmp(f)
+                .unwrap_or(Ordering::Equal)),
+            (Value::Float(f), Value::Long(l)) => Ok(f
+                .partial_cmp(&num_traits::ToPrimitive::to_f64(&**l).unwrap_or(0.0))
+                .unwrap_or(Ordering::Equal)),
+            (
                 Value::Int(_) | Value::Float(_) | Value::Bool(_),
                 Value::Int(_) | Value::Float(_) | Value::Bool(_),
             ) => {
@@ -435,12 +512,38 @@ impl Interp {
                     Ok(Ordering::Greater)
                 }
             }
-            _ => Err(EvalError::type_error(format!(
-                "unorderable types: {}() < {}()",
-                a.type_name(),
-                b.type_name()
-            ))),
+            (Value::Dict(x), Value::Dict(y)) => {
+                // CPython 2 orders dicts by size first; equal-sized ones here by their
+                // sorted items, close to its smallest-differing-key rule.
+                let (lx, ly) = (x.borrow().len(), y.borrow().len());
+                if lx != ly {
+                    return Ok(lx.cmp(&ly));
+                }
+                let items = |d: &Rc<RefCell<Dict>>| -> Vec<Value> {
+                    d.borrow()
+                        .iter()
+                        .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
+                        .collect()
+                };
+                let (mut ix, mut iy) = (items(x), items(y));
+                self.sort_values(&mut ix)?;
+                self.sort_values(&mut iy)?;
+                self.order_seq(&ix, &iy)
+            }
+            _ => Ok(python2_type_order(a, b)),
         }
+    }
+
+    fn sort_values(&mut self, v: &mut [Value]) -> Result<(), EvalError> {
+        let mut err = None;
+        v.sort_by(|p, q| match self.order(p, q) {
+            Ok(o) => o,
+            Err(e) => {
+                err.get_or_insert(e);
+                Ordering::Equal
+            }
+        });
+        err.map_or(Ok(()), Err)
     }
 
     fn order_seq(&mut self, x: &[Value], y: &[Value]) -> Result<Ordering, EvalError> {
@@ -681,6 +784,29 @@ impl Interp {
                 other.type_name()
             ))),
         }
+    }
+}
+
+/// CPython 2's fallback order for values of different types (object.c,
+/// default_3way_compare): None first, then numbers, then the rest by type name.
+fn python2_type_order(a: &Value, b: &Value) -> Ordering {
+    let rank = |v: &Value| -> (u8, String) {
+        match v {
+            Value::None => (0, String::new()),
+            Value::Bool(_) | Value::Int(_) | Value::Long(_) | Value::Float(_) => (1, String::new()),
+            other => (2, other.type_name()),
+        }
+    };
+    rank(a).cmp(&rank(b))
+}
+
+/// A sequence repeat count: a long too large for 64 bits cannot be a length.
+fn repeat_count(v: &Value) -> Result<i64, EvalError> {
+    match v {
+        Value::Long(l) if l.sign() == num_bigint::Sign::Minus => Ok(0),
+        _ => v
+            .as_int()
+            .ok_or_else(|| EvalError::overflow("cannot fit 'long' into an index-sized integer")),
     }
 }
 

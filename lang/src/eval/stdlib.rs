@@ -7,10 +7,26 @@ use super::{EvalError, Interp};
 use std::path::Path;
 use std::rc::Rc;
 
+/// The standard modules a config may import (docs/language.md lists what each offers).
+pub(crate) const SANDBOX_MODULES: &[&str] = &["math", "os", "os.path", "sys", "pickle", "cPickle"];
+
+/// What to do instead, for modules configs are known to reach for.
+pub(crate) fn refused_module_hint(name: &str) -> Option<String> {
+    let top = name.split('.').next().unwrap_or(name);
+    Some(match top {
+        "numpy" => "numpy is not available while a config is parsed: read arrays from a pickle (cPickle.load(open(path, 'rb')) gives them as lists) and compute with math and list comprehensions".into(),
+        "subprocess" | "socket" | "urllib" | "urllib2" | "httplib" | "shutil" | "tempfile" => {
+            format!("{top} is refused: a config may not start processes, reach the network or write files")
+        }
+        _ => return None,
+    })
+}
+
 pub(crate) fn install(interp: &mut Interp) {
     install_math(interp);
     install_os(interp);
     install_sys(interp);
+    super::pickle::install(interp);
     // Data providers are Rust, but configs and helper files import this module; the helpers
     // register its names (input types, CacheType, provider) into it.
     interp.module("paddle.trainer.PyDataProvider2");
@@ -43,7 +59,8 @@ fn install_math(interp: &mut Interp) {
         ("sinh", f64::sinh),
         ("cosh", f64::cosh),
         ("tanh", f64::tanh),
-        ("trunc", f64::trunc),
+        ("degrees", f64::to_degrees),
+        ("radians", f64::to_radians),
     ];
     for &(name, f) in unary {
         m.add_native(name, "x", move |_, a| {
@@ -67,6 +84,44 @@ fn install_math(interp: &mut Interp) {
     m.add_native("pow", "x, y", |_, a| {
         Ok(Value::Float(a.float("x")?.powf(a.float("y")?)))
     });
+    // Python 2's math.trunc gives an int (a long past 64 bits), not a float.
+    m.add_native("trunc", "x", |_, a| match a.get("x") {
+        v @ (Value::Int(_) | Value::Long(_) | Value::Bool(_)) => Ok(v.clone()),
+        _ => super::long::from_float(a.float("x")?),
+    });
+    m.add_native("fmod", "x, y", |_, a| {
+        let (x, y) = (a.float("x")?, a.float("y")?);
+        if y == 0.0 || x.is_infinite() {
+            return Err(EvalError::value_error("math domain error"));
+        }
+        Ok(Value::Float(x % y))
+    });
+    m.add_native("copysign", "x, y", |_, a| {
+        Ok(Value::Float(a.float("x")?.copysign(a.float("y")?)))
+    });
+    m.add_native("frexp", "x", |_, a| {
+        let x = a.float("x")?;
+        let (m, e) = frexp(x);
+        Ok(Value::tuple(vec![Value::Float(m), Value::Int(e)]))
+    });
+    m.add_native("ldexp", "x, i", |_, a| {
+        let (x, i) = (a.float("x")?, a.int("i")?);
+        let r = x * 2f64.powi(i.clamp(-1100, 1100) as i32);
+        if r.is_infinite() && x.is_finite() {
+            return Err(EvalError::overflow("math range error"));
+        }
+        Ok(Value::Float(r))
+    });
+    m.add_native("modf", "x", |_, a| {
+        let x = a.float("x")?;
+        let int = x.trunc();
+        let frac = if x.is_infinite() {
+            0.0f64.copysign(x)
+        } else {
+            x - int
+        };
+        Ok(Value::tuple(vec![Value::Float(frac), Value::Float(int)]))
+    });
     m.add_native("atan2", "y, x", |_, a| {
         Ok(Value::Float(a.float("y")?.atan2(a.float("x")?)))
     });
@@ -84,14 +139,34 @@ fn install_math(interp: &mut Interp) {
                 "factorial() not defined for negative values",
             ));
         }
-        let mut acc: i64 = 1;
-        for k in 2..=n {
-            acc = acc
-                .checked_mul(k)
-                .ok_or_else(|| EvalError::overflow("integer overflow"))?;
+        if n > 20_000 {
+            return Err(EvalError::limit(
+                "MemoryError",
+                "factorial() of more than 20000 is too large for the sandbox",
+            ));
         }
-        Ok(Value::Int(acc))
+        let mut acc = num_bigint::BigInt::from(1);
+        for k in 2..=n {
+            acc *= k;
+        }
+        Ok(super::long::narrow(acc))
     });
+}
+
+/// C's frexp: x = m * 2**e with 0.5 <= |m| < 1 (m = x for 0, inf and nan).
+fn frexp(x: f64) -> (f64, i64) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i64;
+    if exp == 0 {
+        // Subnormal: scale into the normal range first.
+        let (m, e) = frexp(x * 2f64.powi(64));
+        return (m, e - 64);
+    }
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, exp - 1022)
 }
 
 fn install_os(interp: &mut Interp) {

@@ -22,6 +22,8 @@ pub enum Value {
     None,
     Bool(bool),
     Int(i64),
+    /// Python 2's arbitrary-precision `long` (see `long.rs`).
+    Long(Rc<num_bigint::BigInt>),
     Float(f64),
     Str(Rc<str>),
     List(Rc<RefCell<Vec<Value>>>),
@@ -120,6 +122,7 @@ impl Value {
             Value::None => "NoneType".into(),
             Value::Bool(_) => "bool".into(),
             Value::Int(_) => "int".into(),
+            Value::Long(_) => "long".into(),
             Value::Float(_) => "float".into(),
             Value::Str(_) => "str".into(),
             Value::List(_) => "list".into(),
@@ -149,6 +152,7 @@ impl Value {
             Value::None => false,
             Value::Bool(b) => *b,
             Value::Int(i) => *i != 0,
+            Value::Long(l) => !num_traits::Zero::is_zero(&**l),
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
@@ -172,6 +176,7 @@ impl Value {
         match self {
             Value::Int(i) => Some(*i),
             Value::Bool(b) => Some(*b as i64),
+            Value::Long(l) => num_traits::ToPrimitive::to_i64(&**l),
             _ => None,
         }
     }
@@ -182,6 +187,7 @@ impl Value {
             Value::Float(f) => Some(*f),
             Value::Int(i) => Some(*i as f64),
             Value::Bool(b) => Some(*b as i64 as f64),
+            Value::Long(l) => num_traits::ToPrimitive::to_f64(&**l).filter(|f| f.is_finite()),
             _ => None,
         }
     }
@@ -225,6 +231,7 @@ impl Value {
         match self {
             Value::Str(s) => s.to_string(),
             Value::Float(f) => format_float_str(*f),
+            Value::Long(l) => l.to_string(),
             Value::Instance(_) => self.repr(),
             _ => self.repr(),
         }
@@ -249,6 +256,9 @@ impl Value {
             Value::Bool(false) => out.push_str("False"),
             Value::Int(i) => {
                 let _ = write!(out, "{i}");
+            }
+            Value::Long(l) => {
+                let _ = write!(out, "{l}L");
             }
             Value::Float(f) => out.push_str(&format_float_repr(*f)),
             Value::Str(s) => out.push_str(&repr_str(s)),
@@ -298,7 +308,17 @@ impl Value {
                 out.push_str("])");
             }
             Value::Range(a, b, s) => {
-                let _ = write!(out, "xrange({a}, {b}, {s})");
+                // Python 2 shows the normalized range: xrange(3), xrange(1, 5),
+                // xrange(0, 10, 2), with the stop rounded to a whole number of steps.
+                let n = range_len(*a, *b, *s);
+                let stop = a.saturating_add(n.saturating_mul(*s));
+                let _ = if *s == 1 && *a == 0 {
+                    write!(out, "xrange({stop})")
+                } else if *s == 1 {
+                    write!(out, "xrange({a}, {stop})")
+                } else {
+                    write!(out, "xrange({a}, {stop}, {s})")
+                };
             }
             Value::Function(f) => {
                 let _ = write!(out, "<function {}>", f.def.name);
@@ -556,6 +576,10 @@ fn hash_depth<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         Value::None => 0u8.hash(state),
         Value::Bool(b) => (*b as i64).hash(state),
         Value::Int(i) => i.hash(state),
+        Value::Long(l) => match num_traits::ToPrimitive::to_i64(&**l) {
+            Some(i) => i.hash(state),
+            None => l.hash(state),
+        },
         Value::Float(f) => {
             if f.fract() == 0.0 && f.abs() < 9.2e18 {
                 (*f as i64).hash(state)
@@ -610,6 +634,14 @@ fn equal_depth(a: &Value, b: &Value, depth: usize) -> bool {
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::None, Value::None) => true,
+        (Value::Long(_), Value::Bool(_) | Value::Int(_) | Value::Long(_))
+        | (Value::Bool(_) | Value::Int(_), Value::Long(_)) => {
+            super::long::to_big(a) == super::long::to_big(b)
+        }
+        (Value::Long(_), Value::Float(f)) | (Value::Float(f), Value::Long(_)) => {
+            let l = if matches!(a, Value::Long(_)) { a } else { b };
+            l.as_float() == Some(*f)
+        }
         (
             Value::Bool(_) | Value::Int(_) | Value::Float(_),
             Value::Bool(_) | Value::Int(_) | Value::Float(_),

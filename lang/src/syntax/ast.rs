@@ -168,6 +168,8 @@ pub enum ExprKind {
     False,
     Ellipsis,
     Int(i64),
+    /// A `long` literal (`5L`, or an integer too large for 64 bits): its digits in `radix`.
+    Long(Rc<str>, u32),
     Float(f64),
     Str(Rc<str>),
     Name(Rc<str>),
@@ -337,6 +339,7 @@ impl Drop for Expr {
                 | ExprKind::True
                 | ExprKind::False
                 | ExprKind::Int(_)
+                | ExprKind::Long(..)
                 | ExprKind::Float(_)
                 | ExprKind::Str(_)
                 | ExprKind::Name(_)

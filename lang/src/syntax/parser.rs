@@ -413,7 +413,9 @@ pub fn to_target(mut e: Expr) -> PResult<Target> {
             let what = match other {
                 ExprKind::Call(_) => "function call",
                 ExprKind::None | ExprKind::True | ExprKind::False => "keyword",
-                ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => "literal",
+                ExprKind::Int(_) | ExprKind::Long(..) | ExprKind::Float(_) | ExprKind::Str(_) => {
+                    "literal"
+                }
                 ExprKind::Lambda(_) => "lambda",
                 ExprKind::Comp(_) => "comprehension",
                 ExprKind::IfElse { .. } => "conditional expression",
@@ -1289,24 +1291,26 @@ fn atom(p: Pair<Rule>) -> PResult<Expr> {
 fn number(p: Pair<Rule>) -> PResult<Expr> {
     let span = span_of(&p);
     let inner = next_pair(&mut p.into_inner(), span)?;
-    let text = inner.as_str().trim_end_matches(['L', 'l']);
-    let too_large = || SyntaxError::syntax("integer literal too large (ints are 64-bit)", span);
+    let raw = inner.as_str();
+    let text = raw.trim_end_matches(['L', 'l']);
+    let is_long = text.len() != raw.len();
+    // Python 2: an `L` suffix makes a long, and so does a literal too large for an int.
+    let int = |digits: &str, radix: u32| match i64::from_str_radix(digits, radix) {
+        Ok(i) if !is_long => ExprKind::Int(i),
+        _ => ExprKind::Long(Rc::from(digits), radix),
+    };
     let kind = match inner.as_rule() {
         Rule::float => ExprKind::Float(
             text.parse::<f64>()
                 .map_err(|_| SyntaxError::syntax("invalid float literal", span))?,
         ),
-        Rule::hex_int => {
-            ExprKind::Int(i64::from_str_radix(&text[2..], 16).map_err(|_| too_large())?)
-        }
-        Rule::bin_int => {
-            ExprKind::Int(i64::from_str_radix(&text[2..], 2).map_err(|_| too_large())?)
-        }
+        Rule::hex_int => int(&text[2..], 16),
+        Rule::bin_int => int(&text[2..], 2),
         Rule::oct_int => {
             let digits = text[1..].trim_start_matches(['o', 'O']);
-            ExprKind::Int(i64::from_str_radix(digits, 8).map_err(|_| too_large())?)
+            int(digits, 8)
         }
-        _ => ExprKind::Int(text.parse::<i64>().map_err(|_| too_large())?),
+        _ => int(text, 10),
     };
     Ok(Expr { kind, span })
 }

@@ -1,9 +1,4 @@
-//! Python pickles, as far as data files need them: a reader for protocols 0-4 that rebuilds
-//! numpy arrays from `_reconstruct` / `dtype` REDUCE+BUILD, and a writer for the Python 2
-//! protocol-2 layout of the official CIFAR batches.
+//! Python pickles: the reader and writer live in the `paddlers-pickle` crate, shared with the
+//! config language; re-exported here so `paddlers_providers::pickle` keeps its paths.
 
-mod read;
-mod write;
-
-pub use read::{load, Dtype, NdArray, PyValue};
-pub use write::{Pickler, WriteValue};
+pub use paddlers_pickle::*;

@@ -3,7 +3,7 @@
 //! pixels as one BINSTRING), so both Python 2 `cPickle.load` and Python 3
 //! `pickle.load(f, encoding='bytes')` read them.
 
-use crate::pickle::read::Dtype;
+use crate::read::Dtype;
 
 /// A value to pickle.
 #[derive(Debug, Clone)]
@@ -141,7 +141,7 @@ impl Pickler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pickle::read::{load, PyValue};
+    use crate::read::{load, PyValue};
 
     #[test]
     fn round_trips_through_the_reader() {

@@ -88,9 +88,18 @@ impl NdArray {
 
     /// All elements in C (row-major) order as f32.
     pub fn to_f32_c_order(&self) -> Vec<f32> {
+        self.to_f64_c_order()
+            .into_iter()
+            .map(|x| x as f32)
+            .collect()
+    }
+
+    /// All elements in C (row-major) order as f64 (exact for every dtype but 64-bit ints
+    /// past 2^53).
+    pub fn to_f64_c_order(&self) -> Vec<f64> {
         let n = self.len();
         if !self.fortran_order || self.shape.len() < 2 {
-            return (0..n).map(|i| self.element(i) as f32).collect();
+            return (0..n).map(|i| self.element(i)).collect();
         }
         let nd = self.shape.len();
         let mut out = Vec::with_capacity(n);
@@ -102,7 +111,7 @@ impl NdArray {
                 off += i * stride;
                 stride *= dim;
             }
-            out.push(self.element(off) as f32);
+            out.push(self.element(off));
             for d in (0..nd).rev() {
                 idx[d] += 1;
                 if idx[d] < self.shape[d] {
@@ -231,6 +240,12 @@ struct Machine<'a> {
 
 /// Decodes one pickle from `buf`.
 pub fn load(buf: &[u8]) -> Result<PyValue, PickleError> {
+    load_prefix(buf).map(|(v, _)| v)
+}
+
+/// Decodes the pickle at the start of `buf` and returns it with the number of bytes it
+/// took: a file may hold several pickles, read one `pickle.load(f)` at a time.
+pub fn load_prefix(buf: &[u8]) -> Result<(PyValue, usize), PickleError> {
     let mut m = Machine {
         buf,
         pos: 0,
@@ -239,7 +254,8 @@ pub fn load(buf: &[u8]) -> Result<PyValue, PickleError> {
         marks: Vec::new(),
         memo: HashMap::new(),
     };
-    m.run()
+    let v = m.run()?;
+    Ok((v, m.pos))
 }
 
 impl<'a> Machine<'a> {
