@@ -9,21 +9,27 @@
 mod batch_norm;
 mod conv;
 mod cost;
+mod crf;
+mod ctc;
 mod deconv3d;
 mod detection_output;
 mod elementwise;
 mod fc;
 mod hsigmoid;
 mod image;
+mod lambda_cost;
 mod misc;
 mod mixed;
 mod multibox_loss;
 mod nce;
 mod norm;
 mod pool;
+mod priorbox;
 mod recurrent;
 mod roi_pool;
+mod seq_select;
 mod sequence;
+mod switch_order;
 mod volume;
 
 pub use pool::{paddle_pool2d, Pool2d, PoolKind, PoolWindow};
@@ -193,17 +199,10 @@ fn unsupported_hint(layer_type: &str) -> &'static str {
         | "agent"
         | "scatter_agent"
         | "gather_agent"
-        | "seq_slice"
         | "sub_seq"
-        | "sub_nested_seq"
         | "lstm_step"
         | "gru_step"
         | "get_output"
-        | "ctc"
-        | "warp_ctc"
-        | "crf"
-        | "crf_decoding"
-        | "lambda_cost"
         | "cross_entropy_over_beam" => ": this sequence or recurrent layer is not implemented yet",
         _ => "",
     }
@@ -258,6 +257,13 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
         "cos_vm" | "convex_comb" | "conv_shift" | "tensor" | "scale_sub_region" | "maxid"
         | "sampling_id" | "print" => misc::build(cx)?,
         "hsigmoid" => hsigmoid::build(cx)?,
+        "crf" => crf::build(cx)?,
+        "crf_decoding" => crf::build_decoding(cx)?,
+        "ctc" | "warp_ctc" => ctc::build(cx)?,
+        "seq_slice" | "sub_nested_seq" => seq_select::build(cx)?,
+        "lambda_cost" => lambda_cost::build(cx)?,
+        "switch_order" => switch_order::build(cx)?,
+        "priorbox" => priorbox::build(cx)?,
         _ if cost::is_cost_type(t) => cost::build(cx)?,
         _ => {
             return Err(RuntimeError::UnsupportedLayer {
@@ -279,4 +285,46 @@ impl Layer for Data {
             .map(|a| (*a).clone())
             .ok_or_else(|| "data layer without a feed".to_string())
     }
+}
+
+/// The sequence start positions of an input, checked to run from 0 to its rows without going
+/// back (Paddle CHECKs the same before reading them).
+pub fn seq_starts<'a>(arg: &'a Arg, what: &str) -> Result<&'a [i64], String> {
+    let starts = arg
+        .seq_starts
+        .as_deref()
+        .ok_or_else(|| format!("{what} is not a sequence (it has no sequence start positions)"))?;
+    check_starts(starts, arg.rows(), what)?;
+    Ok(starts)
+}
+
+/// Start positions must begin at 0, never decrease and end at `rows`.
+pub fn check_starts(starts: &[i64], rows: i64, what: &str) -> Result<(), String> {
+    let ok = starts.first() == Some(&0)
+        && starts.last() == Some(&rows)
+        && starts.windows(2).all(|w| w[0] <= w[1]);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} has sequence start positions {starts:?}, which do not run from 0 to its {rows} rows"
+        ))
+    }
+}
+
+/// Host copy of integer ids.
+pub fn host_ids(t: &Tensor) -> Result<Vec<i64>, String> {
+    Vec::<i64>::try_from(&t.to_device(Device::Cpu).to_kind(Kind::Int64).reshape([-1]))
+        .map_err(|e| e.to_string())
+}
+
+/// Host copy of dense values, row-major.
+pub fn host_values(t: &Tensor) -> Result<Vec<f64>, String> {
+    Vec::<f64>::try_from(
+        &t.detach()
+            .to_device(Device::Cpu)
+            .to_kind(Kind::Double)
+            .reshape([-1]),
+    )
+    .map_err(|e| e.to_string())
 }
