@@ -12,11 +12,14 @@ use paddlers::graph::ModelConfig;
 use paddlers_runtime::runtime::{Arg, Feed, Mode, Network};
 use tch::{Device, Kind, Tensor};
 
-/// Parses config text (written to a temporary file, as parse_config reads files).
+/// Parses config text (written to a temporary file, as parse_config reads files). Each call
+/// writes its own file: tests run in parallel and must not read each other's half-written one.
 pub fn model_from_text(tag: &str, text: &str) -> ModelConfig {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("paddlers-book-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{tag}.cfg"));
+    let path = dir.join(format!("{tag}-{n}.cfg"));
     std::fs::write(&path, text).unwrap();
     paddlers::helpers::parse_config(&path, "")
         .unwrap_or_else(|e| panic!("{tag}: {e}"))
