@@ -146,7 +146,7 @@ impl Layer for Crf {
                     wt.size()
                 ));
             }
-            cost = cost * wt;
+            cost *= wt;
         }
         Ok(Arg::dense(cost))
     }
