@@ -680,3 +680,8 @@ fn new_layers_agree_on_cpu_and_cuda() {
 fn new_layers_agree_with_a_cpu_replica() {
     compare_new_layers_on(Device::Cpu);
 }
+
+// ---------------------------------------------------------------- the book's layers
+
+#[path = "book_layers/mod.rs"]
+mod book_layers;

@@ -88,6 +88,16 @@ fn dense_conformance_graphs_pass_checkgrad() {
     }
 }
 
+/// The sequence-selection graphs: seq_slice (starts and ends, either alone) and
+/// sub_nested_seq, with their index inputs fed as index 0 then -1; the gradient reaches the
+/// sequence input's picked rows.
+#[test]
+fn sequence_selection_graphs_pass_checkgrad() {
+    for name in ["test_seq_slice_layer", "test_sub_nested_seq_select_layer"] {
+        checkgrad(name);
+    }
+}
+
 /// The tutorial-sized image graphs build (conv, transposed conv, batch norm, LRN, pool with
 /// their real geometry) and the conv one runs forward with the sizes the config declares.
 #[test]
@@ -241,6 +251,29 @@ fn multibox_loss_corpus_graph_is_refused_for_its_label_rows() {
         }
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("built an inconsistent multibox_loss graph"),
+    }
+}
+
+/// Paddle's cost-layer corpus graph is inconsistent: its warp_ctc has size 5001 (the label's
+/// 5000 classes and a blank) over an input of 200 values, which WarpCTCLayer CHECKs equal (and
+/// its lambda_cost reads a 100-wide input as one score a row). The runtime refuses it at build.
+#[test]
+fn cost_layers_corpus_graph_is_refused_for_its_warp_ctc_size() {
+    match check_model(&load("test_cost_layers"), &opts()) {
+        Err(RuntimeError::BadLayer {
+            layer,
+            layer_type,
+            msg,
+        }) => {
+            assert_eq!(
+                (layer.as_str(), layer_type.as_str()),
+                ("__warp_ctc_layer_0__", "warp_ctc")
+            );
+            assert!(msg.contains("size 5001"), "{msg}");
+            assert!(msg.contains("input's size 200"), "{msg}");
+        }
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("built an inconsistent cost graph"),
     }
 }
 

@@ -172,6 +172,12 @@ enum FeedKind {
     Positive,
     /// Values in [-1, 1).
     Signed,
+    /// CTC label ids below `classes`, never the blank, and no id twice in a row within a
+    /// sequence (so a label always fits its input's steps).
+    CtcLabel { classes: i64, blank: i64 },
+    /// Index rows for seq_slice / sub_nested_seq: index 0, then -1 (end of the list), one row
+    /// per sub-sequence (`per_sequence` false) or per sequence.
+    SelectFirst { per_sequence: bool },
 }
 
 fn feed_kinds(model: &ModelConfig) -> HashMap<String, FeedKind> {
@@ -209,6 +215,40 @@ fn feed_kinds(model: &ModelConfig) -> HashMap<String, FeedKind> {
                 mark(2, FeedKind::Positive);
                 mark(3, FeedKind::Positive);
             }
+            "crf" | "crf_decoding" => {
+                let classes = input(0).map_or(1, |o| size_of(&o));
+                mark(1, FeedKind::Ids(classes));
+                mark(2, FeedKind::Positive);
+            }
+            "ctc" | "warp_ctc" => {
+                let classes = if l.r#type == "ctc" {
+                    input(0).map_or(2, |o| size_of(&o))
+                } else {
+                    l.size() as i64
+                };
+                let blank = if l.r#type == "ctc" {
+                    classes - 1
+                } else {
+                    i64::from(l.blank.unwrap_or(0))
+                };
+                mark(1, FeedKind::CtcLabel { classes, blank });
+            }
+            "seq_slice" => {
+                mark(
+                    1,
+                    FeedKind::SelectFirst {
+                        per_sequence: false,
+                    },
+                );
+                mark(
+                    2,
+                    FeedKind::SelectFirst {
+                        per_sequence: false,
+                    },
+                );
+            }
+            "sub_nested_seq" => mark(1, FeedKind::SelectFirst { per_sequence: true }),
+            "lambda_cost" => mark(1, FeedKind::Positive),
             "power" => mark(1, FeedKind::Positive),
             "sampling_id" => mark(0, FeedKind::Positive),
             "scale_sub_region" => mark(1, FeedKind::Positive),
@@ -248,6 +288,32 @@ pub fn random_feed(net: &Network, rows: i64, seed: u64) -> Feed {
     for (name, size) in net.data_layers() {
         let mut rng = InitRng::for_parameter(seed, name);
         let arg = match kinds.get(name).copied().unwrap_or(FeedKind::Signed) {
+            FeedKind::CtcLabel { classes, blank } => {
+                let tokens: Vec<i64> = (0..classes).filter(|&c| c != blank).collect();
+                let mut v: Vec<i64> = Vec::with_capacity(rows as usize);
+                for r in 0..rows {
+                    let mut id = tokens[(rng.next_u64() % tokens.len().max(1) as u64) as usize];
+                    // Steps 2k and 2k+1 share a sequence: keep neighbours distinct.
+                    if r % 2 == 1 && id == v[r as usize - 1] && tokens.len() > 1 {
+                        let at = tokens.iter().position(|&t| t == id).unwrap_or(0);
+                        id = tokens[(at + 1) % tokens.len()];
+                    }
+                    v.push(id);
+                }
+                Arg::ids(Tensor::from_slice(&v).to_device(device))
+            }
+            FeedKind::SelectFirst { per_sequence } => {
+                let n = if per_sequence { (rows + 1) / 2 } else { rows };
+                let v: Vec<f64> = (0..n * size)
+                    .map(|i| if i % size == 0 { 0.0 } else { -1.0 })
+                    .collect();
+                Arg::dense(
+                    Tensor::from_slice(&v)
+                        .view([n, size])
+                        .to_kind(kind)
+                        .to_device(device),
+                )
+            }
             FeedKind::Ids(bound) => {
                 let v: Vec<i64> = (0..rows)
                     .map(|_| (rng.next_u64() % bound.max(1) as u64) as i64)
@@ -275,6 +341,11 @@ pub fn random_feed(net: &Network, rows: i64, seed: u64) -> Feed {
         // Every input is also a sequence batch (sequences of 2 steps, the last one shorter,
         // each step its own sub-sequence), for the layers that read sequence positions.
         let mut arg = arg;
+        if matches!(kinds.get(name), Some(FeedKind::SelectFirst { .. })) {
+            // Index rows are one per (sub-)sequence, not a sequence themselves.
+            feed.insert(name.to_string(), arg);
+            continue;
+        }
         let mut starts: Vec<i64> = (0..rows).step_by(2).collect();
         starts.push(rows);
         arg.seq_starts = Some(starts);

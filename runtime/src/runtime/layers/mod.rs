@@ -9,21 +9,27 @@
 mod batch_norm;
 mod conv;
 mod cost;
+mod crf;
+mod ctc;
 mod deconv3d;
 mod detection_output;
 mod elementwise;
 mod fc;
 mod hsigmoid;
 mod image;
+mod lambda_cost;
 mod misc;
 mod mixed;
 mod multibox_loss;
 mod nce;
 mod norm;
 mod pool;
+mod priorbox;
 mod recurrent;
 mod roi_pool;
+mod seq_select;
 mod sequence;
+mod switch_order;
 mod volume;
 
 pub use pool::{paddle_pool2d, Pool2d, PoolKind, PoolWindow};
@@ -273,6 +279,13 @@ const LOWERED: &[(&[&str], BuildFn)] = &[
         misc::build,
     ),
     (&[lt::HSIGMOID], hsigmoid::build),
+    (&[lt::CRF], crf::build),
+    (&[lt::CRF_DECODING], crf::build_decoding),
+    (&[lt::CTC, lt::WARP_CTC], ctc::build),
+    (&[lt::SEQ_SLICE, lt::SUB_NESTED_SEQ], seq_select::build),
+    (&[lt::LAMBDA_COST], lambda_cost::build),
+    (&[lt::SWITCH_ORDER], switch_order::build),
+    (&[lt::PRIORBOX], priorbox::build),
     (
         &[
             lt::MULTI_CLASS_CROSS_ENTROPY,
@@ -301,19 +314,12 @@ pub const NOT_LOWERED: &[(&str, &str)] = &[
     (lt::AGENT, SEQUENCE),
     (lt::SCATTER_AGENT, SEQUENCE),
     (lt::GATHER_AGENT, SEQUENCE),
-    (lt::SEQ_SLICE, SEQUENCE),
     (lt::SUBSEQ, SEQUENCE),
-    (lt::SUB_NESTED_SEQ, SEQUENCE),
     (lt::LSTM_STEP, SEQUENCE),
     (lt::GRU_STEP, SEQUENCE),
     (lt::GET_OUTPUT, SEQUENCE),
     (lt::MDLSTMEMORY, SEQUENCE),
     (lt::EOS_ID, SEQUENCE),
-    (lt::CTC, SEQUENCE),
-    (lt::WARP_CTC, SEQUENCE),
-    (lt::CRF, SEQUENCE),
-    (lt::CRF_DECODING, SEQUENCE),
-    (lt::LAMBDA_COST, SEQUENCE),
     (lt::CROSS_ENTROPY_OVER_BEAM, SEQUENCE),
     (lt::MKLDNN_FC, MKLDNN),
     (lt::MKLDNN_CONV, MKLDNN),
@@ -321,7 +327,6 @@ pub const NOT_LOWERED: &[(&str, &str)] = &[
     (lt::MKLDNN_ADDTO, MKLDNN),
     (lt::MKLDNN_CONCAT, MKLDNN),
     (lt::MKLDNN_LRN, MKLDNN),
-    (lt::PRIORBOX, NOT_YET),
     (lt::DATA_NORM, NOT_YET),
     (lt::CONV_3D, NOT_YET),
     (
@@ -329,7 +334,6 @@ pub const NOT_LOWERED: &[(&str, &str)] = &[
         "upsample_layer is refused when the config is parsed",
     ),
     (lt::ROTATE, NOT_YET),
-    (lt::SWITCH_ORDER, NOT_YET),
     (lt::OUT_PROD, NOT_YET),
     (lt::AUC_VALIDATION, NOT_YET),
     (lt::PNPAIR_VALIDATION, NOT_YET),
@@ -401,4 +405,46 @@ mod coverage {
             assert!(!why.is_empty());
         }
     }
+}
+
+/// The sequence start positions of an input, checked to run from 0 to its rows without going
+/// back (Paddle CHECKs the same before reading them).
+pub fn seq_starts<'a>(arg: &'a Arg, what: &str) -> Result<&'a [i64], String> {
+    let starts = arg
+        .seq_starts
+        .as_deref()
+        .ok_or_else(|| format!("{what} is not a sequence (it has no sequence start positions)"))?;
+    check_starts(starts, arg.rows(), what)?;
+    Ok(starts)
+}
+
+/// Start positions must begin at 0, never decrease and end at `rows`.
+pub fn check_starts(starts: &[i64], rows: i64, what: &str) -> Result<(), String> {
+    let ok = starts.first() == Some(&0)
+        && starts.last() == Some(&rows)
+        && starts.windows(2).all(|w| w[0] <= w[1]);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} has sequence start positions {starts:?}, which do not run from 0 to its {rows} rows"
+        ))
+    }
+}
+
+/// Host copy of integer ids.
+pub fn host_ids(t: &Tensor) -> Result<Vec<i64>, String> {
+    Vec::<i64>::try_from(&t.to_device(Device::Cpu).to_kind(Kind::Int64).reshape([-1]))
+        .map_err(|e| e.to_string())
+}
+
+/// Host copy of dense values, row-major.
+pub fn host_values(t: &Tensor) -> Result<Vec<f64>, String> {
+    Vec::<f64>::try_from(
+        &t.detach()
+            .to_device(Device::Cpu)
+            .to_kind(Kind::Double)
+            .reshape([-1]),
+    )
+    .map_err(|e| e.to_string())
 }

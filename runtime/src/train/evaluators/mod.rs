@@ -1,6 +1,15 @@
 //! Evaluators as `paddle/gserver/evaluators/Evaluator.cpp` computes and prints them. Each
 //! works on host copies of its input layers' outputs ([`EvalArg`]), batch after batch, between
 //! `start` and `finish`.
+//!
+//! The general evaluators live here; those of one model family have a module each:
+//! [`chunk`] (sequence tagging), [`ctc_error`] (speech), [`ranking`] (pnpair, rankauc) and
+//! [`detection_map`] (SSD).
+
+mod chunk;
+mod ctc_error;
+mod detection_map;
+mod ranking;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -207,6 +216,77 @@ fn create(c: &EvaluatorConfig) -> Result<Box<dyn Evaluator>, TrainError> {
                 stats: Vec::new(),
             })
         }
+        "chunk" => {
+            need(2, 2)?;
+            let scheme_name = c.chunk_scheme.as_deref().unwrap_or("");
+            let scheme = chunk::Scheme::from_name(scheme_name).ok_or_else(|| {
+                TrainError::Config(format!(
+                    "evaluator {} has chunk_scheme '{scheme_name}'; Paddle knows IOB, IOE, \
+                     IOBES and plain",
+                    c.name
+                ))
+            })?;
+            let num_chunk_types = c.num_chunk_types.ok_or_else(|| {
+                TrainError::Config(format!("evaluator {} has no num_chunk_types", c.name))
+            })?;
+            Box::new(chunk::Chunk {
+                base,
+                scheme,
+                num_chunk_types: i64::from(num_chunk_types),
+                excluded: c
+                    .excluded_chunk_types
+                    .iter()
+                    .map(|&t| i64::from(t))
+                    .collect(),
+                label_chunks: 0,
+                output_chunks: 0,
+                correct: 0,
+            })
+        }
+        "ctc_edit_distance" => {
+            need(2, 2)?;
+            Box::new(ctc_error::CtcError {
+                base,
+                deletions: 0.0,
+                insertions: 0.0,
+                substitutions: 0.0,
+                wrong_sequences: 0,
+            })
+        }
+        "pnpair" => {
+            need(3, 4)?;
+            Box::new(ranking::Pnpair {
+                base,
+                predictions: Vec::new(),
+                pos: 0.0,
+                neg: 0.0,
+            })
+        }
+        "rankauc" => {
+            need(2, 3)?;
+            Box::new(ranking::RankAuc { base })
+        }
+        "detection_map" => {
+            need(2, 2)?;
+            let ap_type = match c.ap_type.as_deref().unwrap_or("11point") {
+                "11point" => detection_map::ApType::ElevenPoint,
+                "Integral" => detection_map::ApType::Integral,
+                other => {
+                    return Err(TrainError::Config(format!(
+                        "evaluator {} has ap_type '{other}'; Paddle knows 11point and Integral",
+                        c.name
+                    )))
+                }
+            };
+            Box::new(detection_map::DetectionMap {
+                base,
+                overlap_threshold: c.overlap_threshold.map_or(0.5, |r| r.as_f64()),
+                evaluate_difficult: c.evaluate_difficult.unwrap_or(false),
+                ap_type,
+                num_pos: Default::default(),
+                hits: Default::default(),
+            })
+        }
         "value_printer" => Box::new(ValuePrinter { base }),
         "max_id_printer" => Box::new(MaxIdPrinter {
             base,
@@ -227,7 +307,8 @@ fn create(c: &EvaluatorConfig) -> Result<Box<dyn Evaluator>, TrainError> {
             return Err(TrainError::Config(format!(
                 "evaluator {} has type '{other}', which paddlers does not compute yet \
                  (supported: classification_error, seq_classification_error, sum, \
-                 last-column-sum, last-column-auc, precision_recall, value_printer, \
+                 last-column-sum, last-column-auc, precision_recall, chunk, \
+                 ctc_edit_distance, pnpair, rankauc, detection_map, value_printer, \
                  max_id_printer, classification_error_printer)",
                 c.name
             )))
@@ -863,11 +944,11 @@ impl Evaluator for ClassificationErrorPrinter {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use paddlers_graph::Real;
 
-    fn cfg(name: &str, ty: &str, inputs: &[&str]) -> EvaluatorConfig {
+    pub(super) fn cfg(name: &str, ty: &str, inputs: &[&str]) -> EvaluatorConfig {
         EvaluatorConfig {
             name: name.into(),
             r#type: ty.into(),
@@ -876,7 +957,7 @@ mod tests {
         }
     }
 
-    fn out(rows: &[&[f32]]) -> EvalArg {
+    pub(super) fn out(rows: &[&[f32]]) -> EvalArg {
         EvalArg {
             value: Some(Dense {
                 rows: rows.len(),
@@ -887,14 +968,14 @@ mod tests {
         }
     }
 
-    fn ids(v: &[i64]) -> EvalArg {
+    pub(super) fn ids(v: &[i64]) -> EvalArg {
         EvalArg {
             ids: Some(v.to_vec()),
             ..Default::default()
         }
     }
 
-    fn run(c: EvaluatorConfig, batches: &[Vec<EvalArg>]) -> (String, Option<f64>) {
+    pub(super) fn run(c: EvaluatorConfig, batches: &[Vec<EvalArg>]) -> (String, Option<f64>) {
         let mut e = Evaluators::from_configs(&[c]).unwrap();
         e.start();
         for b in batches {
@@ -1026,10 +1107,22 @@ mod tests {
 
     #[test]
     fn unknown_types_and_bad_arity_are_config_errors() {
+        let e = Evaluators::from_configs(&[cfg("c", "no_such_evaluator", &["a", "b"])])
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("type 'no_such_evaluator'"), "{e}");
         let e = Evaluators::from_configs(&[cfg("c", "chunk", &["a", "b"])])
             .err()
             .unwrap();
-        assert!(e.to_string().contains("type 'chunk'"), "{e}");
+        assert!(e.to_string().contains("chunk_scheme ''"), "{e}");
+        let mut c = cfg("c", "chunk", &["a", "b"]);
+        c.chunk_scheme = Some("IOB".into());
+        let e = Evaluators::from_configs(&[c]).err().unwrap();
+        assert!(e.to_string().contains("no num_chunk_types"), "{e}");
+        let mut c = cfg("d", "detection_map", &["a", "b"]);
+        c.ap_type = Some("VOC2012".into());
+        let e = Evaluators::from_configs(&[c]).err().unwrap();
+        assert!(e.to_string().contains("ap_type 'VOC2012'"), "{e}");
         let e = Evaluators::from_configs(&[cfg("c", "classification_error", &["a"])])
             .err()
             .unwrap();
