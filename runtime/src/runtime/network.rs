@@ -303,15 +303,37 @@ fn check_feed(node: &Node, arg: &Arg) -> Result<()> {
         }
         (None, Some(i)) => {
             if i.dim() != 1 {
-                Err(bad(format!(
+                return Err(bad(format!(
                     "fed ids of shape {:?}, expected [rows]",
                     i.size()
-                )))
-            } else {
-                Ok(())
+                )));
+            }
+            // An id beyond the layer's size would index past an embedding table or a label
+            // range inside libtorch (a panic); here it is an error naming the row.
+            match first_out_of_range(i, node.size) {
+                Some((row, id)) => Err(bad(format!(
+                    "id {id} ≥ layer size {} in row {row} of the batch: the data has more \
+                     ids (or classes) than data_layer(size={}) declares",
+                    node.size, node.size
+                ))),
+                None => Ok(()),
             }
         }
     }
+}
+
+/// The first (row, id) of `ids` outside `[0, size)`, if any. Sizes 0 and 1 are not checked:
+/// configs declare binary labels as data_layer(size=1) as often as size=2.
+pub(crate) fn first_out_of_range(ids: &tch::Tensor, size: i64) -> Option<(usize, i64)> {
+    if size <= 1 || ids.numel() == 0 {
+        return None;
+    }
+    let flat = ids.reshape([-1]).to_device(tch::Device::Cpu);
+    let values = Vec::<i64>::try_from(&flat.to_kind(tch::Kind::Int64)).ok()?;
+    values
+        .iter()
+        .position(|&v| v < 0 || v >= size)
+        .map(|row| (row, values[row]))
 }
 
 fn activate(node: &Node, mut raw: Arg) -> Result<Arg, String> {
@@ -342,11 +364,19 @@ pub fn dropout(v: &Tensor, rate: f64, train: bool) -> Tensor {
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<String>() {
+    let text = if let Some(s) = p.downcast_ref::<String>() {
         s.clone()
     } else if let Some(s) = p.downcast_ref::<&str>() {
         (*s).to_string()
     } else {
         "libtorch raised an error".into()
-    }
+    };
+    without_cpp_frames(&text)
+}
+
+/// libtorch's message without the C++ stack it appends ("Exception raised from ...", then
+/// one line per frame): kilobytes that say nothing to a user of the config.
+pub fn without_cpp_frames(text: &str) -> String {
+    let cut = text.find("\nException raised from").unwrap_or(text.len());
+    text[..cut].trim_end().to_string()
 }

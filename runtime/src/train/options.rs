@@ -96,7 +96,7 @@ impl TrainOptions {
             gpu_id: i64::from(d.gpu_id),
             trainer_count: positive(d.trainer_count, "trainer_count")? as usize,
             seed: d.seed as u64,
-            num_passes: non_negative(args.num_passes, "num_passes")?,
+            num_passes: positive(args.num_passes, "num_passes")?,
             start_pass,
             init_model_path,
             save_dir,
@@ -202,7 +202,9 @@ mod tests {
                 "--saving_period=-1",
                 "--saving_period=-1: must be at least 1",
             ),
-            ("--num_passes=-3", "--num_passes=-3: must not be negative"),
+            ("--num_passes=-3", "--num_passes=-3: must be at least 1"),
+            // Paddle trains nothing and exits 0 without a word.
+            ("--num_passes=0", "--num_passes=0: must be at least 1"),
             ("--dot_period=-1", "--dot_period=-1: must not be negative"),
             ("--gpu_id=-1", "--gpu_id=-1: must not be negative"),
         ] {
