@@ -23,7 +23,7 @@ pub struct PassMetrics {
     /// CPU time of all the process's threads during the batch loop: a throughput measure
     /// that other processes on the machine disturb less than wall time.
     pub train_cpu_seconds: f64,
-    /// The whole pass, with testing and saving.
+    /// The whole pass with testing (the row is written before the pass is saved).
     pub seconds: f64,
 }
 
