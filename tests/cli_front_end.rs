@@ -165,11 +165,22 @@ fn paddlers_bin() -> &'static str {
 }
 
 fn run(bin: &Path, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .env_remove("LD_LIBRARY_PATH")
-        .output()
-        .expect("run paddlers")
+    // A freshly copied binary can fail to start with ETXTBSY while another test thread's
+    // child still holds the copy's write descriptor (fork between create and close); that
+    // child execs at once, so a retry succeeds.
+    for _ in 0..50 {
+        match Command::new(bin)
+            .args(args)
+            .env_remove("LD_LIBRARY_PATH")
+            .output()
+        {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.expect("run paddlers"),
+        }
+    }
+    panic!("{} stayed busy (ETXTBSY)", bin.display())
 }
 
 /// A copy of the front end alone, in a directory with no paddlers-runtime and no libtorch.

@@ -308,24 +308,16 @@ fn check_feed(node: &Node, arg: &Arg) -> Result<()> {
                     i.size()
                 )));
             }
-            // An id beyond the layer's size would index past an embedding table or a label
-            // range inside libtorch (a panic); here it is an error naming the row.
-            match first_out_of_range(i, node.size) {
-                Some((row, id)) => Err(bad(format!(
-                    "id {id} ≥ layer size {} in row {row} of the batch: the data has more \
-                     ids (or classes) than data_layer(size={}) declares",
-                    node.size, node.size
-                ))),
-                None => Ok(()),
-            }
+            Ok(())
         }
     }
 }
 
-/// The first (row, id) of `ids` outside `[0, size)`, if any. Sizes 0 and 1 are not checked:
-/// configs declare binary labels as data_layer(size=1) as often as size=2.
+/// The first (row, id) of `ids` outside `[0, size)`, if any. Checked where an id indexes
+/// something of that size (a label the output's columns, an id an embedding table's rows),
+/// since libtorch would otherwise panic there.
 pub(crate) fn first_out_of_range(ids: &tch::Tensor, size: i64) -> Option<(usize, i64)> {
-    if size <= 1 || ids.numel() == 0 {
+    if ids.numel() == 0 {
         return None;
     }
     let flat = ids.reshape([-1]).to_device(tch::Device::Cpu);

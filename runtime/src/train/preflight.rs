@@ -121,6 +121,19 @@ fn is_class_cost(layer_type: &str) -> bool {
     )
 }
 
+/// Whether ids of data layer `name` index something of the layer's size: the labels of a
+/// classification cost, or the rows of a table projection (embedding_layer).
+fn indexes_by_size(model: &paddlers::graph::ModelConfig, name: &str) -> bool {
+    model.layers.iter().any(|l| {
+        let label =
+            is_class_cost(&l.r#type) && l.inputs.get(1).is_some_and(|i| i.input_layer_name == name);
+        let table = l.inputs.iter().any(|i| {
+            i.input_layer_name == name && i.proj_conf.as_ref().is_some_and(|p| p.r#type == "table")
+        });
+        label || table
+    })
+}
+
 /// Each id slot the provider declares (`integer_value(n)`) fits the data layer it feeds and,
 /// for labels, the output layer its cost reads: otherwise a record with a large id stops
 /// training mid-pass.
@@ -137,8 +150,9 @@ pub fn check_id_ranges(
         };
         let (name, dim) = (&slot.name, slot.ty.dim as u64);
         let size = layer.size.unwrap_or(0);
-        // Size 1 is how many configs declare a binary label; ids are not checked against it.
-        if size > 1 && dim > size {
+        // Only where the layer's size bounds its ids: a class label, or an embedding's rows
+        // (Paddle's own multiplex config feeds indexes 0..2 through data_layer(size=1)).
+        if indexes_by_size(model, name) && dim > size {
             return Err(TrainError::Config(format!(
                 "{cfg}: data_layer '{name}' has size {size}, but the {what} data provider \
                  declares its slot as integer_value({dim}): an id {size} ≥ layer size {size} \
