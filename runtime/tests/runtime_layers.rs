@@ -663,6 +663,28 @@ fn labels_and_ids_beyond_a_layer_are_errors_naming_the_row() {
 }
 
 #[test]
+fn an_embedding_id_beyond_the_table_is_an_error_naming_the_row() {
+    let n = net(r#"layers { name: "word" type: "data" size: 4 }
+layers { name: "emb" type: "mixed" size: 2 inputs { input_layer_name: "word"
+  input_parameter_name: "w" proj_conf { type: "table" name: "p" input_size: 4 output_size: 2 } } }
+parameters { name: "w" size: 8 initial_std: 0.1 dims: 4 dims: 2 }
+output_layer_names: "emb""#);
+    assert_eq!(
+        out_of(&n, &feed(vec![("word", ids(&[3, 0]))]), "emb").len(),
+        4
+    );
+    let e = n
+        .forward(&feed(vec![("word", ids(&[1, 2, 4]))]), Mode::Test)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("layer 'emb'") && e.contains("id 4 ≥ table size 4 (row 2 of the batch)"),
+        "{e}"
+    );
+}
+
+#[test]
 fn costs_match_hand_computed_values() {
     let p = [0.2, 0.3, 0.5, 0.6, 0.3, 0.1];
     // multi-class cross entropy: -log p[label]
