@@ -14,6 +14,11 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     cli::logging::init(parsed.log_level, parsed.verbose);
+    cli::panic::install(parsed.verbose);
+    cli::panic::run_main(parsed.verbose, || run(&parsed, &argv))
+}
+
+fn run(parsed: &cli::Cli, argv: &[String]) -> ExitCode {
     if parsed.command.needs_libtorch() {
         return cli::handoff::exec_runtime(&argv[1..]);
     }

@@ -220,11 +220,22 @@ fn paddlers_bin() -> &'static str {
 }
 
 fn run(bin: &Path, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .env_remove("LD_LIBRARY_PATH")
-        .output()
-        .expect("run paddlers")
+    // A freshly copied binary can fail to start with ETXTBSY while another test thread's
+    // child still holds the copy's write descriptor (fork between create and close); that
+    // child execs at once, so a retry succeeds.
+    for _ in 0..50 {
+        match Command::new(bin)
+            .args(args)
+            .env_remove("LD_LIBRARY_PATH")
+            .output()
+        {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.expect("run paddlers"),
+        }
+    }
+    panic!("{} stayed busy (ETXTBSY)", bin.display())
 }
 
 /// A copy of the front end alone, in a directory with no paddlers-runtime and no libtorch.
@@ -332,4 +343,102 @@ fn dump_config_runs_where_libtorch_cannot_be_found() {
         text.contains("output_layer_names: \"__fc_layer_0__\""),
         "{text}"
     );
+}
+
+/// (relative path, bytes) of every file under `dir`, or None when it does not exist.
+fn tree(dir: &Path) -> Option<Vec<(String, Vec<u8>)>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    dir.is_dir().then(|| {
+        let mut out = Vec::new();
+        walk(dir, dir, &mut out);
+        out.sort();
+        out
+    })
+}
+
+/// `paddlers data cifar10` killed (`kill -9`) at seeded random moments over an existing data
+/// directory leaves the old data or the new, each whole, never a mixture; the next conversion
+/// removes what the killed one left beside it. `PADDLERS_FAULT_KILLS` sets the number of kills.
+#[test]
+fn a_killed_conversion_leaves_old_or_new_data_whole() {
+    let kills: u64 = std::env::var("PADDLERS_FAULT_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    // A python-batches source of 5 x 1000 training images, from the repository's sample.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/cifar-10-batches-py");
+    let src_dir = tempfile::tempdir().unwrap();
+    let src = src_dir.path().join("cifar-10-batches-py");
+    std::fs::create_dir(&src).unwrap();
+    for b in 1..=5 {
+        std::fs::copy(
+            sample.join("data_batch_1"),
+            src.join(format!("data_batch_{b}")),
+        )
+        .unwrap();
+    }
+    for f in ["test_batch", "batches.meta"] {
+        std::fs::copy(sample.join(f), src.join(f)).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data");
+    let convert = |extra: &[&str]| {
+        let mut c = Command::new(paddlers_bin());
+        c.args(["data", "cifar10", "--from"])
+            .arg(&src)
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c
+    };
+    // The new data (all images) and the old (5 per class), each converted whole into `out`.
+    let started = std::time::Instant::now();
+    assert!(convert(&[]).status().unwrap().success());
+    let span_ms = started.elapsed().as_millis() as u64;
+    let new = tree(&out).unwrap();
+    let old_flags = ["--per_class=5"];
+    assert!(convert(&old_flags).status().unwrap().success());
+    let old = tree(&out).unwrap();
+    assert_ne!(old, new);
+
+    let mut state = 0x5eed_u64;
+    let (mut mid_run, mut files) = (0, 0);
+    for trial in 0..kills {
+        assert!(convert(&old_flags).status().unwrap().success());
+        let mut child = convert(&[]).spawn().unwrap();
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let wait = (state >> 33) % (span_ms + 1);
+        std::thread::sleep(std::time::Duration::from_millis(wait));
+        mid_run += usize::from(child.try_wait().unwrap().is_none());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let now = tree(&out).expect("the data directory is never missing");
+        files += now.len();
+        assert!(
+            now == old || now == new,
+            "trial {trial}: killed after {wait} ms, the data directory is a mixture"
+        );
+        assert!(convert(&[]).status().unwrap().success());
+        assert_eq!(tree(&out).unwrap(), new);
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["data"], "trial {trial}: temporaries remain");
+    }
+    println!("conversion faults: {kills} kills ({mid_run} mid-conversion), {files} files checked");
 }

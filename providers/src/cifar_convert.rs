@@ -390,9 +390,77 @@ fn load_source(o: &ConvertOptions, test_per_class: Option<usize>) -> Result<Load
     )))
 }
 
-fn write(path: PathBuf, bytes: &[u8], written: &mut Vec<PathBuf>) -> Result<()> {
-    std::fs::write(&path, bytes).map_err(|e| ProviderError::io(&path, e))?;
-    written.push(path);
+/// The files a conversion produces, relative to --out; anything else in an existing --out is
+/// the user's and is carried into the new directory.
+const PRODUCED: &[&str] = &[
+    "cifar-10-batches-py",
+    "mean.meta",
+    "train.txt",
+    "test.txt",
+    "train.list",
+    "test.list",
+];
+
+/// Where a conversion builds the new --out before swapping it in whole.
+struct Staging {
+    /// The new directory, `.OUT.tmp-PID` beside --out.
+    dir: PathBuf,
+    /// --out, as the written lists name it.
+    out: PathBuf,
+    written: Vec<PathBuf>,
+}
+
+impl Staging {
+    /// Writes `rel` (fsynced) in the new directory; reports it under its final path.
+    fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.dir.join(rel);
+        crate::durable::write_synced(&path, bytes).map_err(|e| ProviderError::io(&path, e))?;
+        self.written.push(self.out.join(rel));
+        Ok(())
+    }
+}
+
+/// Removes the new directories of conversions that were killed (`.OUT.tmp-PID` and
+/// `.OUT.old-PID` beside --out), saying so.
+fn sweep_leftovers(out: &Path, out_name: &str) -> Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let swept = crate::durable::sweep(&parent, |base| base == out_name)
+        .map_err(|e| ProviderError::io(&parent, e))?;
+    if !swept.is_empty() {
+        tracing::info!(
+            "removed what an interrupted conversion left beside {}: {}",
+            out.display(),
+            crate::durable::describe(&swept)
+        );
+    }
+    Ok(())
+}
+
+/// Carries the user's own files from the old --out into the new one as hard links (copies
+/// where links cannot be made), so the swap replaces only what the conversion produces.
+fn carry_over(old: &Path, new: &Path, top: bool) -> Result<()> {
+    let entries = std::fs::read_dir(old).map_err(|e| ProviderError::io(old, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| ProviderError::io(old, e))?;
+        let name = entry.file_name();
+        if top && PRODUCED.iter().any(|p| name == *p) {
+            continue;
+        }
+        let (from, to) = (entry.path(), new.join(&name));
+        let kind = entry.file_type().map_err(|e| ProviderError::io(&from, e))?;
+        if kind.is_dir() {
+            std::fs::create_dir(&to).map_err(|e| ProviderError::io(&to, e))?;
+            carry_over(&from, &to, false)?;
+        } else if kind.is_symlink() {
+            let target = std::fs::read_link(&from).map_err(|e| ProviderError::io(&from, e))?;
+            std::os::unix::fs::symlink(target, &to).map_err(|e| ProviderError::io(&to, e))?;
+        } else if std::fs::hard_link(&from, &to).is_err() {
+            std::fs::copy(&from, &to).map_err(|e| ProviderError::io(&from, e))?;
+        }
+    }
     Ok(())
 }
 
@@ -421,6 +489,64 @@ fn batch_pickle(split: &Split, rows: std::ops::Range<usize>, label: &str) -> Vec
     Pickler::dumps(&v)
 }
 
+/// Writes the tutorial's layout into `stage`; the lists name files under `out`.
+fn write_data_dir(stage: &mut Staging, src: &Loaded, out: &Path) -> Result<()> {
+    let batches = out.join("cifar-10-batches-py");
+    let staged_batches = stage.dir.join("cifar-10-batches-py");
+    std::fs::create_dir_all(&staged_batches).map_err(|e| ProviderError::io(&staged_batches, e))?;
+    let n_train_batches = src.train.len().div_ceil(CASES_PER_BATCH);
+    let mut train_txt = String::new();
+    for b in 0..n_train_batches {
+        let rows = b * CASES_PER_BATCH..((b + 1) * CASES_PER_BATCH).min(src.train.len());
+        let name = format!("data_batch_{}", b + 1);
+        let label = format!("training batch {} of {n_train_batches}", b + 1);
+        stage.write(
+            &format!("cifar-10-batches-py/{name}"),
+            &batch_pickle(&src.train, rows, &label),
+        )?;
+        train_txt.push_str(&format!("{}\n", batches.join(&name).display()));
+    }
+    let test_rows = 0..src.test.len();
+    stage.write(
+        "cifar-10-batches-py/test_batch",
+        &batch_pickle(&src.test, test_rows, "testing batch 1 of 1"),
+    )?;
+    let names: Vec<WriteValue> = src
+        .classes
+        .iter()
+        .map(|c| WriteValue::Bytes(c.as_bytes()))
+        .collect();
+    let meta = WriteValue::Dict(vec![
+        (
+            "num_cases_per_batch",
+            WriteValue::Int(CASES_PER_BATCH as i64),
+        ),
+        ("label_names", WriteValue::List(names)),
+        ("num_vis", WriteValue::Int(DIM as i64)),
+    ]);
+    stage.write("cifar-10-batches-py/batches.meta", &Pickler::dumps(&meta))?;
+
+    let mut sum = vec![0f64; DIM];
+    for row in src.train.data.chunks_exact(DIM) {
+        for (s, &p) in sum.iter_mut().zip(row) {
+            *s += p as f64;
+        }
+    }
+    let n = src.train.len() as f64;
+    let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
+    stage.write("mean.meta", &npz_f64(&[("mean", &mean)]))?;
+
+    let test_txt = format!("{}\n", batches.join("test_batch").display());
+    stage.write("train.txt", train_txt.as_bytes())?;
+    stage.write("test.txt", test_txt.as_bytes())?;
+    let train_list = format!("{}\n", out.join("train.txt").display());
+    let test_list = format!("{}\n", out.join("test.txt").display());
+    stage.write("train.list", train_list.as_bytes())?;
+    stage.write("test.list", test_list.as_bytes())?;
+
+    Ok(())
+}
+
 /// Converts SRC into the tutorial's data directory layout.
 pub fn run(o: &ConvertOptions) -> Result<ConvertReport> {
     let test_per_class = o.test_per_class.or(o.per_class.map(|n| (n / 5).max(1)));
@@ -442,72 +568,40 @@ pub fn run(o: &ConvertOptions) -> Result<ConvertReport> {
         return Err(ProviderError::Usage(format!("{what}: no images")));
     }
 
-    let batches = o.out.join("cifar-10-batches-py");
-    std::fs::create_dir_all(&batches).map_err(|e| ProviderError::io(&batches, e))?;
-    let mut written = Vec::new();
-    let n_train_batches = src.train.len().div_ceil(CASES_PER_BATCH);
-    let mut train_txt = String::new();
-    for b in 0..n_train_batches {
-        let rows = b * CASES_PER_BATCH..((b + 1) * CASES_PER_BATCH).min(src.train.len());
-        let name = format!("data_batch_{}", b + 1);
-        let label = format!("training batch {} of {n_train_batches}", b + 1);
-        write(
-            batches.join(&name),
-            &batch_pickle(&src.train, rows, &label),
-            &mut written,
-        )?;
-        train_txt.push_str(&format!("{}\n", batches.join(&name).display()));
+    let out_name = o
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            ProviderError::Usage(format!(
+                "--out={}: give the data directory by name (such as data), not . or /",
+                o.out.display()
+            ))
+        })?;
+    sweep_leftovers(&o.out, &out_name)?;
+    // Built whole beside --out and swapped in, so a kill leaves the old data or the new,
+    // never a mixture of the two that training would read without a word.
+    let mut stage = Staging {
+        dir: crate::durable::sibling(&o.out, crate::durable::TMP),
+        out: o.out.clone(),
+        written: Vec::new(),
+    };
+    if stage.dir.exists() {
+        std::fs::remove_dir_all(&stage.dir).map_err(|e| ProviderError::io(&stage.dir, e))?;
     }
-    let test_rows = 0..src.test.len();
-    write(
-        batches.join("test_batch"),
-        &batch_pickle(&src.test, test_rows, "testing batch 1 of 1"),
-        &mut written,
-    )?;
-    let names: Vec<WriteValue> = src
-        .classes
-        .iter()
-        .map(|c| WriteValue::Bytes(c.as_bytes()))
-        .collect();
-    let meta = WriteValue::Dict(vec![
-        (
-            "num_cases_per_batch",
-            WriteValue::Int(CASES_PER_BATCH as i64),
-        ),
-        ("label_names", WriteValue::List(names)),
-        ("num_vis", WriteValue::Int(DIM as i64)),
-    ]);
-    write(
-        batches.join("batches.meta"),
-        &Pickler::dumps(&meta),
-        &mut written,
-    )?;
-
-    let mut sum = vec![0f64; DIM];
-    for row in src.train.data.chunks_exact(DIM) {
-        for (s, &p) in sum.iter_mut().zip(row) {
-            *s += p as f64;
-        }
+    let built = write_data_dir(&mut stage, &src, &o.out);
+    let built = built.and_then(|()| match o.out.is_dir() {
+        true => carry_over(&o.out, &stage.dir, true),
+        false => Ok(()),
+    });
+    let swapped = built.and_then(|()| {
+        crate::durable::swap_dir_in(&stage.dir, &o.out).map_err(|e| ProviderError::io(&o.out, e))
+    });
+    if let Err(e) = swapped {
+        let _ = std::fs::remove_dir_all(&stage.dir);
+        return Err(e);
     }
-    let n = src.train.len() as f64;
-    let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
-    write(
-        o.out.join("mean.meta"),
-        &npz_f64(&[("mean", &mean)]),
-        &mut written,
-    )?;
-
-    let test_txt = format!("{}\n", batches.join("test_batch").display());
-    write(o.out.join("train.txt"), train_txt.as_bytes(), &mut written)?;
-    write(o.out.join("test.txt"), test_txt.as_bytes(), &mut written)?;
-    let train_list = format!("{}\n", o.out.join("train.txt").display());
-    let test_list = format!("{}\n", o.out.join("test.txt").display());
-    write(
-        o.out.join("train.list"),
-        train_list.as_bytes(),
-        &mut written,
-    )?;
-    write(o.out.join("test.list"), test_list.as_bytes(), &mut written)?;
+    let written = stage.written;
 
     Ok(ConvertReport {
         source_kind: src.kind,

@@ -28,6 +28,7 @@
 pub mod batch;
 pub mod builtin;
 pub mod cifar_convert;
+pub mod durable;
 pub mod error;
 pub mod filelist;
 pub mod image_folders;

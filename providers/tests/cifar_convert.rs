@@ -242,3 +242,50 @@ fn conversion_errors_are_clear() {
         .to_string();
     assert!(e.contains("not a cifar-10-python.tar.gz"), "{e}");
 }
+
+/// A conversion over an existing data directory swaps in a whole new one: the files of the
+/// earlier conversion are all replaced (none left from it, such as a data_batch_2 the new
+/// data does not have), the user's own files stay, and what a killed conversion left beside
+/// it is removed.
+#[test]
+fn converting_over_old_data_swaps_in_a_whole_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    image_tree(&src, 2, 1);
+    let out = dir.path().join("data");
+    std::fs::create_dir_all(out.join("cifar-10-batches-py")).unwrap();
+    std::fs::write(out.join("cifar-10-batches-py/data_batch_2"), "stale").unwrap();
+    std::fs::write(out.join("mean.meta"), "stale").unwrap();
+    std::fs::write(out.join("README.md"), "mine").unwrap();
+    std::fs::create_dir(out.join("notes")).unwrap();
+    std::fs::write(out.join("notes/a.txt"), "mine too").unwrap();
+    // A killed conversion's new directory (a PID above any pid_max: its process is gone).
+    let leftover = dir.path().join(".data.tmp-2147483000");
+    std::fs::create_dir(&leftover).unwrap();
+    std::fs::write(leftover.join("mean.meta"), "half").unwrap();
+
+    run(&opts(&src, &out, None, None)).unwrap();
+    assert!(!out.join("cifar-10-batches-py/data_batch_2").exists());
+    assert!(out.join("cifar-10-batches-py/data_batch_1").is_file());
+    assert_ne!(std::fs::read(out.join("mean.meta")).unwrap(), b"stale");
+    assert_eq!(
+        std::fs::read_to_string(out.join("README.md")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes/a.txt")).unwrap(),
+        "mine too"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["data", "src"], "no temporaries remain");
+    // The lists name the final directory, not the one it was built in.
+    let train_txt = std::fs::read_to_string(out.join("train.txt")).unwrap();
+    assert!(
+        train_txt.starts_with(&out.join("cifar-10-batches-py").display().to_string()),
+        "{train_txt}"
+    );
+}

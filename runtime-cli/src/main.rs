@@ -15,6 +15,11 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     cli::logging::init(parsed.log_level, parsed.verbose);
+    cli::panic::install(parsed.verbose);
+    cli::panic::run_main(parsed.verbose, || run(&parsed))
+}
+
+fn run(parsed: &cli::Cli) -> ExitCode {
     // Before any tch::Cuda call, so the CUDA backend registers where it exists.
     paddlers_runtime::cuda::load_cuda_backend();
     let result = commands::validate(&parsed.command).and_then(commands::run);

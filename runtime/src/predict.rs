@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use paddlers_graph::TrainerConfig;
+use paddlers_providers::durable;
 use paddlers_providers::predict_input::{load_predict_image, PredictImageOptions};
 use tch::{Device, Kind, Tensor};
 
@@ -273,11 +274,17 @@ pub fn write_feature_grid(
             }
         }
     }
-    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut enc = png::Encoder::new(file, gw as u32, gh as u32);
-    enc.set_color(png::ColorType::Grayscale);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.write_header()?.write_image_data(&pixels)?;
+    // Written whole or not at all, as every file paddlers writes.
+    durable::write_file_with(path, |file| {
+        let mut buf = std::io::BufWriter::new(file);
+        let mut enc = png::Encoder::new(&mut buf, gw as u32, gh as u32);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().map_err(std::io::Error::other)?;
+        w.write_image_data(&pixels).map_err(std::io::Error::other)?;
+        w.finish().map_err(std::io::Error::other)?;
+        buf.flush()
+    })?;
     Ok(())
 }
 
@@ -306,5 +313,5 @@ pub fn write_npy_f32(path: &Path, values: &[f32], shape: &[usize]) -> std::io::R
     for v in values {
         bytes.extend_from_slice(&v.to_le_bytes());
     }
-    std::fs::write(path, bytes)
+    durable::write_file(path, &bytes)
 }

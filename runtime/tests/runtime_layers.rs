@@ -636,6 +636,53 @@ fn ids(v: &[i64]) -> Arg {
     Arg::ids(Tensor::from_slice(v))
 }
 
+/// An id beyond its data layer, or a label beyond the output layer, is an error naming the
+/// layer and the row: libtorch's gather would panic with a page of C++ frames.
+#[test]
+fn labels_and_ids_beyond_a_layer_are_errors_naming_the_row() {
+    let p = [0.2, 0.3, 0.5, 0.6, 0.3, 0.1];
+    let n = net(&cost_model("multi-class-cross-entropy", 3, 10, ""));
+    let f = feed(vec![("out", dense(2, &p)), ("label", ids(&[2, 3]))]);
+    let e = n.forward(&f, Mode::Test).err().unwrap().to_string();
+    assert!(
+        e.contains("layer 'cost'") && e.contains("label 3 ≥ output size 3 (row 1 of the batch)"),
+        "{e}"
+    );
+    assert!(!e.contains("frame #"), "{e}");
+
+    let n = net(&cost_model(
+        "multi_class_cross_entropy_with_selfnorm",
+        3,
+        3,
+        "",
+    ));
+    let f = feed(vec![("out", dense(2, &p)), ("label", ids(&[0, -1]))]);
+    let e = n.forward(&f, Mode::Test).err().unwrap().to_string();
+    assert!(e.contains("label -1 ≥ output size 3 (row 1"), "{e}");
+}
+
+#[test]
+fn an_embedding_id_beyond_the_table_is_an_error_naming_the_row() {
+    let n = net(r#"layers { name: "word" type: "data" size: 4 }
+layers { name: "emb" type: "mixed" size: 2 inputs { input_layer_name: "word"
+  input_parameter_name: "w" proj_conf { type: "table" name: "p" input_size: 4 output_size: 2 } } }
+parameters { name: "w" size: 8 initial_std: 0.1 dims: 4 dims: 2 }
+output_layer_names: "emb""#);
+    assert_eq!(
+        out_of(&n, &feed(vec![("word", ids(&[3, 0]))]), "emb").len(),
+        4
+    );
+    let e = n
+        .forward(&feed(vec![("word", ids(&[1, 2, 4]))]), Mode::Test)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("layer 'emb'") && e.contains("id 4 ≥ table size 4 (row 2 of the batch)"),
+        "{e}"
+    );
+}
+
 #[test]
 fn costs_match_hand_computed_values() {
     let p = [0.2, 0.3, 0.5, 0.6, 0.3, 0.1];

@@ -7,6 +7,7 @@ pub mod dump_config;
 pub mod flags;
 pub mod handoff;
 pub mod logging;
+pub mod panic;
 
 pub use args::{parse_from, Cli, Command};
 

@@ -186,6 +186,41 @@ pub fn interp_with_helpers(config_path: &Path) -> Interp {
 }
 
 /// Runs a config and returns the TrainerConfig Paddle's config parser would have built.
+/// Config args that Paddle's trainer passes to every config itself, and that the parser reads.
+const TRAINER_CONFIG_ARGS: &[&str] = &[
+    "trainer_id",
+    "local",
+    "with_cost",
+    "use_gpu",
+    "parallel_nn",
+    "cudnn_version",
+    "use_mkldnn",
+    "use_mkl_packed",
+];
+
+/// A config arg that nothing read is usually a typo (`batchsize=8` for `batch_size`): say so,
+/// with the closest name the config did ask for.
+fn warn_unread_config_args(interp: &Interp, path: &Path) {
+    let (unread, asked) = interp.unread_config_args();
+    for name in unread
+        .iter()
+        .filter(|n| !TRAINER_CONFIG_ARGS.contains(&n.as_str()))
+    {
+        let hint = crate::eval::closest(name, asked.iter().map(String::as_str))
+            .map(|s| format!("; did you mean '{s}'?"))
+            .unwrap_or_default();
+        let asked_list = if asked.is_empty() {
+            "it reads none".to_string()
+        } else {
+            format!("it reads {}", asked.join(", "))
+        };
+        tracing::warn!(
+            "--config_args: '{name}' is not read by any get_config_arg in {} ({asked_list}){hint}",
+            path.display()
+        );
+    }
+}
+
 /// `config_args` is Paddle's `name1=value1,name2=value2`, read by `get_config_arg`.
 pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, ConfigError> {
     let mut interp = Interp::new();
@@ -200,6 +235,7 @@ pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, Con
     interp
         .run_file(path)
         .map_err(|d| ConfigError(Box::new(at_users_line(*d))))?;
+    warn_unread_config_args(&interp, path);
     let builder = st.take_builder();
     let mut trainer = builder.finish().map_err(|e| {
         ConfigError(Box::new(Diagnostic::plain(

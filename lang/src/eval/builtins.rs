@@ -401,6 +401,7 @@ pub(crate) fn install(interp: &mut Interp) {
         super::config_args::get_config_arg,
     );
     b.add_native("get_config_args", "", |i, _| {
+        i.config_args_all_read = true;
         let mut d = Dict::new();
         for (k, v) in i.config_args.iter() {
             d.insert(Key(Value::str(k)), Value::str(v));

@@ -27,6 +27,7 @@ pub fn parse_config_args(s: &str) -> Result<IndexMap<String, String>, String> {
 pub(crate) fn get_config_arg(interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let name = a.str("name")?;
     let ty = a.get("type").clone();
+    interp.config_args_read.insert(name.to_string());
     let raw = interp.config_args.get(&*name).cloned();
     if matches!(ty, Value::Type(BuiltinType::Bool)) {
         return match raw.as_deref() {

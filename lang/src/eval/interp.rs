@@ -64,6 +64,11 @@ pub struct Interp {
     pub(crate) builtins: Rc<Module>,
     pub(crate) exc_classes: HashMap<&'static str, Rc<Class>>,
     pub(crate) config_args: IndexMap<String, String>,
+    /// Names `get_config_arg` was asked for (all of them after `get_config_args()`), so an
+    /// arg nothing reads can be reported.
+    pub(crate) config_args_read: std::collections::HashSet<String>,
+    /// Whether `get_config_args()` handed out the whole dict.
+    pub(crate) config_args_all_read: bool,
     /// Directories searched for sibling modules (`from seqToseq_net import *`).
     pub(crate) search_dirs: Vec<PathBuf>,
     pub(crate) loading: Vec<Rc<str>>,
@@ -96,6 +101,8 @@ impl Interp {
             builtins: Rc::new(Module::new("__builtin__")),
             exc_classes: HashMap::new(),
             config_args: IndexMap::new(),
+            config_args_read: std::collections::HashSet::new(),
+            config_args_all_read: false,
             search_dirs: Vec::new(),
             loading: Vec::new(),
             output: Box::new(std::io::stderr()),
@@ -160,6 +167,23 @@ impl Interp {
     /// The parsed config args, in order.
     pub fn config_args(&self) -> &IndexMap<String, String> {
         &self.config_args
+    }
+
+    /// The config args that no `get_config_arg` call read (none once `get_config_args()` was
+    /// called), in the order given, with the names that were asked for.
+    pub fn unread_config_args(&self) -> (Vec<String>, Vec<String>) {
+        if self.config_args_all_read {
+            return (Vec::new(), Vec::new());
+        }
+        let unread = self
+            .config_args
+            .keys()
+            .filter(|k| !self.config_args_read.contains(*k))
+            .cloned()
+            .collect();
+        let mut asked: Vec<String> = self.config_args_read.iter().cloned().collect();
+        asked.sort();
+        (unread, asked)
     }
 
     /// Adds a directory searched for sibling modules, after the config's own directory.

@@ -303,15 +303,29 @@ fn check_feed(node: &Node, arg: &Arg) -> Result<()> {
         }
         (None, Some(i)) => {
             if i.dim() != 1 {
-                Err(bad(format!(
+                return Err(bad(format!(
                     "fed ids of shape {:?}, expected [rows]",
                     i.size()
-                )))
-            } else {
-                Ok(())
+                )));
             }
+            Ok(())
         }
     }
+}
+
+/// The first (row, id) of `ids` outside `[0, size)`, if any. Checked where an id indexes
+/// something of that size (a label the output's columns, an id an embedding table's rows),
+/// since libtorch would otherwise panic there.
+pub(crate) fn first_out_of_range(ids: &tch::Tensor, size: i64) -> Option<(usize, i64)> {
+    if ids.numel() == 0 {
+        return None;
+    }
+    let flat = ids.reshape([-1]).to_device(tch::Device::Cpu);
+    let values = Vec::<i64>::try_from(&flat.to_kind(tch::Kind::Int64)).ok()?;
+    values
+        .iter()
+        .position(|&v| v < 0 || v >= size)
+        .map(|row| (row, values[row]))
 }
 
 fn activate(node: &Node, mut raw: Arg) -> Result<Arg, String> {
@@ -342,11 +356,19 @@ pub fn dropout(v: &Tensor, rate: f64, train: bool) -> Tensor {
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<String>() {
+    let text = if let Some(s) = p.downcast_ref::<String>() {
         s.clone()
     } else if let Some(s) = p.downcast_ref::<&str>() {
         (*s).to_string()
     } else {
         "libtorch raised an error".into()
-    }
+    };
+    without_cpp_frames(&text)
+}
+
+/// libtorch's message without the C++ stack it appends ("Exception raised from ...", then
+/// one line per frame): kilobytes that say nothing to a user of the config.
+pub fn without_cpp_frames(text: &str) -> String {
+    let cut = text.find("\nException raised from").unwrap_or(text.len());
+    text[..cut].trim_end().to_string()
 }

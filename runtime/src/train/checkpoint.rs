@@ -6,13 +6,16 @@
 //! paddlers adds `optimizer_state/` (momentum and the like in the same format, and the sample
 //! and batch counters in `state.json`), so `--start_pass` continues exactly. Paddle ignores it.
 //!
-//! A pass directory is written under a temporary name and renamed into place, so a kill at any
-//! moment leaves every existing pass directory whole.
+//! A pass directory is written under a temporary name (`.pass-%05d.tmp-PID`), fsynced and
+//! renamed into place; `--save_only_one` renames the old pass out of the way before deleting
+//! it. So a kill at any moment leaves every directory named `pass-%05d` whole, and the
+//! temporaries it leaves are swept by the next run ([`sweep`]).
 
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use paddlers_providers::durable;
 use serde::{Deserialize, Serialize};
 
 use super::error::TrainError;
@@ -133,9 +136,8 @@ pub fn save_pass(
     contents: &PassContents,
 ) -> Result<PathBuf, TrainError> {
     fs::create_dir_all(save_dir).map_err(|e| TrainError::io(save_dir, e))?;
-    let name = pass_dir_name(pass);
-    let final_dir = save_dir.join(&name);
-    let tmp = save_dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let final_dir = save_dir.join(pass_dir_name(pass));
+    let tmp = durable::sibling(&final_dir, durable::TMP);
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(|e| TrainError::io(&tmp, e))?;
     }
@@ -145,9 +147,10 @@ pub fn save_pass(
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    sync_dir(&tmp);
-    replace_dir(&tmp, &final_dir)?;
-    sync_dir(save_dir);
+    if let Err(e) = durable::swap_dir_in(&tmp, &final_dir) {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(TrainError::io(&final_dir, e));
+    }
     Ok(final_dir)
 }
 
@@ -169,7 +172,8 @@ fn write_contents(dir: &Path, contents: &PassContents) -> Result<(), TrainError>
     if let Some(config) = &contents.config_file {
         if let Some(file_name) = config.file_name() {
             let dest = dir.join(file_name);
-            fs::copy(config, &dest).map_err(|e| TrainError::io(config, e))?;
+            let text = fs::read(config).map_err(|e| TrainError::io(config, e))?;
+            durable::write_synced(&dest, &text).map_err(|e| TrainError::io(&dest, e))?;
             write_text(&dir.join("path.txt"), &file_name.to_string_lossy())?;
         }
     }
@@ -190,68 +194,63 @@ fn check_file_name(name: &str) -> Result<(), TrainError> {
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), TrainError> {
-    fs::write(path, text).map_err(|e| TrainError::io(path, e))
+    durable::write_synced(path, text.as_bytes()).map_err(|e| TrainError::io(path, e))
 }
 
-fn sync_dir(dir: &Path) {
-    // Best effort: directory fsync makes the rename durable; some filesystems refuse it.
-    if let Ok(f) = fs::File::open(dir) {
-        let _ = f.sync_all();
-    }
-}
-
-/// Moves `tmp` to `dest`. An existing `dest` (a rerun over the same save_dir) is swapped out
-/// atomically where the kernel can (renameat2 RENAME_EXCHANGE), so it is never missing.
-fn replace_dir(tmp: &Path, dest: &Path) -> Result<(), TrainError> {
-    if !dest.exists() {
-        return fs::rename(tmp, dest).map_err(|e| TrainError::io(dest, e));
-    }
-    if exchange(tmp, dest) {
-        // `tmp` now holds the old contents.
-        return fs::remove_dir_all(tmp).map_err(|e| TrainError::io(tmp, e));
-    }
-    let old = tmp.with_extension("old");
-    fs::rename(dest, &old).map_err(|e| TrainError::io(dest, e))?;
-    fs::rename(tmp, dest).map_err(|e| TrainError::io(dest, e))?;
-    fs::remove_dir_all(&old).map_err(|e| TrainError::io(&old, e))
-}
-
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> bool {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let (Ok(ca), Ok(cb)) = (
-        CString::new(a.as_os_str().as_bytes()),
-        CString::new(b.as_os_str().as_bytes()),
-    ) else {
-        return false;
-    };
-    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            ca.as_ptr(),
-            libc::AT_FDCWD,
-            cb.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    rc == 0
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_: &Path, _: &Path) -> bool {
-    false
-}
-
-/// `--save_only_one`: removes `save_dir/pass-%05d` (Paddle logs "delete dir").
+/// `--save_only_one`: removes `save_dir/pass-%05d` (Paddle logs "delete dir"), renaming it
+/// out of the way first so it never appears half deleted with its `done` file.
 pub fn delete_pass(save_dir: &Path, pass: i64) -> Result<(), TrainError> {
     let dir = save_dir.join(pass_dir_name(pass));
     if dir.exists() {
         tracing::info!("delete dir {}", dir.display());
-        fs::remove_dir_all(&dir).map_err(|e| TrainError::io(&dir, e))?;
+        durable::remove_dir(&dir).map_err(|e| TrainError::io(&dir, e))?;
     }
     Ok(())
+}
+
+/// Whether `base` (of a `.BASE.KIND-PID` temporary) is something the trainer writes in
+/// save_dir: a pass directory, metrics.csv or curves.png, or the writability probe.
+pub fn is_trainer_file(base: &str) -> bool {
+    let pass = base
+        .strip_prefix("pass-")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    pass || [
+        super::metrics::CSV,
+        super::metrics::PNG,
+        super::preflight::PROBE,
+    ]
+    .contains(&base)
+}
+
+/// Removes what killed runs left in save_dir (temporary pass directories, pass directories
+/// caught mid-deletion, half-written metrics), logging what went.
+pub fn sweep(save_dir: &Path) -> Result<Vec<durable::Swept>, TrainError> {
+    let swept =
+        durable::sweep(save_dir, is_trainer_file).map_err(|e| TrainError::io(save_dir, e))?;
+    if !swept.is_empty() {
+        tracing::info!(
+            "removed what an interrupted run left in {}: {}",
+            save_dir.display(),
+            durable::describe(&swept)
+        );
+    }
+    Ok(swept)
+}
+
+/// The complete pass directories in save_dir, by pass number.
+pub fn complete_passes(save_dir: &Path) -> Vec<i64> {
+    let mut passes: Vec<i64> = fs::read_dir(save_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let n = name.strip_prefix("pass-")?.parse().ok()?;
+            is_complete(&e.path()).then_some(n)
+        })
+        .collect();
+    passes.sort_unstable();
+    passes
 }
 
 /// Reads the parameters `wanted` (name, size) from a pass directory. A missing directory,
@@ -420,6 +419,24 @@ mod tests {
     }
 
     #[test]
+    fn sweep_removes_killed_runs_temporaries_only() {
+        let dir = tempfile::tempdir().unwrap();
+        save_pass(dir.path(), 0, &contents(vec![1.0])).unwrap();
+        // A PID above any kernel's pid_max: a process that is gone.
+        for name in [".pass-00001.tmp-2147483000", ".pass-00000.del-2147483000"] {
+            fs::create_dir(dir.path().join(name)).unwrap();
+            fs::write(dir.path().join(name).join("done"), "").unwrap();
+        }
+        fs::write(dir.path().join(".metrics.csv.tmp-2147483000"), "pass").unwrap();
+        fs::write(dir.path().join(".notes.tmp-2147483000"), "the user's").unwrap();
+        let swept = sweep(dir.path()).unwrap();
+        assert_eq!(swept.len(), 3, "{swept:?}");
+        assert_eq!(complete_passes(dir.path()), vec![0]);
+        assert!(dir.path().join(".notes.tmp-2147483000").exists());
+        assert!(is_trainer_file("pass-00012") && !is_trainer_file("pass-x"));
+    }
+
+    #[test]
     fn missing_directory_and_delete() {
         let dir = tempfile::tempdir().unwrap();
         let e = load_params(&dir.path().join("pass-00009"), &[])
@@ -429,5 +446,6 @@ mod tests {
         save_pass(dir.path(), 1, &contents(vec![1.0])).unwrap();
         delete_pass(dir.path(), 1).unwrap();
         assert!(!dir.path().join("pass-00001").exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

@@ -29,8 +29,9 @@ pub enum TrainError {
         batch: i64,
         saved: String,
     },
-    #[error("interrupted by Ctrl-C in pass {pass}, batch {batch}; {saved}")]
+    #[error("interrupted by {signal} in pass {pass}, batch {batch}; {saved}")]
     Interrupted {
+        signal: &'static str,
         pass: i64,
         batch: i64,
         saved: String,
@@ -39,6 +40,14 @@ pub enum TrainError {
     Data(String),
     #[error("network: {0}")]
     Network(String),
+    /// The network refused a batch (an id beyond a layer's size, a label beyond the output).
+    #[error("pass {pass}, batch {batch}: {source}")]
+    AtBatch {
+        pass: i64,
+        batch: i64,
+        #[source]
+        source: Box<crate::runtime::RuntimeError>,
+    },
     #[error(transparent)]
     Runtime(#[from] crate::runtime::RuntimeError),
     #[error("libtorch: {0}")]

@@ -1,33 +1,45 @@
-//! Ctrl-C: the first one lets the current batch finish and stops training cleanly (every saved
-//! pass directory is whole, since saves are atomic); a second one kills at once.
+//! Ctrl-C and SIGTERM: the first one lets the current batch finish and stops training cleanly
+//! with a line naming the last good pass (every saved pass directory is whole, since saves are
+//! atomic); a second one kills at once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 
-static REQUESTED: AtomicBool = AtomicBool::new(false);
+/// The signal that asked to stop, or 0.
+static REQUESTED: AtomicI32 = AtomicI32::new(0);
 
-extern "C" fn on_sigint(_: libc::c_int) {
-    REQUESTED.store(true, Ordering::SeqCst);
+extern "C" fn on_signal(sig: libc::c_int) {
+    REQUESTED.store(sig, Ordering::SeqCst);
     // SAFETY: restoring the default disposition is async-signal-safe.
     unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(sig, libc::SIG_DFL);
     }
 }
 
-/// Installs the handler (idempotent).
+/// Installs the handler for SIGINT and SIGTERM (idempotent).
 pub fn install() {
-    // SAFETY: the handler only stores to an atomic and resets the disposition.
-    unsafe {
-        libc::signal(
-            libc::SIGINT,
-            on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        );
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic and resets the disposition.
+        unsafe {
+            libc::signal(
+                sig,
+                on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            );
+        }
     }
 }
 
 pub fn requested() -> bool {
-    REQUESTED.load(Ordering::SeqCst)
+    REQUESTED.load(Ordering::SeqCst) != 0
+}
+
+/// How the stop was asked for, for the final line: "Ctrl-C" or "SIGTERM".
+pub fn signal_name() -> &'static str {
+    match REQUESTED.load(Ordering::SeqCst) {
+        libc::SIGTERM => "SIGTERM",
+        _ => "Ctrl-C",
+    }
 }
 
 pub fn clear() {
-    REQUESTED.store(false, Ordering::SeqCst);
+    REQUESTED.store(0, Ordering::SeqCst);
 }

@@ -23,7 +23,7 @@ pub struct PassMetrics {
     /// CPU time of all the process's threads during the batch loop: a throughput measure
     /// that other processes on the machine disturb less than wall time.
     pub train_cpu_seconds: f64,
-    /// The whole pass, with testing and saving.
+    /// The whole pass with testing (the row is written before the pass is saved).
     pub seconds: f64,
 }
 
@@ -182,9 +182,56 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
     }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes).map_err(|e| TrainError::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
+    paddlers_providers::durable::write_file(path, bytes).map_err(|e| TrainError::io(path, e))
+}
+
+/// Copies metrics.csv to `metrics.csv.YYYYmmddTHHMMSSZ.bak` before a run that drops some of
+/// its rows (a new run from pass 0, or a resume before its last pass), so no history is lost.
+pub fn back_up(dir: &Path, start_pass: i64) -> Result<Option<PathBuf>, TrainError> {
+    let path = dir.join(CSV);
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let drops = text.lines().skip(1).any(|l| {
+        l.split(',')
+            .next()
+            .and_then(|p| p.parse::<i64>().ok())
+            .map_or(true, |p| p >= start_pass)
+    });
+    if !drops {
+        return Ok(None);
+    }
+    let backup = dir.join(format!("{CSV}.{}.bak", utc_stamp()));
+    write_atomic(&backup, text.as_bytes())?;
+    Ok(Some(backup))
+}
+
+fn utc_stamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    utc_stamp_at(secs)
+}
+
+/// `YYYYmmddTHHMMSSZ` of Unix time `secs` (civil-from-days, so no date crate is needed for
+/// one file name).
+fn utc_stamp_at(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 const W: usize = 640;
@@ -338,6 +385,29 @@ mod tests {
         assert_eq!(passes, vec!["0,", "1,"]);
         assert!(text.contains("1,100,1.4,"));
         assert_eq!(m.series().len(), 2);
+    }
+
+    #[test]
+    fn a_run_that_drops_rows_backs_them_up_first() {
+        assert_eq!(utc_stamp_at(0), "19700101T000000Z");
+        // 2026-12-03 10:22:40 UTC.
+        assert_eq!(utc_stamp_at(1_796_293_360), "20261203T102240Z");
+        assert_eq!(utc_stamp_at(951_782_400), "20000229T000000Z");
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(back_up(dir.path(), 0).unwrap(), None);
+        let mut m = MetricsLog::open(dir.path(), 0);
+        m.push(row(0, 2.0, 0.8)).unwrap();
+        m.push(row(1, 1.5, 0.6)).unwrap();
+        let old = fs::read_to_string(dir.path().join(CSV)).unwrap();
+        // Resuming after the last row drops nothing.
+        assert_eq!(back_up(dir.path(), 2).unwrap(), None);
+        let bak = back_up(dir.path(), 0).unwrap().unwrap();
+        let name = bak.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("metrics.csv.") && name.ends_with("Z.bak"),
+            "{name}"
+        );
+        assert_eq!(fs::read_to_string(&bak).unwrap(), old);
     }
 
     #[test]

@@ -8,9 +8,10 @@
 //!   averaging and learning-rate schedules,
 //! - [`evaluators`], [`stats`], [`format`]: Paddle's evaluators and log lines,
 //! - [`checkpoint`]: `save_dir/pass-%05d` in Paddle's parameter format, written atomically,
+//! - [`preflight`]: what is checked before the first batch,
 //! - [`data_source`]: the config's data sources as providers,
 //! - [`progress`], [`metrics`], [`interrupt`]: the progress bar and dots, metrics.csv and
-//!   curves.png, Ctrl-C.
+//!   curves.png, Ctrl-C and SIGTERM.
 //!
 //! For other commands: `checkpoint::load_params(dir, &[(name, size)])` reads a pass directory
 //! (with errors naming the file), and `checkpoint::read_param_file` / `write_param_file` one
@@ -26,6 +27,7 @@ pub mod lr_schedule;
 pub mod metrics;
 pub mod optimizer;
 pub mod options;
+pub mod preflight;
 pub mod progress;
 pub mod replicas;
 pub mod stats;

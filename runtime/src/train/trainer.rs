@@ -22,6 +22,7 @@ use super::interrupt;
 use super::metrics::{process_cpu_seconds, MetricsLog, PassMetrics};
 use super::optimizer::Optimizer;
 use super::options::TrainOptions;
+use super::preflight;
 use super::progress::Progress;
 use super::replicas::{eval_arg, Replicas};
 use super::stats::{self, TrainerStats};
@@ -30,6 +31,8 @@ use super::stats::{self, TrainerStats};
 const TRAINED_VALUE: &str = "trained_value";
 
 pub struct Trainer {
+    /// Kept for the checks before work (layer sizes against the providers' slots).
+    config: TrainerConfig,
     opts: TrainOptions,
     replicas: Replicas,
     optimizer: Optimizer,
@@ -103,6 +106,7 @@ impl Trainer {
             stats: TrainerStats::default(),
             batch_size,
             last_saved: None,
+            config,
         })
     }
 
@@ -130,7 +134,9 @@ impl Trainer {
         }
         interrupt::clear();
         interrupt::install();
+        self.check_before_work()?;
         self.load_initial()?;
+        preflight::note_earlier_run(&self.opts)?;
         self.fast_forward_data()?;
         let mut metrics = MetricsLog::open(&self.opts.save_dir, self.opts.start_pass);
         let started = Instant::now();
@@ -148,12 +154,9 @@ impl Trainer {
                 true => Some(self.test_period()?),
                 false => None,
             };
-            if pass % self.opts.saving_period == 0 {
-                self.save_pass(pass)?;
-                if self.opts.save_only_one && pass >= self.opts.saving_period {
-                    checkpoint::delete_pass(&self.opts.save_dir, pass - self.opts.saving_period)?;
-                }
-            }
+            // The row goes in before the pass is saved: a kill between the two leaves a row
+            // for an unsaved pass, which the resume from the pass before rewrites, never a
+            // saved pass without its row.
             metrics.push(PassMetrics {
                 pass,
                 train_samples,
@@ -167,6 +170,21 @@ impl Trainer {
                 train_cpu_seconds,
                 seconds: pass_started.elapsed().as_secs_f64(),
             })?;
+            if pass % self.opts.saving_period == 0 {
+                self.save_pass(pass)?;
+                if self.opts.save_only_one && pass >= self.opts.saving_period {
+                    checkpoint::delete_pass(&self.opts.save_dir, pass - self.opts.saving_period)?;
+                }
+            }
+            if interrupt::requested() && pass + 1 < self.opts.num_passes {
+                self.progress.before_log();
+                return Err(TrainError::Interrupted {
+                    signal: interrupt::signal_name(),
+                    pass: pass + 1,
+                    batch: 0,
+                    saved: self.saved_message(),
+                });
+            }
         }
         let seconds = started.elapsed().as_secs_f64();
         if passes > 0 {
@@ -180,6 +198,18 @@ impl Trainer {
             samples,
             seconds,
         })
+    }
+
+    /// What can be checked before the first batch ([`preflight`]); the sweep of what a killed
+    /// run left in save_dir comes after the save_dir check, so it runs in a usable directory.
+    fn check_before_work(&mut self) -> Result<(), TrainError> {
+        preflight::check_train_flags(&mut self.opts)?;
+        preflight::check_save_dir(&self.opts.save_dir)?;
+        checkpoint::sweep(&self.opts.save_dir)?;
+        if let Some(data) = &self.train_data {
+            preflight::check_id_ranges(&self.config, data.slots(), "train")?;
+        }
+        preflight::check_test_data(&self.config, self.opts.seed, self.batch_size)
     }
 
     /// Loads `--init_model_path`, or the pass before `--start_pass` with its optimizer state.
@@ -328,6 +358,7 @@ impl Trainer {
             if interrupt::requested() {
                 self.progress.before_log();
                 return Err(TrainError::Interrupted {
+                    signal: interrupt::signal_name(),
                     pass,
                     batch: batch_id,
                     saved: self.saved_message(),
@@ -372,7 +403,15 @@ impl Trainer {
         let feed = feed_from_batch(batch, Device::Cpu, Kind::Float)?;
         let out = self
             .replicas
-            .forward_backward(&feed, samples, &self.eval_layers)?;
+            .forward_backward(&feed, samples, &self.eval_layers)
+            .map_err(|e| match e {
+                TrainError::Runtime(e) => TrainError::AtBatch {
+                    pass,
+                    batch: batch_id + 1,
+                    source: Box::new(e),
+                },
+                e => e,
+            })?;
         if !out.cost.is_finite() {
             self.replicas.zero_grad();
             self.progress.before_log();

@@ -72,12 +72,26 @@ pub fn build(cx: &BuildCx) -> Result<Box<dyn Layer>> {
 fn dense_label(label: &Arg, like: &Tensor) -> Result<Tensor, String> {
     match (&label.value, &label.ids) {
         (Some(v), _) => Ok(v.shallow_clone()),
-        (None, Some(i)) => Ok(i
+        (None, Some(i)) => Ok(labels_fit(i, like)?
             .unsqueeze(1)
             .one_hot(like.size()[1])
             .squeeze_dim(1)
             .to_kind(like.kind())),
         _ => Err("label has neither values nor ids".into()),
+    }
+}
+
+/// The labels, once every one is below the output's width: libtorch would otherwise panic
+/// inside gather or one_hot, far from the config.
+fn labels_fit<'a>(labels: &'a Tensor, out: &Tensor) -> Result<&'a Tensor, String> {
+    let width = out.size().last().copied().unwrap_or(0);
+    match crate::runtime::network::first_out_of_range(labels, width) {
+        Some((row, label)) => Err(format!(
+            "label {label} ≥ output size {width} (row {row} of the batch): the output layer \
+             has fewer units than the data has classes; give it size={}",
+            label.max(width) + 1
+        )),
+        None => Ok(labels),
     }
 }
 
@@ -94,7 +108,8 @@ impl Layer for Cost {
         use CostKind::*;
         let cost = match self.kind {
             MultiClassCrossEntropy => {
-                let label = ids(inputs[1], "label")?.unsqueeze(1);
+                let out = value(inputs[0], "output")?;
+                let label = labels_fit(ids(inputs[1], "label")?, out)?.unsqueeze(1);
                 // -log(softmax(z)[label]) through log_softmax when the input is a softmax:
                 // the same gradient, without the log of a probability rounded to zero.
                 let logp = match &inputs[0].logits {
@@ -105,7 +120,7 @@ impl Layer for Cost {
             }
             SelfNorm { alpha } => {
                 let out = value(inputs[0], "output")?;
-                let label = ids(inputs[1], "label")?.unsqueeze(1);
+                let label = labels_fit(ids(inputs[1], "label")?, out)?.unsqueeze(1);
                 let log_z = row_sum(out).log();
                 -out.gather(1, &label, false).log() + &log_z + log_z.square() * alpha
             }

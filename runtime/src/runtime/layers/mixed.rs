@@ -330,6 +330,14 @@ impl Proj {
             }
             Proj::Table { w, in_size, out } => {
                 let i = ids(arg, "table projection input")?;
+                if let Some((row, id)) = crate::runtime::network::first_out_of_range(i, *in_size) {
+                    return Err(format!(
+                        "id {id} ≥ table size {in_size} (row {row} of the batch): the input \
+                         layer's size is the number of rows in the embedding table; give it \
+                         size={}",
+                        id.max(*in_size) + 1
+                    ));
+                }
                 cx.param(w)?.view([*in_size, *out]).index_select(0, i)
             }
             Proj::Context { start, len, pad } => {
