@@ -20,6 +20,8 @@ fn main() -> ExitCode {
     let result = match &parsed.command {
         Command::DumpConfig(a) => cli::dump_config::run(a),
         Command::Data(a) => cli::data::run(a),
+        Command::Plot(a) => cli::plot::run(a),
+        Command::Completions(a) => cli::completions::run(a),
         _ => unreachable!("every other command needs libtorch"),
     };
     match result {

@@ -35,9 +35,11 @@ fn main() -> ExitCode {
         Command::Test(args) => train::run::run(args, Job::Test),
         Command::Predict(args) => paddlers_runtime::predict::predict(args),
         Command::Extract(args) => paddlers_runtime::predict::extract(args),
-        Command::DumpConfig(_) | Command::Data(_) => Err(anyhow::anyhow!(
-            "this command needs no libtorch: run it through `paddlers`"
-        )),
+        Command::DumpConfig(_) | Command::Data(_) | Command::Plot(_) | Command::Completions(_) => {
+            Err(anyhow::anyhow!(
+                "this command needs no libtorch: run it through `paddlers`"
+            ))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

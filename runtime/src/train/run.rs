@@ -12,13 +12,26 @@ use super::trainer::Trainer;
 
 /// Parses `--config` with `--config_args`, as Paddle's config parser would.
 pub fn load_config(args: &TrainArgs) -> anyhow::Result<TrainerConfig> {
-    if !args.config.is_file() {
-        anyhow::bail!("--config={}: no such file", args.config.display());
-    }
+    check_config_file(&args.config)?;
     let mut config = paddlers::helpers::parse_config(&args.config, &args.config_args)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     config.config_file = Some(args.config.display().to_string());
     Ok(config)
+}
+
+/// `--config` must name a file: a directory (a model folder) and a missing path are told apart.
+pub fn check_config_file(path: &std::path::Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "--config={}: is a directory; name the config file in it (e.g. {}/trainer_config.py)",
+            path.display(),
+            path.display()
+        );
+    }
+    if !path.is_file() {
+        anyhow::bail!("--config={}: no such file", path.display());
+    }
+    Ok(())
 }
 
 /// Keeps freed tensor memory in the process: glibc otherwise hands every large buffer back to

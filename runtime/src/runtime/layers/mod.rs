@@ -71,6 +71,12 @@ pub trait Layer: Send {
     }
 }
 
+/// Layer types whose output is a cost rather than a prediction (predict runs up to the
+/// layer a cost reads, not to the cost).
+pub fn is_cost_layer_type(t: &str) -> bool {
+    cost::is_cost_type(t) || matches!(t, "nce" | "hsigmoid" | "multibox_loss")
+}
+
 /// What building a layer may look at: its config, the whole model (input sizes), and the
 /// parameter store (names and sizes).
 pub struct BuildCx<'a> {
