@@ -65,7 +65,7 @@ impl Predictor {
         let mean =
             crate::predict_mean::resolve(args.mean.as_deref(), &args.config, training.as_ref())?;
         let target = target(&config.model_config)?;
-        let model = predict_graph::prune(&config.model_config, &[target.clone()])?;
+        let model = predict_graph::prune(&config.model_config, std::slice::from_ref(&target))?;
         let mut net = Network::build(&model, device(args)?, args.device.seed.max(0) as u64)?;
         let wanted: Vec<(String, usize)> = model
             .parameters
