@@ -164,12 +164,27 @@ fn paddlers_bin() -> &'static str {
     env!("CARGO_BIN_EXE_paddlers")
 }
 
+/// Linux's ETXTBSY ("Text file busy"); io::ErrorKind names it only from Rust 1.83.
+const fn libc_etxtbsy() -> i32 {
+    26
+}
+
 fn run(bin: &Path, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .env_remove("LD_LIBRARY_PATH")
-        .output()
-        .expect("run paddlers")
+    // A copy just written by lonely_front_end can be "busy" for a moment: another test
+    // thread's fork may still hold its write handle (Linux ETXTBSY). Retrying is the remedy.
+    for _ in 0..50 {
+        match Command::new(bin)
+            .args(args)
+            .env_remove("LD_LIBRARY_PATH")
+            .output()
+        {
+            Err(e) if e.raw_os_error() == Some(libc_etxtbsy()) => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            other => return other.expect("run paddlers"),
+        }
+    }
+    panic!("{} stayed busy", bin.display())
 }
 
 /// A copy of the front end alone, in a directory with no paddlers-runtime and no libtorch.
@@ -289,9 +304,9 @@ fn help(bin: &Path, args: &[&str]) -> String {
 
 #[test]
 fn each_help_is_right_for_its_own_command() {
-    let (_dir, bin) = lonely_front_end();
+    let bin = Path::new(paddlers_bin());
     for sub in ["predict", "extract"] {
-        let h = help(&bin, &[sub, "--help"]);
+        let h = help(bin, &[sub, "--help"]);
         assert!(!h.contains("Train on CUDA"), "{sub}: {h}");
         assert!(h.contains("Run on CUDA"), "{sub}: {h}");
         assert!(
@@ -300,9 +315,9 @@ fn each_help_is_right_for_its_own_command() {
         );
         assert!(h.contains("--mean"), "{sub}: {h}");
     }
-    assert!(help(&bin, &["predict", "--help"]).contains("--output_layer"));
-    assert!(!help(&bin, &["extract", "--help"]).contains("--output_layer"));
-    let test = help(&bin, &["test", "--help"]);
+    assert!(help(bin, &["predict", "--help"]).contains("--output_layer"));
+    assert!(!help(bin, &["extract", "--help"]).contains("--output_layer"));
+    let test = help(bin, &["test", "--help"]);
     for training_only in [
         "--save_only_one",
         "--dot_period",
@@ -325,17 +340,17 @@ fn each_help_is_right_for_its_own_command() {
     ] {
         assert!(test.contains(used), "test --help lacks {used}");
     }
-    let train = help(&bin, &["train", "--help"]);
+    let train = help(bin, &["train", "--help"]);
     assert!(train.contains("./output/model"), "{train}");
     assert!(!train.contains("[default: ]"), "{train}");
-    let cifar = help(&bin, &["data", "cifar10", "--help"]);
+    let cifar = help(bin, &["data", "cifar10", "--help"]);
     assert!(cifar.contains("--test_per_class"), "{cifar}");
 }
 
 #[test]
 fn batch_size_is_not_a_flag_and_says_what_to_use() {
-    let (_dir, bin) = lonely_front_end();
-    let out = run(&bin, &["train", "--config=m.cfg", "--batch_size=64"]);
+    let bin = Path::new(paddlers_bin());
+    let out = run(bin, &["train", "--config=m.cfg", "--batch_size=64"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--config_args=batch_size=N"), "{err}");
@@ -350,15 +365,15 @@ fn batch_size_is_not_a_flag_and_says_what_to_use() {
 
 #[test]
 fn completions_for_each_shell_know_every_command() {
-    let (_dir, bin) = lonely_front_end();
+    let bin = Path::new(paddlers_bin());
     for shell in ["bash", "zsh", "fish"] {
-        let script = help(&bin, &["completions", shell]);
+        let script = help(bin, &["completions", shell]);
         // fish writes flags as `-l name`, bash and zsh as `--name`.
         for word in ["dump_config", "predict", "plot", "output_layer", "use_gpu"] {
             assert!(script.contains(word), "{shell} completion lacks {word}");
         }
     }
-    let out = run(&bin, &["completions", "tcsh"]);
+    let out = run(bin, &["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
