@@ -423,3 +423,24 @@ fn a_list_line_with_a_bad_label_is_located() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_config_that_is_a_directory_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tutorial_layout(d, "data/mean.meta", true);
+    let (ok, _, stderr) = run_in(
+        d,
+        &[
+            "predict".into(),
+            "--config=models".into(),
+            "--model=pass-00000".into(),
+            "--data=data/predict.list".into(),
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("--config=models: is a directory"),
+        "{stderr}"
+    );
+}
