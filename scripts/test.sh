@@ -7,4 +7,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
 cargo fmt --all --check
 cargo build --workspace --locked --all-targets
-cargo test --workspace --locked
+# --no-fail-fast: one failing test binary must not hide the others; the exit code still fails.
+cargo test --workspace --locked --no-fail-fast

@@ -141,3 +141,40 @@ pub fn max_param_diff(a: &Path, b: &Path) -> f64 {
     }
     worst
 }
+
+/// How far two runs' updates from the same starting point disagree: for each parameter, the
+/// largest element-wise difference of `a - init` and `b - init`, relative to the largest
+/// element of `a - init`; the worst parameter wins. Unlike [`max_param_diff`], this does not
+/// shrink as the update does: a gradient that is missing half its batch gives 0.5, one summed
+/// twice gives 1.0, while float32 reordering gives about 1e-6. Also returns the largest update
+/// seen, so a test can prove the runs moved at all.
+pub fn max_update_diff(init: &Path, a: &Path, b: &Path) -> (f64, f64) {
+    let names = param_files(init);
+    assert_eq!(names, param_files(a), "the same parameters were saved");
+    assert_eq!(names, param_files(b), "the same parameters were saved");
+    let (mut worst, mut moved) = (0f64, 0f64);
+    for n in &names {
+        let p0 = read_param(&init.join(n));
+        let (pa, pb) = (read_param(&a.join(n)), read_param(&b.join(n)));
+        assert!(p0.len() == pa.len() && p0.len() == pb.len(), "{n}");
+        let da: Vec<f64> = pa
+            .iter()
+            .zip(&p0)
+            .map(|(x, y)| (*x as f64) - (*y as f64))
+            .collect();
+        let db: Vec<f64> = pb
+            .iter()
+            .zip(&p0)
+            .map(|(x, y)| (*x as f64) - (*y as f64))
+            .collect();
+        let scale = da.iter().map(|v| v.abs()).fold(0f64, f64::max);
+        moved = moved.max(scale);
+        if scale == 0.0 {
+            continue;
+        }
+        for (x, y) in da.iter().zip(&db) {
+            worst = worst.max((x - y).abs() / scale);
+        }
+    }
+    (worst, moved)
+}
