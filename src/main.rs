@@ -25,6 +25,8 @@ fn run(parsed: &cli::Cli, argv: &[String]) -> ExitCode {
     let result = match &parsed.command {
         Command::DumpConfig(a) => cli::dump_config::run(a),
         Command::Data(a) => cli::data::run(a),
+        Command::Plot(a) => cli::plot::run(a),
+        Command::Completions(a) => cli::completions::run(a),
         _ => unreachable!("every other command needs libtorch"),
     };
     match result {

@@ -442,3 +442,203 @@ fn a_killed_conversion_leaves_old_or_new_data_whole() {
     }
     println!("conversion faults: {kills} kills ({mid_run} mid-conversion), {files} files checked");
 }
+
+fn help(bin: &Path, args: &[&str]) -> String {
+    let out = run(bin, args);
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn each_help_is_right_for_its_own_command() {
+    let bin = Path::new(paddlers_bin());
+    for sub in ["predict", "extract"] {
+        let h = help(bin, &[sub, "--help"]);
+        assert!(!h.contains("Train on CUDA"), "{sub}: {h}");
+        assert!(h.contains("Run on CUDA"), "{sub}: {h}");
+        assert!(
+            !h.contains("split between them"),
+            "{sub} runs one replica: {h}"
+        );
+        assert!(h.contains("--mean"), "{sub}: {h}");
+    }
+    assert!(help(bin, &["predict", "--help"]).contains("--output_layer"));
+    assert!(!help(bin, &["extract", "--help"]).contains("--output_layer"));
+    let test = help(bin, &["test", "--help"]);
+    for training_only in [
+        "--save_only_one",
+        "--dot_period",
+        "--test_period",
+        "--test_all_data_in_one_period",
+        "--show_parameter_stats_period",
+        "--checkgrad_eps",
+        "--job",
+    ] {
+        let listed = test
+            .lines()
+            .any(|l| l.trim_start().starts_with(training_only));
+        assert!(!listed, "test --help lists {training_only}");
+    }
+    for used in [
+        "--init_model_path",
+        "--save_dir",
+        "--start_pass",
+        "--num_passes",
+    ] {
+        assert!(test.contains(used), "test --help lacks {used}");
+    }
+    let train = help(bin, &["train", "--help"]);
+    assert!(train.contains("./output/model"), "{train}");
+    assert!(!train.contains("[default: ]"), "{train}");
+    let cifar = help(bin, &["data", "cifar10", "--help"]);
+    assert!(cifar.contains("--test_per_class"), "{cifar}");
+}
+
+#[test]
+fn batch_size_is_not_a_flag_and_says_what_to_use() {
+    let bin = Path::new(paddlers_bin());
+    let out = run(bin, &["train", "--config=m.cfg", "--batch_size=64"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--config_args=batch_size=N"), "{err}");
+    // After `--` it is an argument like any other, not intercepted.
+    let after = parse_from(
+        ["paddlers", "dump_config", "m.cfg", "--", "--batch_size"]
+            .map(String::from)
+            .to_vec(),
+    );
+    assert!(!matches!(after, Err(e) if e.to_string().contains("config_args=batch_size")));
+}
+
+#[test]
+fn completions_for_each_shell_know_every_command() {
+    let bin = Path::new(paddlers_bin());
+    for shell in ["bash", "zsh", "fish"] {
+        let script = help(bin, &["completions", shell]);
+        // fish writes flags as `-l name`, bash and zsh as `--name`.
+        for word in ["dump_config", "predict", "plot", "output_layer", "use_gpu"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = run(bin, &["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_reference_is_generated_from_the_definitions() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
+    let want = paddlers::cli::reference::markdown();
+    if std::env::var_os("PADDLERS_REGENERATE").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/cli.md differs from the command definitions; regenerate it with \
+         PADDLERS_REGENERATE=1 cargo test -p paddlers --test cli_front_end"
+    );
+    for sub in [
+        "## `paddlers predict`",
+        "## `paddlers data cifar10`",
+        "## `paddlers plot`",
+    ] {
+        assert!(want.contains(sub), "{sub}");
+    }
+}
+
+#[test]
+fn config_that_is_a_directory_is_named_as_such() {
+    // The runtime checks --config; the front end's own commands do too (dump_config).
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        Path::new(paddlers_bin()),
+        &["dump_config", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is a directory"), "{err}");
+}
+
+/// Pixels clearly darker than the white background in a rectangle of the image.
+fn dark_pixels(img: &image::RgbImage, x: u32, y: u32, w: u32, h: u32) -> usize {
+    let mut n = 0;
+    for yy in y..(y + h).min(img.height()) {
+        for xx in x..(x + w).min(img.width()) {
+            if img
+                .get_pixel(xx, yy)
+                .0
+                .iter()
+                .map(|&c| c as u32)
+                .sum::<u32>()
+                < 3 * 160
+            {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn plot_draws_a_log_of_paddles_own_lines_with_text_on_the_axes() {
+    use paddlers_charts::chart::{panel_origin, MARGIN, PANEL_HEIGHT, X_LABEL_AREA, Y_LABEL_AREA};
+    let (dir, bin) = lonely_front_end();
+    // The tutorial's three lines (TrainerInternal.cpp, Tester.cpp), with glog prefixes on
+    // pass 0 and without on pass 1, as the tutorial prints them.
+    let log = "\
+I1203 10:01:02.000001  1234 TrainerInternal.cpp:165]  Batch=300 samples=38400 AvgCost=2.07708 CurrentCost=1.96158 Eval: classification_error_evaluator=0.81151  CurrentEval: classification_error_evaluator=0.789297
+I1203 10:01:03.000001  1234 TrainerInternal.cpp:181]  Pass=0 Batch=391 samples=50000 AvgCost=2.03348 Eval: classification_error_evaluator=0.79958
+I1203 10:01:04.000001  1234 Tester.cpp:115]  Test samples=10000 cost=1.99246 Eval: classification_error_evaluator=0.7858
+TrainerInternal.cpp:165]  Batch=300 samples=38400 AvgCost=1.6 CurrentCost=1.5 Eval: classification_error_evaluator=0.6  CurrentEval: classification_error_evaluator=0.58
+TrainerInternal.cpp:181]  Pass=1 Batch=391 samples=50000 AvgCost=1.55 Eval: classification_error_evaluator=0.57
+Tester.cpp:115]  Test samples=10000 cost=1.62 Eval: classification_error_evaluator=0.6
+";
+    let log_path = dir.path().join("train.log");
+    std::fs::write(&log_path, log).unwrap();
+    let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("paddlers_plot.png");
+    let out = run(
+        &bin,
+        &[
+            "plot",
+            "-i",
+            log_path.to_str().unwrap(),
+            "-o",
+            png.to_str().unwrap(),
+            "AvgCost",
+            "classification_error_evaluator",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let img = image::open(&png).expect("the plot decodes").to_rgb8();
+    assert!(dark_pixels(&img, 0, 0, img.width(), 40) > 50, "title");
+    for i in 0..2 {
+        let (_, top) = panel_origin(i);
+        let y_area = dark_pixels(&img, MARGIN, top + 30, Y_LABEL_AREA - 4, PANEL_HEIGHT - 90);
+        let x_area = dark_pixels(
+            &img,
+            MARGIN + Y_LABEL_AREA + 4,
+            top + PANEL_HEIGHT - MARGIN - X_LABEL_AREA + 4,
+            img.width() - 2 * MARGIN - Y_LABEL_AREA - 8,
+            X_LABEL_AREA - 4,
+        );
+        assert!(y_area > 40 && x_area > 40, "panel {i}: {y_area}, {x_area}");
+    }
+    // A key the log does not have is named with the keys it has.
+    let out = run(
+        &bin,
+        &[
+            "plot",
+            "-i",
+            log_path.to_str().unwrap(),
+            "-o",
+            "/dev/null",
+            "auc",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("train.log: no line has the key 'auc'; the log has: cost, classification_error_evaluator"),
+        "{err}"
+    );
+}

@@ -13,6 +13,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("paddlers-pickle", &[]),
     ("paddlers-lang", &["paddlers-pickle"]),
     ("paddlers-graph", &[]),
+    ("paddlers-charts", &[]),
     ("paddlers-providers", &["paddlers-pickle"]),
     ("paddlers-testkit", &[]),
     (
@@ -22,6 +23,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "paddlers-graph",
             "paddlers-pickle",
             "paddlers-providers",
+            "paddlers-charts",
         ],
     ),
     (
@@ -37,6 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 /// Crates that must not have libtorch anywhere below them, however indirectly.
 const NO_LIBTORCH: &[&str] = &[
     "paddlers-pickle",
+    "paddlers-charts",
     "paddlers-lang",
     "paddlers-graph",
     "paddlers-providers",

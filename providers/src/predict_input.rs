@@ -2,6 +2,9 @@
 //! `classify.py` makes it (without `--multi_crop`): resize to size x size ignoring the aspect
 //! ratio (PIL's `ANTIALIAS`, a Lanczos filter), lay out as C x H x W, subtract the mean.
 //!
+//! The mean is always the one training subtracted (see `PredictMean`): classify.py's silent
+//! ImageNet fallback made a prediction depend on the working directory.
+//!
 //! classify.py also swaps the channels to B, G, R (`set_channel_swap((2,1,0))`) although the
 //! CIFAR batches it trained on are R, G, B; that is a slip in the tutorial, so the swap is off
 //! by default here and `bgr: true` reproduces it.
@@ -14,18 +17,47 @@ use ndarray::Array1;
 use crate::builtin::cifar::load_mean;
 use crate::error::{ProviderError, Result};
 
-/// classify.py's mean when no mean file is given (ImageNet's, per channel, in B, G, R order).
-pub const IMAGENET_MEAN_BGR: [f32; 3] = [103.939, 116.779, 123.68];
+/// What is subtracted from every input, as training subtracted it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PredictMean {
+    /// A mean file (`mean_path`, `--mean`): per pixel (3 * size * size) or per channel.
+    File(PathBuf),
+    /// `mean_value`: one value per channel.
+    PerChannel(Vec<f32>),
+    /// Training subtracted nothing (its data source names no mean).
+    Zero,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictImageOptions {
     /// Output height and width (32 for the tutorial).
     pub size: usize,
-    /// `--mean` (default `data/mean.meta`): per pixel (3 * size * size) or per channel.
-    /// None: classify.py's ImageNet mean.
-    pub mean_path: Option<PathBuf>,
+    /// 3 * size * size values, C x H x W, in the order the network sees the channels.
+    pub mean: Vec<f32>,
     /// Swap to B, G, R as classify.py does.
     pub bgr: bool,
+}
+
+impl PredictImageOptions {
+    /// Loads the mean once for every image of a run.
+    pub fn new(size: usize, mean: &PredictMean, bgr: bool) -> Result<PredictImageOptions> {
+        let hw = size * size;
+        let mean = match mean {
+            PredictMean::File(p) => load_mean(p, 3, size, size)?,
+            PredictMean::PerChannel(v) if v.len() == 3 => v
+                .iter()
+                .flat_map(|&m| std::iter::repeat(m).take(hw))
+                .collect(),
+            PredictMean::PerChannel(v) => {
+                return Err(ProviderError::Usage(format!(
+                    "mean_value has {} values; an RGB image needs 3",
+                    v.len()
+                )))
+            }
+            PredictMean::Zero => vec![0.0; 3 * hw],
+        };
+        Ok(PredictImageOptions { size, mean, bgr })
+    }
 }
 
 /// One image as a `dense_vector(3 * size * size)` value.
@@ -41,21 +73,11 @@ pub fn load_predict_image(path: &Path, o: &PredictImageOptions) -> Result<Array1
         image::imageops::resize(&img, s, s, FilterType::Lanczos3)
     };
     let hw = o.size * o.size;
-    let mean = match &o.mean_path {
-        Some(p) => load_mean(p, 3, o.size, o.size)?,
-        None => {
-            let order = if o.bgr { [0, 1, 2] } else { [2, 1, 0] };
-            order
-                .iter()
-                .flat_map(|&c| std::iter::repeat(IMAGENET_MEAN_BGR[c]).take(hw))
-                .collect()
-        }
-    };
     let mut out = Array1::<f32>::zeros(3 * hw);
     for (i, px) in img.pixels().enumerate() {
         for c in 0..3 {
             let src = if o.bgr { 2 - c } else { c };
-            out[c * hw + i] = px[src] as f32 - mean[c * hw + i];
+            out[c * hw + i] = px[src] as f32 - o.mean[c * hw + i];
         }
     }
     Ok(out)
@@ -78,20 +100,21 @@ mod tests {
             crate::numpy::npz_f64(&[("mean", &[1.0, 2.0, 3.0])]),
         )
         .unwrap();
-        let mut o = PredictImageOptions {
-            size: 32,
-            mean_path: Some(mean_path),
-            bgr: false,
-        };
+        let mut o = PredictImageOptions::new(32, &PredictMean::File(mean_path), false).unwrap();
         let v = load_predict_image(&p, &o).unwrap();
         assert_eq!(v.len(), 3072);
         assert_eq!((v[0], v[1024], v[2048]), (9.0, 18.0, 27.0));
         o.bgr = true;
         let v = load_predict_image(&p, &o).unwrap();
         assert_eq!((v[0], v[1024], v[2048]), (29.0, 18.0, 7.0));
-        o.mean_path = None;
-        let v = load_predict_image(&p, &o).unwrap();
-        assert!((v[0] - (30.0 - 103.939)).abs() < 1e-4);
+        let o2 = PredictImageOptions::new(32, &PredictMean::PerChannel(vec![5.0, 6.0, 7.0]), false)
+            .unwrap();
+        let v = load_predict_image(&p, &o2).unwrap();
+        assert_eq!((v[0], v[1024], v[2048]), (5.0, 14.0, 23.0));
+        let e = PredictImageOptions::new(32, &PredictMean::PerChannel(vec![1.0]), false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("needs 3"), "{e}");
         std::fs::write(&p, b"no image").unwrap();
         let e = load_predict_image(&p, &o).unwrap_err().to_string();
         assert!(e.contains("dog.png: unreadable image"), "{e}");

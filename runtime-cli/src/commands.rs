@@ -106,7 +106,7 @@ pub fn validate(command: &Command) -> anyhow::Result<Validated> {
             };
             Validated::Extract(config, opts)
         }
-        Command::DumpConfig(_) | Command::Data(_) => {
+        Command::DumpConfig(_) | Command::Data(_) | Command::Plot(_) | Command::Completions(_) => {
             anyhow::bail!("this command needs no libtorch: run it through `paddlers`")
         }
     })
@@ -210,16 +210,20 @@ fn predict_options(args: &PredictArgs) -> anyhow::Result<(TrainerConfig, Predict
         format!("{},is_predict=1", args.config_args)
     };
     let config = load_config(&args.config, &config_args)?;
-    // Without --mean, the tutorial's mean file where the tutorial keeps it.
-    let mean = args.mean.clone().or_else(|| {
-        let default = PathBuf::from("data/mean.meta");
-        default.is_file().then_some(default)
-    });
+    // The mean training subtracted: --mean, or the data source's mean_path as training read
+    // it, found from the config's directory (never silently from the working directory).
+    let training = load_config(&args.config, &args.config_args);
+    let mean = paddlers_runtime::predict_mean::resolve(
+        args.mean.as_deref(),
+        &args.config,
+        training.as_ref(),
+    )?;
     let opts = PredictOptions {
         config_path: args.config.clone(),
         model: args.model.clone(),
         data: args.data.clone(),
         mean,
+        output_layer: args.output_layer.clone(),
         use_gpu: dev.use_gpu,
         gpu_id: dev.gpu_id,
         seed: dev.seed,

@@ -7,6 +7,8 @@
 
 pub mod cuda;
 pub mod predict;
+pub mod predict_graph;
+pub mod predict_mean;
 pub mod runtime;
 pub mod train;
 pub mod version;

@@ -1,24 +1,35 @@
-//! `paddlers predict` and `paddlers extract`: the tutorial's classify.py. The binary parses the
-//! config with `is_predict=1`; parameters come from a `pass-%05d` directory in Paddle's format,
-//! and each image is resized, laid out C x H x W and mean-subtracted as classify.py does.
+//! `paddlers predict` and `paddlers extract`: the tutorial's classify.py. The config is parsed
+//! with `is_predict=1`, parameters come from a `pass-%05d` directory in Paddle's format, and
+//! each image is resized, laid out C x H x W and mean-subtracted as classify.py does, with the
+//! mean training subtracted (see `predict_mean`).
 //!
-//! predict prints `Label of <path> is: <n>` (the arg-max of the first output layer); extract
-//! writes the chosen layer's output, one row per image, as a float32 .npy file.
+//! predict prints `Label of <path> is: <n>` (the arg-max of the output layer, see
+//! `predict_graph`), and the accuracy when the list gave labels; extract writes the chosen
+//! layer's output, one row per image, as a float32 .npy file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use paddlers_graph::TrainerConfig;
+use paddlers_graph::{ModelConfig, TrainerConfig};
 use paddlers_providers::durable;
-use paddlers_providers::predict_input::{load_predict_image, PredictImageOptions};
+use paddlers_providers::predict_input::{load_predict_image, PredictImageOptions, PredictMean};
 use tch::{Device, Kind, Tensor};
 
+use crate::predict_graph;
 use crate::runtime::{Arg, Feed, Mode, Network};
 use crate::train::checkpoint;
 
 /// Images per forward pass.
 const BATCH: usize = 128;
+
+/// A network with trained parameters, and the data layer images go into.
+pub struct Predictor {
+    pub net: Network,
+    pub config: TrainerConfig,
+    input: String,
+    options: PredictImageOptions,
+}
 
 /// What `paddlers predict` was asked, validated by the binary.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,10 +38,13 @@ pub struct PredictOptions {
     pub config_path: PathBuf,
     /// A `pass-%05d` directory (or any directory of Paddle parameter files).
     pub model: PathBuf,
-    /// Images, or lists of image paths.
+    /// Images, or lists of image paths (`path` or Paddle's `path label` lines).
     pub data: Vec<PathBuf>,
-    /// The mean to subtract (`mean.meta`, .npy or .npz).
-    pub mean: Option<PathBuf>,
+    /// The mean training subtracted, resolved by the binary (`predict_mean::resolve`).
+    pub mean: PredictMean,
+    /// The layer whose arg-max is the label; the config's output layer (or, without a
+    /// prediction branch, the input of its cost) when `None`.
+    pub output_layer: Option<String>,
     pub use_gpu: bool,
     pub gpu_id: usize,
     pub seed: u64,
@@ -46,15 +60,6 @@ pub struct ExtractOptions {
     pub output: PathBuf,
 }
 
-/// A network with trained parameters, and the data layer images go into.
-pub struct Predictor {
-    pub net: Network,
-    pub config: TrainerConfig,
-    input: String,
-    image_size: usize,
-    options: PredictImageOptions,
-}
-
 fn device(args: &PredictOptions) -> Device {
     if args.use_gpu {
         Device::Cuda(args.gpu_id)
@@ -64,10 +69,18 @@ fn device(args: &PredictOptions) -> Device {
 }
 
 impl Predictor {
+    /// Loads the config's prediction graph, cut down to the layer `target` picks, with the
+    /// parameters of `--model` and the mean training used.
     /// `config` is the prediction graph (the config parsed with `is_predict=1`).
-    pub fn load(config: TrainerConfig, args: &PredictOptions) -> anyhow::Result<Predictor> {
-        let model = &config.model_config;
-        let mut net = Network::build(model, device(args), args.seed)?;
+    pub fn load(
+        config: TrainerConfig,
+        args: &PredictOptions,
+        target: impl FnOnce(&ModelConfig) -> anyhow::Result<String>,
+    ) -> anyhow::Result<Predictor> {
+        let mean = &args.mean;
+        let target = target(&config.model_config)?;
+        let model = predict_graph::prune(&config.model_config, std::slice::from_ref(&target))?;
+        let mut net = Network::build(&model, device(args), args.seed)?;
         let wanted: Vec<(String, usize)> = model
             .parameters
             .iter()
@@ -76,41 +89,47 @@ impl Predictor {
         for (name, values) in checkpoint::load_params(&args.model, &wanted)? {
             net.params_mut().set_values_f32(&name, &values)?;
         }
-        let (input, size) = net
-            .data_layers()
-            .next()
-            .map(|(n, s)| (n.to_string(), s))
-            .context("the config has no data layer to feed images into")?;
+        let data: Vec<(String, i64)> = net.data_layers().map(|(n, s)| (n.to_string(), s)).collect();
+        let (input, size) = match data.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                bail!("layer '{target}' reads no data layer: there is nothing to feed images into")
+            }
+            many => bail!(
+                "layer '{target}' reads {} data layers ({}); predict feeds one image input: \
+                 choose a layer that reads only the image with --output_layer=NAME",
+                many.len(),
+                many.iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         let side = ((size / 3) as f64).sqrt().round() as usize;
         if size <= 0 || 3 * side * side != size as usize {
             bail!("data layer '{input}' has size {size}, not 3 x N x N: predict takes RGB images");
         }
-        let mean_path = args.mean.clone();
+        let options = PredictImageOptions::new(side, mean, false)?;
         Ok(Predictor {
             net,
             config,
             input,
-            image_size: side,
-            options: PredictImageOptions {
-                size: side,
-                mean_path,
-                bgr: false,
-            },
+            options,
         })
     }
 
     /// Runs images through the network, `BATCH` at a time, calling `each` with every batch's
-    /// paths and forward result.
+    /// entries and forward result.
     pub fn run(
         &self,
-        images: &[PathBuf],
-        mut each: impl FnMut(&[PathBuf], &crate::runtime::Forward) -> anyhow::Result<()>,
+        images: &[Entry],
+        mut each: impl FnMut(&[Entry], &crate::runtime::Forward) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let dim = 3 * self.image_size * self.image_size;
+        let dim = 3 * self.options.size * self.options.size;
         for chunk in images.chunks(BATCH) {
             let mut data = Vec::with_capacity(chunk.len() * dim);
-            for p in chunk {
-                let v = load_predict_image(p, &self.options)?;
+            for e in chunk {
+                let v = load_predict_image(&e.path, &self.options)?;
                 data.extend(v.iter().copied());
             }
             let t = Tensor::from_slice(&data)
@@ -125,9 +144,34 @@ impl Predictor {
     }
 }
 
-/// `--data` entries: image files, or lists of image paths (one per line, relative to the
-/// list's directory when not absolute).
-pub fn expand_data(data: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// One image to predict, with its label when a list gave one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub label: Option<i64>,
+}
+
+/// A list line: `path`, or Paddle's `path label` (the label an integer after the last
+/// whitespace). `list:line` is named in errors.
+fn list_line(line: &str, list: &Path, n: usize) -> anyhow::Result<(String, Option<i64>)> {
+    match line.rsplit_once(char::is_whitespace) {
+        Some((path, label)) if !path.trim().is_empty() => match label.parse::<i64>() {
+            Ok(l) if l >= 0 => Ok((path.trim().to_string(), Some(l))),
+            _ if label.contains('.') || label.contains('/') => Ok((line.to_string(), None)),
+            _ => bail!(
+                "{}:{n}: '{label}' is not a label (a non-negative integer after the path, as \
+                 in Paddle's `path label` lists)",
+                list.display()
+            ),
+        },
+        _ => Ok((line.to_string(), None)),
+    }
+}
+
+/// `--data` entries: image files, or lists of images (one per line, `path` or `path label`).
+/// A relative path in a list is taken from the list's directory, else from the working
+/// directory (where Paddle's lists are relative to), so the same list works from anywhere.
+pub fn expand_data(data: &[PathBuf]) -> anyhow::Result<Vec<Entry>> {
     let mut out = Vec::new();
     for p in data {
         let ext = p
@@ -135,8 +179,17 @@ pub fn expand_data(data: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         if matches!(ext.as_str(), "png" | "jpg" | "jpeg") {
-            out.push(p.clone());
+            out.push(Entry {
+                path: p.clone(),
+                label: None,
+            });
             continue;
+        }
+        if p.is_dir() {
+            bail!(
+                "--data={}: is a directory; give image files or a list file",
+                p.display()
+            );
         }
         let text = std::fs::read_to_string(p).with_context(|| {
             format!(
@@ -145,13 +198,19 @@ pub fn expand_data(data: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             )
         })?;
         let base = p.parent().unwrap_or(Path::new("."));
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let q = PathBuf::from(line);
-            out.push(if q.is_absolute() || q.exists() {
-                q
-            } else {
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (path, label) = list_line(line, p, i + 1)?;
+            let q = PathBuf::from(&path);
+            let path = if q.is_absolute() || base.join(&q).exists() || !q.exists() {
                 base.join(q)
-            });
+            } else {
+                q
+            };
+            out.push(Entry { path, label });
         }
     }
     Ok(out)
@@ -160,35 +219,42 @@ pub fn expand_data(data: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 /// `paddlers predict`.
 pub fn predict(config: TrainerConfig, args: &PredictOptions) -> anyhow::Result<()> {
     let images = expand_data(&args.data)?;
-    let p = Predictor::load(config, args)?;
-    let output = p
-        .config
-        .model_config
-        .output_layer_names
-        .first()
-        .cloned()
-        .context("the config declares no output layer")?;
+    let p = Predictor::load(config, args, |m| {
+        predict_graph::output_layer(m, args.output_layer.as_deref())
+    })?;
+    let output = p.net.model().output_layer_names[0].clone();
     let stdout = std::io::stdout();
-    p.run(&images, |paths, fwd| {
+    let (mut labelled, mut correct) = (0usize, 0usize);
+    p.run(&images, |entries, fwd| {
         let probs = fwd
             .output(&output)
             .and_then(|a| a.value.as_ref())
             .with_context(|| format!("output layer '{output}' has no dense value"))?;
         let labels = Vec::<i64>::try_from(&probs.argmax(-1, false).to_device(Device::Cpu))?;
         let mut out = stdout.lock();
-        for (path, label) in paths.iter().zip(labels) {
-            writeln!(out, "Label of {} is: {label}", path.display())?;
+        for (e, label) in entries.iter().zip(labels) {
+            writeln!(out, "Label of {} is: {label}", e.path.display())?;
+            if let Some(want) = e.label {
+                labelled += 1;
+                correct += usize::from(want == label);
+            }
         }
         Ok(())
-    })
+    })?;
+    if labelled > 0 {
+        println!(
+            "Accuracy: {:.4} ({correct} of {labelled} labelled images; error rate {:.4})",
+            correct as f64 / labelled as f64,
+            1.0 - correct as f64 / labelled as f64
+        );
+    }
+    Ok(())
 }
 
 /// `paddlers extract`.
 pub fn extract(config: TrainerConfig, args: &ExtractOptions) -> anyhow::Result<()> {
     let images = expand_data(&args.predict.data)?;
-    let p = Predictor::load(config, &args.predict)?;
-    let model = &p.config.model_config;
-    let layer = match &args.layer {
+    let p = Predictor::load(config, &args.predict, |model| match &args.layer {
         Some(l) => {
             if model.layer(l).is_none() {
                 bail!(
@@ -196,15 +262,17 @@ pub fn extract(config: TrainerConfig, args: &ExtractOptions) -> anyhow::Result<(
                     args.predict.config_path.display()
                 );
             }
-            l.clone()
+            Ok(l.clone())
         }
         None => model
             .layers
             .iter()
             .find(|l| matches!(l.r#type.as_str(), "exconv" | "cudnn_conv" | "conv"))
             .map(|l| l.name.clone())
-            .context("the config has no convolution layer: choose one with --layer")?,
-    };
+            .context("the config has no convolution layer: choose one with --layer"),
+    })?;
+    let layer = p.net.model().output_layer_names[0].clone();
+    let model = &p.config.model_config;
     let mut rows: Vec<f32> = Vec::new();
     let mut width = 0;
     p.run(&images, |_, fwd| {
@@ -239,7 +307,7 @@ pub fn extract(config: TrainerConfig, args: &ExtractOptions) -> anyhow::Result<(
             .with_context(|| format!("writing {}", png.display()))?;
         println!(
             "Wrote its feature maps for {} to {}",
-            images[0].display(),
+            images[0].path.display(),
             png.display()
         );
     }

@@ -54,7 +54,29 @@ pub enum LogLevel {
 pub enum Command {
     /// Train a model (`paddle train`): --job=train (default), test or checkgrad.
     Train(TrainArgs),
-    /// Evaluate a saved model on the config's test data (`paddle train --job=test`).
+    /// Evaluate saved models on the config's test data (`paddle train --job=test`): the
+    /// passes --start_pass..--num_passes in --save_dir, or --init_model_path alone.
+    #[command(
+        mut_arg("job", |a| a.hide(true)),
+        mut_arg("save_only_one", |a| a.hide(true)),
+        mut_arg("log_period", |a| a.hide(true)),
+        mut_arg("dot_period", |a| a.hide(true)),
+        mut_arg("test_period", |a| a.hide(true)),
+        mut_arg("test_all_data_in_one_period", |a| a.hide(true)),
+        mut_arg("show_parameter_stats_period", |a| a.hide(true)),
+        mut_arg("checkgrad_eps", |a| a.hide(true)),
+        mut_arg("num_passes", |a| a.help("Test the passes before this one")),
+        mut_arg("start_pass", |a| a.help("The first pass to test (save_dir/pass-%05d)")),
+        mut_arg("save_dir", |a| a.help(
+            "Where the pass-%05d directories to test are [default: the config's save_dir, \
+             else ./output/model]")),
+        mut_arg("saving_period", |a| a.help("Test every this many passes, as they were saved")),
+        mut_arg("trainer_count", |a| a.help(
+            "Number of model replicas; each test batch is split between them")),
+        mut_arg("init_model_path", |a| a.help(
+            "Test only this pass directory, instead of --save_dir's passes")),
+        mut_arg("seed", |a| a.help("Random seed for the test data's order")),
+    )]
     Test(TrainArgs),
     /// Print the graph a config builds, as Paddle's protobuf text
     /// (`python -m paddle.utils.dump_config`).
@@ -65,6 +87,11 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Prepare data sets (the tutorial's `get_data.sh`, without the download).
     Data(DataArgs),
+    /// Draw training curves from a log, paddlers' or Paddle's own
+    /// (`python -m paddle.utils.plotcurve -i train.log -o plot.png [keys]`).
+    Plot(PlotArgs),
+    /// Print a shell completion script: `paddlers completions bash > /etc/bash_completion.d/paddlers`.
+    Completions(CompletionsArgs),
     /// Print the paddlers and libtorch versions, and whether CUDA and cuDNN are usable.
     Version,
 }
@@ -108,7 +135,7 @@ pub enum Job {
 #[derive(Debug, Clone, Args)]
 #[command(rename_all = "snake_case")]
 pub struct DeviceArgs {
-    /// Train on CUDA. Fails with an explanation when no usable GPU is found.
+    /// Run on CUDA. Fails with an explanation when no usable GPU is found.
     #[arg(long, action = ArgAction::Set, value_parser = bool_value, default_value = "false", value_name = "BOOL")]
     pub use_gpu: bool,
     /// The first GPU to use; replica i of --trainer_count runs on gpu_id+i.
@@ -129,7 +156,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub config: PathBuf,
     /// Arguments for get_config_arg(), as `name1=value1,name2=value2`.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub config_args: String,
     #[command(flatten)]
     pub device: DeviceArgs,
@@ -143,10 +170,11 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub start_pass: i32,
     /// Directory of initial parameters (a pass-%05d directory). Overrides --start_pass loading.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub init_model_path: String,
-    /// Directory to save parameters into, as save_dir/pass-%05d.
-    #[arg(long, default_value = "")]
+    /// Directory to save parameters into, as save_dir/pass-%05d [default: the config's
+    /// save_dir, else ./output/model, as Paddle].
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub save_dir: String,
     /// Save parameters every this many passes.
     #[arg(long, default_value_t = 1)]
@@ -191,29 +219,46 @@ pub struct DumpConfigArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(rename_all = "snake_case")]
+#[command(
+    rename_all = "snake_case",
+    mut_arg("trainer_count", |a| a.help(
+        "Accepted for compatibility; prediction runs one replica")),
+    mut_arg("seed", |a| a.help(
+        "Accepted for compatibility; prediction draws no random numbers")),
+    mut_arg("gpu_id", |a| a.help("The GPU to run on")),
+)]
 pub struct PredictArgs {
-    /// The model config (its prediction branch is chosen with `is_predict=1`).
+    /// The model config (its prediction branch is chosen with `is_predict=1`; a config
+    /// without one runs up to its output layer).
     #[arg(long)]
     pub config: PathBuf,
-    /// Arguments for get_config_arg(); `is_predict=1` is added.
-    #[arg(long, default_value = "")]
+    /// Arguments for get_config_arg(), as `name1=value1,name2=value2`; `is_predict=1` is
+    /// added.
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub config_args: String,
     /// The trained parameters: a pass-%05d directory.
     #[arg(long)]
     pub model: PathBuf,
-    /// Images to classify (PNG or JPEG), or a file list with one path per line.
+    /// Images to classify (PNG or JPEG), or file lists: one image per line, Paddle's
+    /// `path label` lines too (then the accuracy is reported). Relative paths in a list are
+    /// taken from the list's directory, then from the working directory.
     #[arg(long, required = true, num_args = 1..)]
     pub data: Vec<PathBuf>,
-    /// Mean file subtracted from inputs (the tutorial's data/mean.meta).
+    /// Mean file subtracted from inputs [default: the mean_path of the config's
+    /// define_py_data_sources2(args=...), found from the config's directory upwards]. The path
+    /// used is logged.
     #[arg(long)]
     pub mean: Option<PathBuf>,
+    /// The layer whose arg-max is the label [default: the config's output layer; for a
+    /// config without an is_predict branch, the input of its cost layer].
+    #[arg(long)]
+    pub output_layer: Option<String>,
     #[command(flatten)]
     pub device: DeviceArgs,
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(rename_all = "snake_case")]
+#[command(rename_all = "snake_case", mut_arg("output_layer", |a| a.hide(true)))]
 pub struct ExtractArgs {
     #[command(flatten)]
     pub predict: PredictArgs,
@@ -270,16 +315,60 @@ pub struct Cifar10Args {
     /// Output directory.
     #[arg(long)]
     pub out: PathBuf,
-    /// Keep only this many training images per class (default: all).
+    /// Keep only this many training images per class [default: all].
     #[arg(long)]
     pub per_class: Option<usize>,
-    /// Keep only this many test images per class (default: all, or a fifth of --per_class
-    /// when that is given).
+    /// Keep only this many test images per class [default: all, or a fifth of --per_class
+    /// when that is given].
     #[arg(long)]
     pub test_per_class: Option<usize>,
 }
 
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct PlotArgs {
+    /// The training log (stderr of `paddlers train` or `paddle train`) [default: standard
+    /// input].
+    #[arg(short = 'i', long)]
+    pub input: Option<PathBuf>,
+    /// The PNG to write [default: standard output].
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    /// The figure's format; only png is drawn.
+    #[arg(long, value_parser = ["png"])]
+    pub format: Option<String>,
+    /// Keys to draw, one panel each, train and test curves [default: the cost and every
+    /// evaluator in the log]. `AvgCost` and `cost` both name the cost.
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Flags people try that paddlers (like Paddle) does not have, with what to do instead.
+const NOT_FLAGS: &[(&str, &str)] = &[(
+    "--batch_size",
+    "the batch size is the config's settings(batch_size=...), not a flag (nor in Paddle); \
+     for a config that reads get_config_arg('batch_size', int, ...), pass \
+     --config_args=batch_size=N",
+)];
+
 /// Parses a full argument vector (program name first), accepting Paddle's boolean forms.
 pub fn parse_from(args: Vec<String>) -> Result<Cli, clap::Error> {
+    for a in args.iter().skip(1).take_while(|a| *a != "--") {
+        for (flag, hint) in NOT_FLAGS {
+            let name = a.split('=').next().unwrap_or(a);
+            if name == *flag {
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::UnknownArgument,
+                    format!("unexpected argument '{a}': {hint}\n"),
+                ));
+            }
+        }
+    }
     Cli::try_parse_from(super::flags::normalize_bool_flags(args, BOOL_FLAGS))
 }

@@ -7,6 +7,12 @@ use crate::helpers::parse_config;
 use std::io::Write;
 
 pub fn run(args: &DumpConfigArgs) -> anyhow::Result<()> {
+    if args.config.is_dir() {
+        anyhow::bail!(
+            "{}: is a directory; name the config file in it",
+            args.config.display()
+        );
+    }
     let trainer = parse_config(&args.config, &args.config_args)?;
     let text = if args.whole {
         protostr::trainer_config_text(&trainer)

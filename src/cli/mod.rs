@@ -2,12 +2,15 @@
 //! flag forms, logging set-up, and the handing of computing commands to the runtime binary.
 
 pub mod args;
+pub mod completions;
 pub mod data;
 pub mod dump_config;
 pub mod flags;
 pub mod handoff;
 pub mod logging;
 pub mod panic;
+pub mod plot;
+pub mod reference;
 
 pub use args::{parse_from, Cli, Command};
 

@@ -1,10 +1,11 @@
 //! `save_dir/metrics.csv` (one row per pass: train cost and evaluators, test cost and
-//! evaluators) and `save_dir/curves.png`, the tutorial's figure 12: train cost (blue) and
-//! test error (red) per pass. The chart has no text, so it needs no font; the numbers are in
-//! the CSV.
+//! evaluators) and `save_dir/curves.png`, the tutorial's figure 12: a panel for the cost and
+//! one per evaluator, train and test, drawn by `paddlers-charts` (axes, legend, embedded font).
 
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use paddlers_charts::{render_png, Chart, Curve, Panel};
 
 use super::error::TrainError;
 
@@ -125,37 +126,96 @@ impl MetricsLog {
         write_atomic(&self.dir.join(CSV), text.as_bytes())
     }
 
-    /// (pass, train cost, test error) for every pass known, kept rows included.
-    fn series(&self) -> Vec<(f64, f64, Option<f64>)> {
+    /// Every pass known, kept rows included, as (pass, [(column, value)]).
+    fn table(&self) -> Vec<(i64, Vec<(String, f64)>)> {
         let mut out = Vec::new();
         if let (Some(h), Some(first)) = (&self.header, self.rows.first()) {
             if *h == Self::columns(first) {
                 let cols: Vec<&str> = h.split(',').collect();
-                let err_col = cols
-                    .iter()
-                    .position(|c| c.starts_with("test_") && c.contains("error"));
                 for (p, l) in &self.kept {
-                    let f: Vec<&str> = l.split(',').collect();
-                    let cost = f.get(2).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
-                    let err = err_col.and_then(|c| f.get(c)).and_then(|x| x.parse().ok());
-                    out.push((*p as f64, cost, err));
+                    let values = cols
+                        .iter()
+                        .zip(l.split(','))
+                        .filter_map(|(c, x)| x.parse().ok().map(|v| (c.to_string(), v)))
+                        .collect();
+                    out.push((*p, values));
                 }
             }
         }
         for r in &self.rows {
-            let err = r
-                .test_evals
-                .iter()
-                .find(|(n, _)| n.contains("error"))
-                .map(|(_, v)| *v);
-            out.push((r.pass as f64, r.train_cost, err));
+            let mut values = vec![("train_cost".to_string(), r.train_cost)];
+            values.extend(
+                r.train_evals
+                    .iter()
+                    .map(|(n, v)| (format!("train_{n}"), *v)),
+            );
+            values.extend(r.test_cost.map(|c| ("test_cost".to_string(), c)));
+            values.extend(r.test_evals.iter().map(|(n, v)| (format!("test_{n}"), *v)));
+            out.push((r.pass, values));
         }
         out
     }
 
+    /// The tutorial's figure 12, readable without the CSV: a panel for the cost and one per
+    /// evaluator, train and test curves over the passes.
+    pub fn chart(&self) -> Chart {
+        let table = self.table();
+        let mut names = vec!["cost".to_string()];
+        if let Some(first) = self.rows.first() {
+            names.extend(first.train_evals.iter().map(|(n, _)| n.clone()));
+            for (n, _) in &first.test_evals {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+        }
+        let curve = |col: &str, label: &str| {
+            let points: Vec<(f64, f64)> = table
+                .iter()
+                .filter_map(|(p, vals)| {
+                    vals.iter()
+                        .find(|(c, _)| c == col)
+                        .map(|(_, v)| (*p as f64, *v))
+                })
+                .collect();
+            (!points.is_empty()).then(|| Curve {
+                label: label.into(),
+                points,
+            })
+        };
+        let panels = names
+            .iter()
+            .filter_map(|n| {
+                let curves: Vec<Curve> = [
+                    curve(&format!("train_{n}"), "train"),
+                    curve(&format!("test_{n}"), "test"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                (!curves.is_empty()).then(|| Panel {
+                    title: n.clone(),
+                    y_label: n.clone(),
+                    curves,
+                })
+            })
+            .collect();
+        Chart {
+            title: format!("Training curves: {}", self.dir.display()),
+            x_label: "pass".into(),
+            panels,
+        }
+    }
+
     fn write_png(&self) -> Result<(), TrainError> {
-        let png = render(&self.series());
-        write_atomic(&self.dir.join(PNG), &png)
+        // A chart that cannot be drawn is reported, never a reason to stop training.
+        match render_png(&self.chart()) {
+            Ok(png) => write_atomic(&self.dir.join(PNG), &png),
+            Err(e) => {
+                tracing::warn!("{}: {e}", self.dir.join(PNG).display());
+                Ok(())
+            }
+        }
     }
 }
 
@@ -234,113 +294,6 @@ fn utc_stamp_at(secs: i64) -> String {
     )
 }
 
-const W: usize = 640;
-const H: usize = 400;
-const MARGIN: usize = 30;
-const BLUE: [u8; 3] = [31, 119, 180];
-const RED: [u8; 3] = [214, 39, 40];
-const GRID: [u8; 3] = [225, 225, 225];
-const AXIS: [u8; 3] = [80, 80, 80];
-
-/// The chart: x is the pass; train cost is scaled from 0 to its maximum, test error from 0
-/// to 1; grid lines at quarters.
-pub fn render(series: &[(f64, f64, Option<f64>)]) -> Vec<u8> {
-    let mut img = vec![255u8; W * H * 3];
-    let (x0, x1, y0, y1) = (MARGIN, W - MARGIN, H - MARGIN, MARGIN);
-    for q in 0..=4 {
-        let y = y0 - (y0 - y1) * q / 4;
-        line(
-            &mut img,
-            (x0 as f64, y as f64),
-            (x1 as f64, y as f64),
-            GRID,
-            1,
-        );
-    }
-    line(
-        &mut img,
-        (x0 as f64, y0 as f64),
-        (x1 as f64, y0 as f64),
-        AXIS,
-        1,
-    );
-    line(
-        &mut img,
-        (x0 as f64, y0 as f64),
-        (x0 as f64, y1 as f64),
-        AXIS,
-        1,
-    );
-    let (pmin, pmax) = series
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), s| (a.min(s.0), b.max(s.0)));
-    let span = (pmax - pmin).max(1.0);
-    let px = |p: f64| x0 as f64 + (p - pmin) / span * (x1 - x0) as f64;
-    let py = |v: f64| y0 as f64 - v.clamp(0.0, 1.0) * (y0 - y1) as f64;
-    let cmax = series
-        .iter()
-        .map(|s| s.1)
-        .filter(|c| c.is_finite())
-        .fold(0.0f64, f64::max)
-        .max(f64::MIN_POSITIVE);
-    let cost: Vec<(f64, f64)> = series
-        .iter()
-        .filter(|s| s.1.is_finite())
-        .map(|s| (px(s.0), py(s.1 / cmax)))
-        .collect();
-    let err: Vec<(f64, f64)> = series
-        .iter()
-        .filter_map(|s| s.2.map(|e| (px(s.0), py(e))))
-        .collect();
-    for (pts, color) in [(&cost, BLUE), (&err, RED)] {
-        for w in pts.windows(2) {
-            line(&mut img, w[0], w[1], color, 2);
-        }
-        for &p in pts.iter() {
-            dot(&mut img, p, color);
-        }
-    }
-    encode(&img)
-}
-
-fn put(img: &mut [u8], x: i64, y: i64, c: [u8; 3]) {
-    if x >= 0 && y >= 0 && (x as usize) < W && (y as usize) < H {
-        let i = (y as usize * W + x as usize) * 3;
-        img[i..i + 3].copy_from_slice(&c);
-    }
-}
-
-fn line(img: &mut [u8], a: (f64, f64), b: (f64, f64), c: [u8; 3], width: i64) {
-    let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as i64).max(1);
-    for s in 0..=steps {
-        let t = s as f64 / steps as f64;
-        let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-        for d in 0..width {
-            put(img, x.round() as i64, y.round() as i64 + d, c);
-        }
-    }
-}
-
-fn dot(img: &mut [u8], p: (f64, f64), c: [u8; 3]) {
-    for dx in -2..=2 {
-        for dy in -2..=2 {
-            put(img, p.0.round() as i64 + dx, p.1.round() as i64 + dy, c);
-        }
-    }
-}
-
-fn encode(rgb: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, W as u32, H as u32);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().expect("writing to memory");
-        writer.write_image_data(rgb).expect("writing to memory");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,7 +337,7 @@ mod tests {
         let passes: Vec<&str> = text.lines().skip(1).map(|l| &l[..2]).collect();
         assert_eq!(passes, vec!["0,", "1,"]);
         assert!(text.contains("1,100,1.4,"));
-        assert_eq!(m.series().len(), 2);
+        assert_eq!(m.table().len(), 2);
     }
 
     #[test]
@@ -411,18 +364,20 @@ mod tests {
     }
 
     #[test]
-    fn chart_is_a_png_with_both_curves() {
-        let png = render(&[
-            (0.0, 2.0, Some(0.8)),
-            (1.0, 1.0, Some(0.5)),
-            (2.0, 0.5, Some(0.3)),
-        ]);
+    fn chart_has_cost_and_evaluator_panels_with_resumed_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = MetricsLog::open(dir.path(), 0);
+        m.push(row(0, 2.0, 0.8)).unwrap();
+        m.push(row(1, 1.5, 0.6)).unwrap();
+        let mut m = MetricsLog::open(dir.path(), 1);
+        m.push(row(1, 1.4, 0.5)).unwrap();
+        let c = m.chart();
+        let titles: Vec<&str> = c.panels.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, ["cost", "classification_error_evaluator"]);
+        let test_err = &c.panels[1].curves[1];
+        assert_eq!(test_err.label, "test");
+        assert_eq!(test_err.points, vec![(0.0, 0.8), (1.0, 0.5)]);
+        let png = fs::read(dir.path().join(PNG)).unwrap();
         assert_eq!(&png[1..4], b"PNG");
-        let decoder = png::Decoder::new(std::io::Cursor::new(png));
-        let mut reader = decoder.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-        reader.next_frame(&mut buf).unwrap();
-        let has = |c: [u8; 3]| buf.chunks(3).any(|p| p == c);
-        assert!(has(BLUE) && has(RED));
     }
 }

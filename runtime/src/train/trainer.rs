@@ -119,8 +119,7 @@ impl Trainer {
     }
 
     fn log(&mut self, line: &str) {
-        self.progress.before_log();
-        tracing::info!("{line}");
+        self.progress.log(|| tracing::info!("{line}"));
     }
 
     /// `--job=train`: passes `start_pass..num_passes`.

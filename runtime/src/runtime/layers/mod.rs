@@ -193,6 +193,37 @@ pub fn ids<'a>(arg: &'a Arg, what: &str) -> Result<&'a Tensor, String> {
         .ok_or_else(|| format!("{what} has no integer ids (is it a dense slot?)"))
 }
 
+/// The cost layers `cost::build` lowers.
+const COST_TYPES: &[&str] = &[
+    lt::MULTI_CLASS_CROSS_ENTROPY,
+    lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM,
+    lt::SOFT_BINARY_CLASS_CROSS_ENTROPY,
+    lt::MULTI_BINARY_LABEL_CROSS_ENTROPY,
+    lt::SQUARE_ERROR,
+    lt::HUBER_REGRESSION,
+    lt::HUBER_CLASSIFICATION,
+    "huber",
+    lt::SMOOTH_L1,
+    lt::RANK_COST,
+    lt::SUM_COST,
+];
+
+/// Layer types whose output is a cost rather than a prediction (predict runs up to the
+/// layer a cost reads, not to the cost).
+pub fn is_cost_layer_type(t: &str) -> bool {
+    COST_TYPES.contains(&t)
+        || [
+            lt::NCE,
+            lt::HSIGMOID,
+            lt::MULTIBOX_LOSS,
+            lt::CRF,
+            lt::CTC,
+            lt::WARP_CTC,
+            lt::LAMBDA_COST,
+        ]
+        .contains(&t)
+}
+
 /// How the runtime builds one layer type.
 type BuildFn = fn(&BuildCx) -> Result<Box<dyn Layer>>;
 
@@ -286,22 +317,7 @@ const LOWERED: &[(&[&str], BuildFn)] = &[
     (&[lt::LAMBDA_COST], lambda_cost::build),
     (&[lt::SWITCH_ORDER], switch_order::build),
     (&[lt::PRIORBOX], priorbox::build),
-    (
-        &[
-            lt::MULTI_CLASS_CROSS_ENTROPY,
-            lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM,
-            lt::SOFT_BINARY_CLASS_CROSS_ENTROPY,
-            lt::MULTI_BINARY_LABEL_CROSS_ENTROPY,
-            lt::SQUARE_ERROR,
-            lt::HUBER_REGRESSION,
-            lt::HUBER_CLASSIFICATION,
-            "huber",
-            lt::SMOOTH_L1,
-            lt::RANK_COST,
-            lt::SUM_COST,
-        ],
-        cost::build,
-    ),
+    (COST_TYPES, cost::build),
 ];
 
 const NOT_YET: &str = "not implemented in the runtime yet";
