@@ -28,7 +28,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "paddlers-runtime",
-        &["paddlers-graph", "paddlers-providers"],
+        &["paddlers-graph", "paddlers-providers", "paddlers-charts"],
     ),
     (
         "paddlers-runtime-cli",

@@ -3,8 +3,10 @@
 //! The parameter holds, flat, a (start scores, C), b (end scores, C) and w (C x C transition
 //! scores, w[j * C + i] from tag j to tag i). For a sequence x (L x C) and tags s:
 //!
-//!     score(s) = a[s_0] + b[s_L-1] + sum_k x[k, s_k] + sum_k>0 w[s_k-1, s_k]
-//!     cost     = log sum_s' exp(score(s')) - score(s)
+//! ```text
+//! score(s) = a[s_0] + b[s_L-1] + sum_k x[k, s_k] + sum_k>0 w[s_k-1, s_k]
+//! cost     = log sum_s' exp(score(s')) - score(s)
+//! ```
 //!
 //! `crf` outputs one cost per sequence (times the optional weight input). Paddle computes the
 //! partition function with scaled probabilities and writes the gradient by hand; here it is

@@ -6,8 +6,10 @@
 //! sent to the scores is LambdaRank's, for each pair (i, j) with i ranked above j by
 //! relevance (only the first `max_sort_size` positions are sorted, -1 = all):
 //!
-//!     lambda_ij = -|dcg_diff_ij| / (1 + exp(o_i - o_j)) / maxDCG,  grad_i += lambda_ij,
-//!     grad_j -= lambda_ij
+//! ```text
+//! lambda_ij = -|dcg_diff_ij| / (1 + exp(o_i - o_j)) / maxDCG,  grad_i += lambda_ij,
+//! grad_j -= lambda_ij
+//! ```
 //!
 //! with dcg_diff_ij = (2^r_i - 2^r_j) (1/ln(i+2) - 1/ln(j+2)) inside the sorted part and
 //! (2^r_i - 2^r_j) / ln(i+2) past it. That is the gradient of

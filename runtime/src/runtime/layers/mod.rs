@@ -392,37 +392,6 @@ impl Layer for Data {
     }
 }
 
-#[cfg(test)]
-mod coverage {
-    use super::*;
-
-    /// Every layer type Paddle's config_parser can write is either lowered or refused with a
-    /// reason, and no type is both.
-    #[test]
-    fn every_graph_type_has_a_runtime_arm_or_a_reason() {
-        let mut missing = Vec::new();
-        for t in lt::ALL {
-            let lowered = builder_for(t).is_some();
-            let refused = NOT_LOWERED.iter().any(|(n, _)| n == t);
-            assert!(!(lowered && refused), "{t} is both lowered and refused");
-            if !lowered && !refused {
-                missing.push(*t);
-            }
-        }
-        assert!(
-            missing.is_empty(),
-            "layer types with no runtime arm and no reason: {missing:?}"
-        );
-        for (t, why) in NOT_LOWERED {
-            assert!(
-                lt::ALL.contains(t),
-                "{t} is refused but is not a Paddle layer type"
-            );
-            assert!(!why.is_empty());
-        }
-    }
-}
-
 /// The sequence start positions of an input, checked to run from 0 to its rows without going
 /// back (Paddle CHECKs the same before reading them).
 pub fn seq_starts<'a>(arg: &'a Arg, what: &str) -> Result<&'a [i64], String> {
@@ -463,4 +432,35 @@ pub fn host_values(t: &Tensor) -> Result<Vec<f64>, String> {
             .reshape([-1]),
     )
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod coverage {
+    use super::*;
+
+    /// Every layer type Paddle's config_parser can write is either lowered or refused with a
+    /// reason, and no type is both.
+    #[test]
+    fn every_graph_type_has_a_runtime_arm_or_a_reason() {
+        let mut missing = Vec::new();
+        for t in lt::ALL {
+            let lowered = builder_for(t).is_some();
+            let refused = NOT_LOWERED.iter().any(|(n, _)| n == t);
+            assert!(!(lowered && refused), "{t} is both lowered and refused");
+            if !lowered && !refused {
+                missing.push(*t);
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "layer types with no runtime arm and no reason: {missing:?}"
+        );
+        for (t, why) in NOT_LOWERED {
+            assert!(
+                lt::ALL.contains(t),
+                "{t} is refused but is not a Paddle layer type"
+            );
+            assert!(!why.is_empty());
+        }
+    }
 }
