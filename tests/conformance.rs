@@ -4,6 +4,7 @@
 
 use paddlers::graph::protostr;
 use paddlers::helpers::parse_config;
+use paddlers_testkit::in_ci;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> Option<PathBuf> {
@@ -63,11 +64,6 @@ fn diff(want: &str, got: &str) -> String {
         out.push_str(&format!(" + {line}\n"));
     }
     out
-}
-
-/// Whether this run is CI's (`CI=true`, as CI sets it, or `CI=1`).
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 #[test]

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use paddlers_graph::{protostr, ModelConfig, TrainerConfig};
+use paddlers_testkit::{golden, in_ci};
 
 fn round_trip(path: &Path) -> Result<(), String> {
     let raw = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -26,17 +27,10 @@ fn round_trip(path: &Path) -> Result<(), String> {
     if printed == text {
         Ok(())
     } else {
-        let line = text
-            .lines()
-            .zip(printed.lines())
-            .position(|(a, b)| a != b)
-            .map_or(text.lines().count().min(printed.lines().count()), |i| i);
         Err(format!(
-            "{}: differs at line {}:\n - {}\n + {}",
+            "{}:\n{}",
             path.display(),
-            line + 1,
-            text.lines().nth(line).unwrap_or("<end>"),
-            printed.lines().nth(line).unwrap_or("<end>")
+            golden::first_difference(&text, &printed)
         ))
     }
 }
@@ -75,11 +69,7 @@ fn every_golden_graph_reads_and_prints_back_unchanged() {
 fn every_paddle_corpus_graph_reads_and_prints_back_unchanged() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/paddle-v1/configs/protostr");
     if !dir.is_dir() {
-        assert!(
-            !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
-            "{} is missing, and CI is set",
-            dir.display()
-        );
+        assert!(!in_ci(), "{} is missing, and CI is set", dir.display());
         println!("skipped: {} is not present", dir.display());
         return;
     }
