@@ -103,12 +103,12 @@ fn every_checkgrad_config_has_a_test() {
         "maxout",
         "multiplex",
         "sequence",
-        // Checked in runtime_layers_extra.rs, beside their forward tests.
+        // Checked in runtime/tests/layers/, beside their forward tests.
         "deconv3d",
         "roi_pool",
         "nce",
         "multibox_loss",
-        // Checked in runtime_layers_extra.rs's book_layers module.
+        // Checked in runtime/tests/layers/ (crf, seq_select, priorbox modules).
         "crf_ctc",
         "seq_select",
         "switch_order_priorbox",

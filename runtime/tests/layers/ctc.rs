@@ -1,7 +1,6 @@
 //! ctc and warp_ctc against brute force over every alignment of short sequences.
 
-use super::*;
-use crate::assert_close;
+use crate::support::*;
 
 const CFG: &str = "
 from paddle.trainer_config_helpers import *
@@ -18,7 +17,7 @@ outputs(ctc, warp)
 const STARTS: [i64; 4] = [0, 3, 5, 6];
 
 fn acts() -> Vec<f64> {
-    crate::eighths(24, 4).iter().map(|v| v * 2.0).collect()
+    eighths(24, 4).iter().map(|v| v * 2.0).collect()
 }
 
 fn softmax_rows(v: &[f64], c: usize) -> Vec<f64> {
@@ -78,9 +77,9 @@ fn case(norm_by_times: bool) -> Case {
             l.norm_by_times = Some(norm_by_times);
         }
     }
-    let net = net64(&model);
+    let net = net_of(&model);
     let a = acts();
-    let probs = softmax_rows(&crate::eighths(24, 9), 4);
+    let probs = softmax_rows(&eighths(24, 9), 4);
     // ctc (blank 3): [0, 1] over 3 steps, [2] over 2, [1, 1] over 1 step (cannot fit).
     let (labels, label_starts) = (vec![0, 1, 2, 1, 1], vec![0, 2, 3, 5]);
     // warp_ctc (blank 0): [1, 1] over 3 steps (one alignment), [3] over 2, [] over 1.
@@ -117,7 +116,7 @@ fn expected(p: &[f64], labels: &[i64], label_starts: &[i64], blank: usize) -> Ve
 #[test]
 fn ctc_cost_sums_every_alignment() {
     let c = case(false);
-    let got = values(&c.net, &c.feed, "__ctc_layer_0__");
+    let got = output(&c.net, &c.feed, "__ctc_layer_0__");
     let want = expected(&c.probs, &c.labels, &c.label_starts, 3);
     assert_eq!(want[2], 0.0, "the third label cannot fit one step");
     // float64; the lattice and the enumeration differ only in rounding.
@@ -127,7 +126,7 @@ fn ctc_cost_sums_every_alignment() {
 #[test]
 fn warp_ctc_cost_applies_softmax_and_its_own_blank() {
     let c = case(false);
-    let got = values(&c.net, &c.feed, "__warp_ctc_layer_0__");
+    let got = output(&c.net, &c.feed, "__warp_ctc_layer_0__");
     let want = expected(&c.acts_soft, &c.labels0, &c.label0_starts, 0);
     assert_close(&got, &want, 1e-12);
 }

@@ -8,6 +8,8 @@ use paddlers_graph::ModelConfig;
 use paddlers_runtime::runtime::checkgrad::{check_model, CheckgradOptions};
 use paddlers_runtime::runtime::RuntimeError;
 
+use crate::support::rng_lock;
+
 fn load(name: &str) -> ModelConfig {
     let path = format!(
         "{}/tests/fixtures/paddle/{name}.protostr",
@@ -27,6 +29,7 @@ fn opts() -> CheckgradOptions {
 }
 
 fn checkgrad(name: &str) {
+    let _rng = rng_lock();
     let model = load(name);
     let o = opts();
     let checks = check_model(&model, &o).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -120,19 +123,10 @@ fn image_graphs_build_and_run() {
     }
 }
 
-/// libtorch's generator is global: tests whose layers draw from it (nce, sampling_id) take
-/// this lock so that parallel tests do not change each other's draws mid-check.
-static TORCH_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
-    TORCH_RNG.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Costs with a weight input, nce among them (its noise draws repeat under checkgrad's
 /// reseeding).
 #[test]
 fn cost_graph_with_nce_passes_checkgrad() {
-    let _rng = rng_lock();
     checkgrad("test_cost_layers_with_weight");
 }
 

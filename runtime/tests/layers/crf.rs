@@ -1,7 +1,6 @@
 //! crf and crf_decoding against brute force over every tag path.
 
-use super::*;
-use crate::{assert_close, checkgrad, eighths, set};
+use crate::support::*;
 
 const CFG: &str = "
 from paddle.trainer_config_helpers import *
@@ -33,7 +32,7 @@ fn score(x: &[f64], path: &[usize], p: &[f64]) -> f64 {
 }
 
 fn setup() -> (Network, Feed, Vec<f64>, Vec<i64>, Vec<i64>, Vec<f64>) {
-    let mut net = net64(&model_from_text("crf", CFG));
+    let mut net = net_of(&model_from_text("crf", CFG));
     set(&mut net, "crfw", &params());
     let starts = vec![0, 3, 4, 6];
     let x: Vec<f64> = eighths(18, 5).iter().map(|v| v * 1.5).collect();
@@ -53,7 +52,7 @@ fn setup() -> (Network, Feed, Vec<f64>, Vec<i64>, Vec<i64>, Vec<f64>) {
 #[test]
 fn crf_cost_is_the_log_likelihood_over_every_tag_path() {
     let (net, feed, x, starts, tags, weight) = setup();
-    let got = values(&net, &feed, "__crf_layer_0__");
+    let got = output(&net, &feed, "__crf_layer_0__");
     let p = params();
     let mut want = Vec::new();
     for s in 0..3 {

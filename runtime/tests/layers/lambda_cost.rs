@@ -1,7 +1,6 @@
 //! lambda_cost: NDCG as output, and LambdaRank's gradient as LambdaCost::calcGrad's loops.
 
-use super::*;
-use crate::assert_close;
+use crate::support::*;
 
 const CFG: &str = "
 from paddle.trainer_config_helpers import *
@@ -58,7 +57,7 @@ fn run(max_sort: i32) -> (Vec<f64>, Vec<f64>) {
             l.max_sort_size = Some(max_sort);
         }
     });
-    let net = net64(&model);
+    let net = net_of(&model);
     let mut feed = Feed::new();
     let mut o = seq_dense(7, &OUT, &STARTS);
     o.value = o.value.map(|v| v.set_requires_grad(true));
@@ -99,7 +98,7 @@ fn lambda_cost_outputs_ndcg_and_sends_lambdarank_gradients() {
 
 #[test]
 fn lambda_cost_refuses_a_list_shorter_than_ndcg_num() {
-    let net = net64(&model_from_text("lambda", CFG));
+    let net = net_of(&model_from_text("lambda", CFG));
     let mut feed = Feed::new();
     feed.insert("o".into(), seq_dense(3, &OUT[..3], &[0, 1, 3]));
     feed.insert("r".into(), seq_dense(3, &REL[..3], &[0, 1, 3]));
@@ -112,7 +111,7 @@ fn lambda_cost_refuses_a_list_shorter_than_ndcg_num() {
 
 #[test]
 fn lambda_cost_refuses_lists_without_relevance() {
-    let net = net64(&model_from_text("lambda", CFG));
+    let net = net_of(&model_from_text("lambda", CFG));
     let mut feed = Feed::new();
     feed.insert("o".into(), seq_dense(2, &OUT[..2], &[0, 2]));
     feed.insert("r".into(), seq_dense(2, &[0.0, 0.0], &[0, 2]));

@@ -1,8 +1,7 @@
 //! seq_slice and sub_nested_seq: the rows and sequence positions they pick, against lists
 //! worked out by hand from Paddle's loops (and Paddle's own example for sub_nested_seq).
 
-use super::*;
-use crate::checkgrad;
+use crate::support::*;
 
 const CFG: &str = "
 from paddle.trainer_config_helpers import *
@@ -58,7 +57,7 @@ fn slice_feed(x: Arg, starts: &[f64], ends: &[f64], rows: i64) -> Feed {
 
 #[test]
 fn seq_slice_over_sequences() {
-    let net = net64(&model_from_text("seq_slice", CFG));
+    let net = net_of(&model_from_text("seq_slice", CFG));
     let x = numbered(7, &[0, 3, 7], None);
     let feed = slice_feed(x, &[1.0, -1.0, 0.0, 2.0], &[2.0, -1.0, 1.0, 3.0], 2);
     let f = |l: &str| {
@@ -88,7 +87,7 @@ fn seq_slice_over_sequences() {
 
 #[test]
 fn seq_slice_over_sub_sequences() {
-    let net = net64(&model_from_text("seq_slice", CFG));
+    let net = net_of(&model_from_text("seq_slice", CFG));
     let x = numbered(7, &[0, 3, 7], Some(&[0, 1, 3, 5, 7]));
     let starts = [0.0, -1.0, 1.0, -1.0, 0.0, -1.0, 0.0, 1.0];
     let ends = [0.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 1.0];
@@ -101,7 +100,7 @@ fn seq_slice_over_sub_sequences() {
 
 #[test]
 fn seq_slice_refuses_a_slice_past_its_sequence() {
-    let net = net64(&model_from_text("seq_slice", CFG));
+    let net = net_of(&model_from_text("seq_slice", CFG));
     let x = numbered(7, &[0, 3, 7], None);
     let feed = slice_feed(x, &[1.0, -1.0, 0.0, 2.0], &[3.0, -1.0, 1.0, 3.0], 2);
     let e = forward_error(&net, &feed);
@@ -113,7 +112,7 @@ fn seq_slice_refuses_a_slice_past_its_sequence() {
 
 #[test]
 fn seq_slice_refuses_index_rows_other_than_the_sequences() {
-    let net = net64(&model_from_text("seq_slice", CFG));
+    let net = net_of(&model_from_text("seq_slice", CFG));
     let x = numbered(7, &[0, 3, 7], None);
     let feed = slice_feed(
         x,
@@ -131,7 +130,7 @@ fn seq_slice_refuses_index_rows_other_than_the_sequences() {
 /// The example in SubNestedSequenceLayer.cpp's comment.
 #[test]
 fn sub_nested_seq_picks_paddles_example_rows() {
-    let net = net64(&model_from_text("sub_nested_seq", SUB_CFG));
+    let net = net_of(&model_from_text("sub_nested_seq", SUB_CFG));
     let x = numbered(
         28,
         &[0, 4, 15, 20, 28],
@@ -167,7 +166,7 @@ fn sub_nested_seq_picks_paddles_example_rows() {
 
 #[test]
 fn sub_nested_seq_refuses_a_missing_sub_sequence() {
-    let net = net64(&model_from_text("sub_nested_seq", SUB_CFG));
+    let net = net_of(&model_from_text("sub_nested_seq", SUB_CFG));
     let x = numbered(4, &[0, 4], Some(&[0, 3, 4]));
     let mut feed = Feed::new();
     feed.insert("x".into(), x);

@@ -1,18 +1,61 @@
-//! The same graph on CPU and CUDA gives the same outputs, costs and gradients. Runs only
-//! where libtorch finds a CUDA device; elsewhere it says so and checks nothing.
+//! The same graph on the CPU, on CUDA and on a replica gives the same values and gradients. The CUDA tests run only where libtorch finds a device; elsewhere they say so and check nothing.
 
-use std::path::Path;
-
+use crate::support::*;
 use paddlers_runtime::runtime::checkgrad::random_feed;
-use paddlers_runtime::runtime::{Arg, Feed, Mode, Network};
-use tch::{Device, Kind, Tensor};
 
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
-    (a.to_device(Device::Cpu).to_kind(Kind::Double)
-        - b.to_device(Device::Cpu).to_kind(Kind::Double))
-    .abs()
-    .max()
-    .double_value(&[])
+/// The new layers' costs and parameter gradients on `other` match the CPU's (nce draws on the
+/// CPU generator, so the same seed gives both devices the same classes).
+fn compare_new_layers_on(other: Device) {
+    use paddlers_runtime::runtime::checkgrad::random_feed;
+    let _rng = rng_lock();
+    for cfg in ["deconv3d", "roi_pool", "nce"] {
+        let model = model_of(cfg);
+        let cpu = Network::build(&model, Device::Cpu, 5).unwrap();
+        let dev = cpu.replica(other).unwrap();
+        let feed = random_feed(&cpu, 4, 3);
+        let dfeed: Feed = feed
+            .iter()
+            .map(|(k, a)| {
+                let mut b = a.clone();
+                b.value = a.value.as_ref().map(|v| v.detach().to_device(other));
+                b.ids = a.ids.as_ref().map(|v| v.to_device(other));
+                (k.clone(), b)
+            })
+            .collect();
+        tch::manual_seed(11);
+        let a = cpu.forward(&feed, Mode::Train).unwrap().loss.unwrap();
+        tch::manual_seed(11);
+        let b = dev.forward(&dfeed, Mode::Train).unwrap().loss.unwrap();
+        let (av, bv) = (a.double_value(&[]), b.double_value(&[]));
+        assert!(
+            (av - bv).abs() <= 1e-4 * (1.0 + av.abs()),
+            "{cfg}: {av} vs {bv}"
+        );
+        cpu.params().zero_grad();
+        dev.params().zero_grad();
+        a.backward();
+        b.backward();
+        for (p, q) in cpu.params().trainable().zip(dev.params().trainable()) {
+            let (g, h) = (p.grad().unwrap(), q.grad().unwrap());
+            let d = max_abs_diff(&g, &h);
+            assert!(d < 1e-4, "{cfg}: gradient of {} differs by {d}", p.name());
+        }
+    }
+}
+
+#[test]
+fn new_layers_agree_on_cpu_and_cuda() {
+    paddlers_runtime::cuda::load_cuda_backend();
+    if !tch::Cuda::is_available() {
+        eprintln!("no CUDA device: CPU/CUDA comparison skipped");
+        return;
+    }
+    compare_new_layers_on(Device::Cuda(0));
+}
+
+#[test]
+fn new_layers_agree_with_a_cpu_replica() {
+    compare_new_layers_on(Device::Cpu);
 }
 
 fn to_device(feed: &Feed, device: Device) -> Feed {
