@@ -119,6 +119,34 @@ fn tick(v: f64, span: f64) -> String {
     format!("{v:.decimals$}")
 }
 
+/// The y axis label and a font size at which it fits along the plot's height (`room`
+/// pixels): 14 px when it fits, smaller down to 10 px, and past that shortened with an
+/// ellipsis. plotters centres the rotated label on the plot and draws whatever overflows
+/// outside the panel, where it is cut off.
+fn fit_rotated<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    label: &str,
+    room: u32,
+) -> (String, u32) {
+    let fits = |text: &str, size: u32| {
+        area.estimate_text_size(text, &TextStyle::from((FONT, size).into_font()))
+            .map_or(true, |(w, _)| w + 8 <= room)
+    };
+    for size in (10..=14).rev() {
+        if fits(label, size) {
+            return (label.to_string(), size);
+        }
+    }
+    let chars: Vec<char> = label.chars().collect();
+    for keep in (1..chars.len()).rev() {
+        let short: String = chars[..keep].iter().collect::<String>() + "…";
+        if fits(&short, 10) {
+            return (short, 10);
+        }
+    }
+    (label.to_string(), 10)
+}
+
 /// The chart as a PNG file's bytes.
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
     if chart.panels.is_empty() {
@@ -175,15 +203,17 @@ where
     } else {
         10
     };
+    let (y_label, y_label_size) =
+        fit_rotated(area, &panel.y_label, c.plotting_area().dim_in_pixel().1);
     c.configure_mesh()
         .x_desc(x_label)
-        .y_desc(&panel.y_label)
+        .y_desc(&y_label)
         .x_labels(x_ticks)
         .y_labels(6)
         .x_label_formatter(&|v| tick(*v, xs))
         .y_label_formatter(&|v| tick(*v, ys))
         .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
+        .axis_desc_style((FONT, y_label_size))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
@@ -242,6 +272,29 @@ mod tests {
         assert_eq!(range([2.0, 2.0].into_iter(), 0.05), (1.8, 2.2));
         assert_eq!(range([f64::NAN].into_iter(), 0.05), (0.0, 1.0));
         assert_eq!(range([0.0, 0.0].into_iter(), 0.0), (-1.0, 1.0));
+    }
+
+    /// The y label must fit along the plot's height, or plotters draws it past the panel's
+    /// edges where it is cut off: "classification_error_evaluator" was, at 14 px.
+    #[test]
+    fn a_long_y_label_shrinks_then_shortens_to_fit_the_plot() {
+        font_registered().unwrap();
+        let mut rgb = vec![255u8; 300 * 300 * 3];
+        let area = BitMapBackend::with_buffer(&mut rgb, (300, 300)).into_drawing_area();
+        let width = |s: &str, size: u32| {
+            area.estimate_text_size(s, &TextStyle::from((FONT, size).into_font()))
+                .unwrap()
+                .0
+        };
+        assert_eq!(fit_rotated(&area, "cost", 200), ("cost".to_string(), 14));
+        let long = "classification_error_evaluator";
+        // Room for the label at 12 px but not at 14 px.
+        let room = width(long, 12) + 8;
+        assert!(width(long, 14) + 8 > room);
+        assert_eq!(fit_rotated(&area, long, room), (long.to_string(), 12));
+        let (text, size) = fit_rotated(&area, long, 80);
+        assert!(text.ends_with('…') && text.len() < long.len(), "{text}");
+        assert!(width(&text, size) + 8 <= 80, "{text}");
     }
 
     #[test]

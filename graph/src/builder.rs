@@ -608,6 +608,25 @@ impl Builder {
     }
 
     /// `update_g_config`: the settings into the TrainerConfig, and the final checks.
+    /// Layers in the order they were added (sub-models' included); the helpers use the count
+    /// to tell which layers a call added, to record where the config defined them.
+    pub fn layer_count(&self) -> usize {
+        self.trainer.model_config.layers.len()
+    }
+
+    /// Records `at` as the definition of layers `from..` that have none yet: a helper that
+    /// calls other helpers records the innermost call first, which names the same user line.
+    pub fn note_layer_origins(&mut self, from: usize, at: &SourceLocation) {
+        let layers = &self.trainer.model_config.layers;
+        for l in layers.iter().skip(from) {
+            self.trainer
+                .layer_origins
+                .0
+                .entry(l.name.clone())
+                .or_insert_with(|| at.clone());
+        }
+    }
+
     pub fn finish(mut self) -> Result<TrainerConfig> {
         self.settings.apply(&mut self.trainer);
         for name in &self.trainer.model_config.input_layer_names {

@@ -97,4 +97,31 @@ pub struct TrainerConfig {
     pub init_model_path: Option<String>,
     pub start_pass: Option<i32>,
     pub config_file: Option<String>,
+    /// Where the config defined each layer, so run-time errors can name the line.
+    #[serde(skip)]
+    pub layer_origins: LayerOrigins,
+}
+
+/// The config line that defined each layer, by layer name. Not part of Paddle's TrainerConfig,
+/// so never printed, and never part of a graph's equality: the same graph built from another
+/// file or line is the same graph.
+#[derive(Clone, Debug, Default)]
+pub struct LayerOrigins(pub std::collections::BTreeMap<String, SourceLocation>);
+
+impl PartialEq for LayerOrigins {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl LayerOrigins {
+    pub fn get(&self, layer: &str) -> Option<&SourceLocation> {
+        self.0.get(layer)
+    }
+}
+
+impl std::fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)
+    }
 }

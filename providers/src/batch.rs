@@ -69,11 +69,33 @@ pub struct Batch {
     /// Number of samples.
     pub size: usize,
     pub slots: Vec<SlotBatch>,
+    /// Where each sample was read, in sample order, when the provider knows it (empty
+    /// otherwise): a layer that refuses a sample's value can then name the file and record.
+    pub origins: Vec<SampleOrigin>,
+}
+
+/// The file of the list a sample came from, and its record number in that file (from 0, as
+/// the providers' read errors count them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleOrigin {
+    pub file: std::sync::Arc<str>,
+    pub record: u64,
+}
+
+impl std::fmt::Display for SampleOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: record {}", self.file, self.record)
+    }
 }
 
 impl Batch {
     pub fn slot(&self, name: &str) -> Option<&SlotBatch> {
         self.slots.iter().find(|s| s.name == name)
+    }
+
+    /// Where sample `i` was read, if the provider said.
+    pub fn origin(&self, i: usize) -> Option<&SampleOrigin> {
+        self.origins.get(i)
     }
 }
 
@@ -253,6 +275,7 @@ fn describe(v: &Value) -> String {
 pub struct BatchBuilder {
     slots: Vec<SlotBuilder>,
     size: usize,
+    origins: Vec<SampleOrigin>,
 }
 
 impl BatchBuilder {
@@ -263,6 +286,7 @@ impl BatchBuilder {
                 .map(|s| SlotBuilder::new(s.clone(), capacity))
                 .collect(),
             size: 0,
+            origins: Vec::new(),
         }
     }
 
@@ -320,10 +344,22 @@ impl BatchBuilder {
         self.size += 1;
     }
 
+    /// Records where the sample just added was read. Either every sample of a batch gets
+    /// one or none does (the pipeline notes each one it emits).
+    pub fn note_origin(&mut self, origin: SampleOrigin) {
+        self.origins.push(origin);
+    }
+
     pub fn finish(self) -> Batch {
+        let origins = if self.origins.len() == self.size {
+            self.origins
+        } else {
+            Vec::new()
+        };
         Batch {
             size: self.size,
             slots: self.slots.into_iter().map(SlotBuilder::finish).collect(),
+            origins,
         }
     }
 }

@@ -44,7 +44,7 @@ pub mod slots;
 pub mod spec;
 mod zip;
 
-pub use batch::{Batch, BatchBuilder, Sample, SlotBatch, SlotData, Value};
+pub use batch::{Batch, BatchBuilder, Sample, SampleOrigin, SlotBatch, SlotData, Value};
 pub use error::ProviderError;
 pub use provider::{CacheType, DataProvider, PoolSettings};
 pub use registry::open;

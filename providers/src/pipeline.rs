@@ -34,6 +34,22 @@ pub trait Source: Send + 'static {
     fn open(&self, unit: usize) -> Result<RecordStream<Self::Record>>;
     /// Appends one sample made from `record` to `out` (then calls `out.end_sample()`).
     fn emit(&self, record: &Self::Record, rng: &mut Rng, out: &mut BatchBuilder) -> Result<()>;
+    /// The file that entry `unit` of the file list reads, as errors name it.
+    fn unit_name(&self, unit: usize) -> String {
+        format!("entry {} of the file list", unit + 1)
+    }
+    /// Where `record` was read, when the source knows better than "record N of its list
+    /// entry" (an entry that names several files).
+    fn locate(&self, _record: &Self::Record) -> Option<crate::batch::SampleOrigin> {
+        None
+    }
+}
+
+/// A record and where it was read: entry `unit` of the file list, record `index` of it.
+struct Located<R> {
+    unit: u32,
+    index: u32,
+    record: R,
 }
 
 enum Msg {
@@ -104,6 +120,9 @@ impl Pipeline {
         };
         let prefetch = settings.prefetch;
         let (req_tx, req_rx) = mpsc::channel::<PassRequest>();
+        let unit_names = (0..source.units())
+            .map(|u| source.unit_name(u).into())
+            .collect();
         let mut worker = Worker {
             source,
             slots: src_slots,
@@ -111,6 +130,7 @@ impl Pipeline {
             settings,
             seed,
             cache: None,
+            unit_names,
         };
         let thread = std::thread::Builder::new()
             .name("paddlers-provider".into())
@@ -208,13 +228,24 @@ struct Worker<S: Source> {
     settings: PoolSettings,
     seed: u64,
     /// Every record of a completed first pass, when caching.
-    cache: Option<Vec<S::Record>>,
+    cache: Option<Vec<Located<S::Record>>>,
+    /// `Source::unit_name` of each entry of the file list, made once.
+    unit_names: Vec<std::sync::Arc<str>>,
 }
 
 /// The trainer stopped listening (a new pass started or the provider was dropped).
 struct Abandoned;
 
 impl<S: Source> Worker<S> {
+    fn origin(&self, r: &Located<S::Record>) -> crate::batch::SampleOrigin {
+        self.source
+            .locate(&r.record)
+            .unwrap_or_else(|| crate::batch::SampleOrigin {
+                file: self.unit_names[r.unit as usize].clone(),
+                record: r.index as u64,
+            })
+    }
+
     fn run_pass(&mut self, req: PassRequest) {
         let mut rng = Rng::derive(self.seed, req.pass);
         let result = if self.cache.is_some() {
@@ -258,9 +289,11 @@ impl<S: Source> Worker<S> {
         for chunk in order.chunks(req.batch_size) {
             let mut b = BatchBuilder::new(&self.slots, chunk.len());
             for &i in chunk {
-                if let Err(e) = self.source.emit(&cache[i as usize], rng, &mut b) {
+                let r = &cache[i as usize];
+                if let Err(e) = self.source.emit(&r.record, rng, &mut b) {
                     return Ok(Err(e));
                 }
+                b.note_origin(self.origin(r));
             }
             self.send(&req.tx, b)?;
         }
@@ -277,9 +310,10 @@ impl<S: Source> Worker<S> {
         let target = self.settings.fill_target(req.batch_size);
         let mut streams: Vec<Option<RecordStream<S::Record>>> =
             (0..self.source.units()).map(|_| None).collect();
+        let mut read = vec![0u32; streams.len()];
         let mut active: Vec<usize> = (0..streams.len()).collect();
-        let mut pool: VecDeque<S::Record> = VecDeque::with_capacity(target);
-        let mut kept: Vec<S::Record> = Vec::new();
+        let mut pool: VecDeque<Located<S::Record>> = VecDeque::with_capacity(target);
+        let mut kept: Vec<Located<S::Record>> = Vec::new();
         loop {
             // Refill the pool, reading from a random open file when shuffling, as
             // PyDataProvider2's loader thread does.
@@ -293,7 +327,14 @@ impl<S: Source> Worker<S> {
                     }
                 }
                 match streams[unit].as_mut().and_then(Iterator::next) {
-                    Some(Ok(r)) => pool.push_back(r),
+                    Some(Ok(record)) => {
+                        pool.push_back(Located {
+                            unit: unit as u32,
+                            index: read[unit],
+                            record,
+                        });
+                        read[unit] += 1;
+                    }
                     Some(Err(e)) => return Ok(Err(e)),
                     None => {
                         streams[unit] = None;
@@ -314,9 +355,10 @@ impl<S: Source> Worker<S> {
                     pool.pop_front()
                 }
                 .expect("pool holds at least n records");
-                if let Err(e) = self.source.emit(&r, rng, &mut b) {
+                if let Err(e) = self.source.emit(&r.record, rng, &mut b) {
                     return Ok(Err(e));
                 }
+                b.note_origin(self.origin(&r));
                 if caching {
                     kept.push(r);
                 }

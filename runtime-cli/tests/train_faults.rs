@@ -350,7 +350,9 @@ fn labels_beyond_the_output_or_label_layer_are_errors_not_panics() {
     );
     assert!(!ok, "{log}");
     assert!(log.contains("label 7 ≥ output size 7"), "{log}");
-    assert!(log.contains("fault_net.cfg"), "{log}");
+    // The error names the output layer's own line.
+    let fc_line = format!("fault_net.cfg:{}", fixture_line("out = fc_layer"));
+    assert!(log.contains(&fc_line), "no {fc_line} in:\n{log}");
     assert!(
         !log.contains("panicked") && !log.contains("frame #"),
         "{log}"
@@ -364,6 +366,66 @@ fn labels_beyond_the_output_or_label_layer_are_errors_not_panics() {
     assert!(!ok, "{log}");
     assert!(
         log.contains("data_layer 'label' has size 5") && log.contains("integer_value(10)"),
+        "{log}"
+    );
+}
+
+/// The 1-based line of fault_net.cfg that contains `text`.
+fn fixture_line(text: &str) -> usize {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fault_net.cfg");
+    let cfg = std::fs::read_to_string(path).unwrap();
+    1 + cfg
+        .lines()
+        .position(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("no '{text}' in fault_net.cfg"))
+}
+
+/// square_error's labels are one-hot rows of the output's width, which the pre-flight cannot
+/// bound from the provider's slot, so a label beyond the output is found at its record in the
+/// middle of a pass. The error names that record's file and number, the layer that refused
+/// it and the config line that defined the layer, and ends the run without a panic.
+#[test]
+fn a_label_refused_mid_pass_names_its_file_record_and_config_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, log) = run_net(
+        &dir.path().join("a"),
+        &[
+            "--num_passes=1",
+            "--config_args=classes=7,cost=square_error",
+        ],
+    );
+    assert!(!ok, "{log}");
+    let error = log
+        .lines()
+        .skip_while(|l| !l.contains("≥ output size 7"))
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(error.contains("pass 0, batch "), "{log}");
+    assert!(error.contains("layer '__square_error_cost_0__'"), "{log}");
+    // The sample is a record of one of the training batches the list names.
+    let record = error
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("the sample is "))
+        .unwrap_or_else(|| panic!("no sample origin in:\n{log}"));
+    let (file, number) = record.rsplit_once(": record ").expect("file: record N");
+    assert!(file.contains("data_batch_"), "{record}");
+    let number: usize = number.parse().expect("a record number");
+    assert!(number < 10_000, "{record}");
+    let defined = error
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("layer '__square_error_cost_0__' is defined at ")
+        })
+        .unwrap_or_else(|| panic!("no config line in:\n{log}"));
+    let want = format!(
+        "fault_net.cfg:{}",
+        fixture_line("outputs(square_error_cost")
+    );
+    assert!(defined.ends_with(&want), "{defined} is not {want}");
+    assert!(
+        !log.contains("panicked") && !log.contains("frame #"),
         "{log}"
     );
 }

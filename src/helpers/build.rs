@@ -12,7 +12,16 @@ pub type Native = fn(&Rc<State>, &mut Interp, Bound) -> Result<Value, EvalError>
 
 pub fn def(m: &Module, st: &Rc<State>, name: &str, spec: &str, f: Native) {
     let st = st.clone();
-    m.add_native(name, spec, move |interp, bound| f(&st, interp, bound));
+    m.add_native(name, spec, move |interp, bound| {
+        let before = st.layer_count();
+        let out = f(&st, interp, bound);
+        // The layers this call added were defined on the user's line that led to it; the
+        // runtime names that line when a layer refuses a record.
+        if out.is_ok() && st.layer_count() > before {
+            st.note_layer_origins(before, super::config::user_call_site(&st, interp));
+        }
+        out
+    });
 }
 
 /// `wrap_name_default(prefix)`: the given name, or `__<prefix>_<n>__`.

@@ -339,6 +339,11 @@ fn inputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
 
 /// Where a data source was declared, for its record: providers name this line in errors.
 pub(super) fn declaration(st: &State, interp: &Interp) -> SourceLocation {
+    user_call_site(st, interp)
+}
+
+/// The user's line behind the current native call.
+pub(super) fn user_call_site(st: &State, interp: &Interp) -> SourceLocation {
     // The innermost call made from a file on disk: the user's config or a sibling module it
     // imported, never an embedded prelude (whose labels name no file).
     interp

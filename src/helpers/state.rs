@@ -28,6 +28,17 @@ impl State {
         self.builder.borrow_mut()
     }
 
+    /// Layers added so far (0 while the builder is borrowed, which no native call does).
+    pub fn layer_count(&self) -> usize {
+        self.builder.try_borrow().map_or(0, |b| b.layer_count())
+    }
+
+    pub fn note_layer_origins(&self, from: usize, at: crate::graph::SourceLocation) {
+        if let Ok(mut b) = self.builder.try_borrow_mut() {
+            b.note_layer_origins(from, &at);
+        }
+    }
+
     pub fn take_builder(&self) -> Builder {
         std::mem::take(&mut *self.builder.borrow_mut())
     }

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::batch::BatchBuilder;
+use crate::batch::{BatchBuilder, SampleOrigin};
 use crate::error::{ProviderError, Result};
 use crate::filelist::{parse_list, read_list, ListEntry};
 use crate::numpy;
@@ -44,6 +44,9 @@ impl CifarConfig {
 pub struct CifarRecord {
     pub pixels: Box<[u8]>,
     pub label: u32,
+    /// The batch file the image came from (shared by its records) and its row there.
+    pub file: std::sync::Arc<str>,
+    pub row: u32,
 }
 
 pub struct CifarSource {
@@ -149,6 +152,7 @@ pub fn read_batch(path: &Path, bytes: &[u8], cfg: &CifarConfig) -> Result<Vec<Ci
         )));
     }
     let mut out = Vec::with_capacity(n);
+    let file: std::sync::Arc<str> = path.display().to_string().into();
     for (i, (row, &label)) in arr.data.chunks_exact(dim).zip(&labels).enumerate() {
         if label < 0 || label as usize >= cfg.num_classes {
             return Err(ProviderError::record(
@@ -160,6 +164,8 @@ pub fn read_batch(path: &Path, bytes: &[u8], cfg: &CifarConfig) -> Result<Vec<Ci
         out.push(CifarRecord {
             pixels: row.into(),
             label: label as u32,
+            file: file.clone(),
+            row: i as u32,
         });
     }
     Ok(out)
@@ -179,6 +185,18 @@ impl Source for CifarSource {
             Slot::new("image", dense_vector(self.config.dim())),
             Slot::new("label", integer_value(self.config.num_classes)),
         ]
+    }
+
+    fn unit_name(&self, unit: usize) -> String {
+        self.units[unit].path.display().to_string()
+    }
+
+    // A list entry may name a text list of batch files: the batch file is what to look in.
+    fn locate(&self, r: &CifarRecord) -> Option<SampleOrigin> {
+        Some(SampleOrigin {
+            file: r.file.clone(),
+            record: r.row as u64,
+        })
     }
 
     fn units(&self) -> usize {

@@ -120,6 +120,12 @@ impl Source for ImageListSource {
         ]
     }
 
+    fn unit_name(&self, unit: usize) -> String {
+        match &self.units[unit] {
+            Unit::Image(e, _) | Unit::File(e) => e.path.display().to_string(),
+        }
+    }
+
     fn units(&self) -> usize {
         self.units.len()
     }

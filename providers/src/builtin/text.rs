@@ -114,6 +114,10 @@ impl Source for TextSource {
         ]
     }
 
+    fn unit_name(&self, unit: usize) -> String {
+        self.units[unit].path.display().to_string()
+    }
+
     fn units(&self) -> usize {
         self.units.len()
     }

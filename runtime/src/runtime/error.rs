@@ -17,6 +17,16 @@ pub enum RuntimeError {
         layer_type: String,
         msg: String,
     },
+    /// A layer refused one sample's value (a label or id beyond its size): the trainer adds
+    /// the file and record the sample came from.
+    #[error("layer '{layer}' (type '{layer_type}'): {msg}")]
+    BadRecord {
+        layer: String,
+        layer_type: String,
+        msg: String,
+        /// The sample's index in the batch the network was fed.
+        sample: usize,
+    },
     #[error("layer '{layer}' (type '{layer_type}') uses activation '{act}', which the runtime does not support")]
     UnsupportedActivation {
         layer: String,

@@ -230,9 +230,10 @@ impl Network {
                     .iter()
                     .map(|&i| args[i].as_ref().expect("inputs come earlier"))
                     .collect();
+                REFUSED_ROW.with(|r| r.set(None));
                 let raw = catch_unwind(AssertUnwindSafe(|| node.layer.forward(&cx, &inputs)))
                     .map_err(|p| fail(panic_message(p)))?
-                    .map_err(fail)?;
+                    .map_err(|msg| layer_error(node, &inputs, msg))?;
                 let mut raw = raw;
                 if node.layer.keeps_sequence() && raw.seq_starts.is_none() {
                     if let Some(first) = inputs.first() {
@@ -322,10 +323,49 @@ pub(crate) fn first_out_of_range(ids: &tch::Tensor, size: i64) -> Option<(usize,
     }
     let flat = ids.reshape([-1]).to_device(tch::Device::Cpu);
     let values = Vec::<i64>::try_from(&flat.to_kind(tch::Kind::Int64)).ok()?;
-    values
+    let found = values
         .iter()
         .position(|&v| v < 0 || v >= size)
-        .map(|row| (row, values[row]))
+        .map(|row| (row, values[row]));
+    if let Some((row, _)) = found {
+        REFUSED_ROW.with(|r| r.set(Some(row)));
+    }
+    found
+}
+
+thread_local! {
+    /// The batch row whose id the running layer found out of range. Layers report errors as
+    /// plain strings; this lets the network turn such an error into [`RuntimeError::BadRecord`]
+    /// so the trainer can name the sample's file and record. Per thread, because replicas run
+    /// their forward passes on threads of their own.
+    static REFUSED_ROW: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The error for a layer whose forward failed: [`RuntimeError::BadRecord`] when it refused a
+/// row (mapped to its sample through the sequence starts of the inputs, if any).
+fn layer_error(node: &Node, inputs: &[&Arg], msg: String) -> RuntimeError {
+    let (layer, layer_type) = (node.name.clone(), node.layer_type.clone());
+    match REFUSED_ROW.with(|r| r.take()) {
+        Some(row) => {
+            let sample = match inputs.iter().find_map(|a| a.seq_starts.as_ref()) {
+                Some(starts) => starts
+                    .partition_point(|&s| s <= row as i64)
+                    .saturating_sub(1),
+                None => row,
+            };
+            RuntimeError::BadRecord {
+                layer,
+                layer_type,
+                msg,
+                sample,
+            }
+        }
+        None => RuntimeError::BadLayer {
+            layer,
+            layer_type,
+            msg,
+        },
+    }
 }
 
 fn activate(node: &Node, mut raw: Arg) -> Result<Arg, String> {

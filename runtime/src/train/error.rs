@@ -41,12 +41,15 @@ pub enum TrainError {
     #[error("network: {0}")]
     Network(String),
     /// The network refused a batch (an id beyond a layer's size, a label beyond the output).
-    #[error("pass {pass}, batch {batch}: {source}")]
+    /// `context` names the sample's file and record and the layer's config line, where known.
+    #[error("{phase} {batch}: {source}{context}")]
     AtBatch {
-        pass: i64,
+        /// `pass 3, batch` or `testing, batch`.
+        phase: String,
         batch: i64,
         #[source]
         source: Box<crate::runtime::RuntimeError>,
+        context: String,
     },
     #[error(transparent)]
     Runtime(#[from] crate::runtime::RuntimeError),

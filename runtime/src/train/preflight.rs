@@ -152,12 +152,20 @@ pub fn check_id_ranges(
         let size = layer.size.unwrap_or(0);
         // Only where the layer's size bounds its ids: a class label, or an embedding's rows
         // (Paddle's own multiplex config feeds indexes 0..2 through data_layer(size=1)).
+        // The layer's own line where the config recorded it, else just the file.
+        let at = |layer: &str| {
+            config
+                .layer_origins
+                .get(layer)
+                .map_or_else(|| cfg.clone(), |o| o.to_string())
+        };
         if indexes_by_size(model, name) && dim > size {
             return Err(TrainError::Config(format!(
-                "{cfg}: data_layer '{name}' has size {size}, but the {what} data provider \
+                "{}: data_layer '{name}' has size {size}, but the {what} data provider \
                  declares its slot as integer_value({dim}): an id {size} ≥ layer size {size} \
                  would not fit. Give data_layer(name='{name}', size={dim}), or declare \
-                 integer_value({size}) in the provider"
+                 integer_value({size}) in the provider",
+                at(name)
             )));
         }
         let costs = model.layers.iter().filter(|l| {
@@ -174,11 +182,14 @@ pub fn check_id_ranges(
             let width = out.size.unwrap_or(0);
             if width > 0 && dim > width {
                 return Err(TrainError::Config(format!(
-                    "{cfg}: layer '{}' has size {width}, but cost '{}' reads its labels from \
+                    "{}: layer '{}' has size {width}, but cost '{}' reads its labels from \
                      '{name}', which the {what} data provider declares as integer_value({dim}): \
                      a label {width} ≥ output size {width} would stop training mid-pass. Give \
                      layer '{}' size={dim}, or declare integer_value({width}) in the provider",
-                    out.name, cost.name, out.name
+                    at(&out.name),
+                    out.name,
+                    cost.name,
+                    out.name
                 )));
             }
         }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use tch::{Device, Kind, Tensor};
 
-use crate::runtime::{Arg, Feed, Mode, Network};
+use crate::runtime::{Arg, Feed, Mode, Network, RuntimeError};
 
 use super::error::TrainError;
 use super::evaluators::{Dense, EvalArg};
@@ -116,8 +116,27 @@ impl Replicas {
         };
         let mut cost = 0.0;
         let mut eval_inputs = Vec::with_capacity(results.len());
-        for r in results {
-            let (c, e) = r?;
+        let n = self.nets.len() as i64;
+        // The first sample of each non-empty share, as split_feed cuts them.
+        let offsets = (0..n)
+            .map(|i| (samples * i / n, samples * (i + 1) / n))
+            .filter(|(from, to)| to > from)
+            .map(|(from, _)| from as usize);
+        for (r, offset) in results.into_iter().zip(offsets) {
+            let (c, e) = r.map_err(|e| match e {
+                TrainError::Runtime(RuntimeError::BadRecord {
+                    layer,
+                    layer_type,
+                    msg,
+                    sample,
+                }) => TrainError::Runtime(RuntimeError::BadRecord {
+                    layer,
+                    layer_type,
+                    msg,
+                    sample: sample + offset,
+                }),
+                e => e,
+            })?;
             cost += c;
             eval_inputs.push(e);
         }

@@ -404,11 +404,13 @@ impl Trainer {
             .replicas
             .forward_backward(&feed, samples, &self.eval_layers)
             .map_err(|e| match e {
-                TrainError::Runtime(e) => TrainError::AtBatch {
-                    pass,
-                    batch: batch_id + 1,
-                    source: Box::new(e),
-                },
+                TrainError::Runtime(e) => at_batch(
+                    &self.config,
+                    format!("pass {pass}, batch"),
+                    batch_id + 1,
+                    batch,
+                    e,
+                ),
                 e => e,
             })?;
         if !out.cost.is_finite() {
@@ -541,7 +543,15 @@ impl Trainer {
                 continue;
             }
             let feed = feed_from_batch(&batch, net.device(), Kind::Float)?;
-            let fwd = net.forward(&feed, Mode::Test)?;
+            let fwd = net.forward(&feed, Mode::Test).map_err(|e| {
+                at_batch(
+                    &self.config,
+                    "testing, batch".into(),
+                    batches + 1,
+                    &batch,
+                    e,
+                )
+            })?;
             let batch_cost = fwd.cost.as_ref().map_or(0.0, |c| c.double_value(&[])) as f32;
             cost += batch_cost;
             samples += batch.size as i64;
@@ -723,6 +733,36 @@ fn devices(opts: &TrainOptions) -> Result<Vec<Device>, TrainError> {
 fn gpu_assignment(gpu_id: usize, count: usize, n: usize) -> Vec<usize> {
     let available = count.saturating_sub(gpu_id).max(1);
     (0..n).map(|i| gpu_id + i % available).collect()
+}
+
+/// A network error on a batch, with what the user needs to find its cause: the file and
+/// record of the refused sample, and the config line that defined the layer.
+fn at_batch(
+    config: &TrainerConfig,
+    phase: String,
+    batch_number: i64,
+    batch: &Batch,
+    e: crate::runtime::RuntimeError,
+) -> TrainError {
+    use crate::runtime::RuntimeError::{BadLayer, BadRecord, Torch};
+    let mut context = String::new();
+    if let BadRecord { sample, .. } = &e {
+        match batch.origin(*sample) {
+            Some(o) => context += &format!("\n  the sample is {o}"),
+            None => context += &format!("\n  the sample is number {sample} of the batch"),
+        }
+    }
+    if let BadRecord { layer, .. } | BadLayer { layer, .. } | Torch { layer, .. } = &e {
+        if let Some(at) = config.layer_origins.get(layer) {
+            context += &format!("\n  layer '{layer}' is defined at {at}");
+        }
+    }
+    TrainError::AtBatch {
+        phase,
+        batch: batch_number,
+        source: Box::new(e),
+        context,
+    }
 }
 
 #[cfg(test)]
