@@ -219,3 +219,92 @@ fn raw_sequence_pooling_matches_the_helpers() {
         "{err}"
     );
 }
+
+/// lstmemory, grumemory and recurrent_layer and `Layer(type='lstmemory'|'gated_recurrent'|
+/// 'recurrent')` go through one builder: the same layers, and config_parser's size check.
+#[test]
+fn raw_recurrent_layers_match_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=12)\n\
+         lstmemory(name='l', input=x, reverse=True)\n\
+         grumemory(name='g', input=x)\n\
+         recurrent_layer(name='r', input=x, bias_attr=False)\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='x', type='data', size=12)\n\
+         Layer(name='l', type='lstmemory', inputs='x', reversed=True, active_type='tanh', \
+         active_state_type='tanh')\n\
+         Layer(name='g', type='gated_recurrent', inputs='x', active_type='tanh')\n\
+         Layer(name='r', type='recurrent', inputs='x', active_type='tanh', bias=False)\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let sizes: Vec<_> = raw.model_config.layers.iter().map(|l| l.size).collect();
+    assert_eq!(sizes, [Some(12), Some(3), Some(4), Some(12)]);
+    let err = run(
+        "size.conf",
+        "Layer(name='x', type='data', size=6)\nLayer(name='l', type='lstmemory', inputs='x')\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("size % 4 should be 0!"), "{err}");
+    assert!(err.contains("size.conf:2:1"), "{err}");
+    let err = run(
+        "two.conf",
+        "Layer(name='x', type='data', size=6)\n\
+         Layer(name='g', type='gated_recurrent', inputs=['x', 'x'])\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("GatedRecurrentLayer must have 1 input"),
+        "{err}"
+    );
+}
+
+/// The cost helpers and `Layer(type=<cost type>)` share one builder per cost class: the same
+/// layers, coefficients, and the fields only some classes set (selfnorm's alpha and unset
+/// size, huber_regression's delta).
+#[test]
+fn raw_cost_layers_match_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=4)\n\
+         y = data_layer(name='y', size=4)\n\
+         square_error_cost(name='se', input=x, label=y, coeff=0.5)\n\
+         cross_entropy(name='ce', input=x, label=y)\n\
+         cross_entropy_with_selfnorm(name='sn', input=x, label=y, softmax_selfnorm_alpha=0.2)\n\
+         huber_regression_cost(name='hr', input=x, label=y, delta=2.0)\n\
+         sum_cost(name='sc', input=x)\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='x', type='data', size=4)\n\
+         Layer(name='y', type='data', size=4)\n\
+         Layer(name='se', type='square_error', inputs=['x', 'y'], coeff=0.5)\n\
+         Layer(name='ce', type='multi-class-cross-entropy', inputs=['x', 'y'])\n\
+         Layer(name='sn', type='multi_class_cross_entropy_with_selfnorm', inputs=['x', 'y'], \
+         softmax_selfnorm_alpha=0.2)\n\
+         Layer(name='hr', type='huber_regression', inputs=['x', 'y'], delta=2.0)\n\
+         Layer(name='sc', type='sum_cost', inputs='x')\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let sn = &raw.model_config.layers[4];
+    assert_eq!(sn.size, None);
+    let err = run(
+        "huber.conf",
+        "Layer(name='x', type='data', size=4)\n\
+         Layer(name='hr', type='huber_regression', inputs=['x'])\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("HuberRegression must have 2 inputs"), "{err}");
+}

@@ -1,10 +1,12 @@
 //! Cost layers and evaluators.
 
 use super::args::*;
-use super::build::{def, layer_name, Native, Simple};
+use super::build::{def, layer_name, spec, Native, Simple};
 use super::objects::*;
-use super::state::State;
+use super::state::{with_builder, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layer_types as lt;
+use crate::graph::layers::cost::{self, CostKind, CostLayer};
 use crate::graph::{EvaluatorConfig, InputSpec, LayerExtra, Real};
 use std::rc::Rc;
 
@@ -25,27 +27,24 @@ fn cost_inputs(a: &Bound, f: &str) -> Result<Vec<Value>, EvalError> {
     Ok(all)
 }
 
-/// A parameterless cost layer of size 1 (config_parser's `define_cost` classes).
-#[allow(clippy::too_many_arguments)]
+/// A cost layer through its one builder; the output's type is what the helper returns.
 fn add_cost(
     st: &Rc<State>,
     name: &str,
-    layer_type: &str,
+    kind: CostKind,
     inputs: &[Value],
     coeff: Option<Real>,
     extra: LayerExtra,
     out_type: &str,
-    fields: impl FnOnce(&mut crate::graph::LayerConfig),
 ) -> Result<Value, EvalError> {
-    let specs = inputs
-        .iter()
-        .map(|l| InputSpec::new(lo(l).name.clone()))
-        .collect();
-    let mut s = Simple::new(name, layer_type, specs);
-    s.size = 1;
-    s.size_of = None;
-    s.extra = LayerExtra { coeff, ..extra };
-    s.add(st, fields)?;
+    let layer = CostLayer {
+        name: name.to_string(),
+        kind,
+        inputs: inputs.iter().map(spec).collect(),
+        coeff,
+        extra,
+    };
+    with_builder(st, |b| cost::cost_layer(b, layer))?;
     Ok(LayerOutput::new(st, name, out_type, Some(1))
         .with_parents(inputs.to_vec())
         .value())
@@ -63,12 +62,11 @@ fn square_error_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     add_cost(
         st,
         &name,
-        "square_error",
+        CostKind::Defined(lt::SQUARE_ERROR),
         &inputs,
         coeff(&a)?,
         extra,
         "cost",
-        |_| {},
     )
 }
 
@@ -105,12 +103,11 @@ fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<
     let out = add_cost(
         st,
         &name,
-        "multi-class-cross-entropy",
+        CostKind::Defined(lt::MULTI_CLASS_CROSS_ENTROPY),
         &inputs,
         coeff(&a)?,
         extra,
         "cost",
-        |_| {},
     )?;
     let default_eval;
     let evaluators = if a.is_given("evaluator") {
@@ -160,12 +157,11 @@ fn cross_entropy(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     add_cost(
         st,
         &name,
-        "multi-class-cross-entropy",
+        CostKind::Defined(lt::MULTI_CLASS_CROSS_ENTROPY),
         &inputs,
         coeff(&a)?,
         extra,
         "multi-class-cross-entropy",
-        |_| {},
     )
 }
 
@@ -183,16 +179,13 @@ fn cross_entropy_with_selfnorm(
     add_cost(
         st,
         &name,
-        "multi_class_cross_entropy_with_selfnorm",
+        CostKind::SelfNorm {
+            softmax_selfnorm_alpha: alpha,
+        },
         &inputs,
         coeff(&a)?,
         extra,
-        "multi_class_cross_entropy_with_selfnorm",
-        // config_parser's selfnorm cost layer, unlike the others, leaves its size unset.
-        |l| {
-            l.size = None;
-            l.softmax_selfnorm_alpha = Some(alpha);
-        },
+        lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM,
     )
 }
 
@@ -201,7 +194,7 @@ fn two_input_cost(
     st: &Rc<State>,
     a: &Bound,
     f: &str,
-    layer_type: &str,
+    layer_type: &'static str,
     with_coeff: bool,
 ) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
@@ -213,7 +206,15 @@ fn two_input_cost(
     } else {
         Some(Real::Float(1.0))
     };
-    add_cost(st, &name, layer_type, &inputs, c, extra, layer_type, |_| {})
+    add_cost(
+        st,
+        &name,
+        CostKind::Defined(layer_type),
+        &inputs,
+        c,
+        extra,
+        layer_type,
+    )
 }
 
 fn multi_binary_label_cross_entropy(
@@ -264,15 +265,11 @@ fn huber_regression_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
     add_cost(
         st,
         &name,
-        "huber_regression",
+        CostKind::HuberRegression { delta, coeff: c },
         &inputs,
         None,
         extra,
-        "huber_regression",
-        |l| {
-            l.delta = Some(delta);
-            l.coeff = Some(c);
-        },
+        lt::HUBER_REGRESSION,
     )
 }
 
@@ -284,12 +281,11 @@ fn sum_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
     add_cost(
         st,
         &name,
-        "sum_cost",
+        CostKind::Defined(lt::SUM_COST),
         &inputs,
         Some(Real::Float(1.0)),
         extra,
         "sum_cost",
-        |_| {},
     )
 }
 
@@ -317,12 +313,11 @@ fn rank_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     add_cost(
         st,
         &name,
-        "rank-cost",
+        CostKind::Defined(lt::RANK_COST),
         &inputs,
         coeff(&a)?,
         extra,
         "rank-cost",
-        |_| {},
     )
 }
 

@@ -7,11 +7,12 @@ use super::args::*;
 use super::objects::{OperatorObj, ProjectionObj};
 use super::state::{OrConfigError, State};
 use crate::eval::{Bound, EvalError, HostObject, Interp, Module, Value};
-use crate::graph::layers::general;
+use crate::graph::layer_types as lt;
 use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::layers::mixed::{OpKind, Operator, ProjKind, Projection};
-use crate::graph::layers::recurrent as group;
+use crate::graph::layers::recurrent::{self as group, RecurrentKind, RecurrentLayer};
 use crate::graph::layers::sequence as seq;
+use crate::graph::layers::{cost, general};
 use crate::graph::settings::Setting;
 use crate::graph::{DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real};
 use std::any::Any;
@@ -408,42 +409,61 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
             }
         }
         "lstmemory" | "gated_recurrent" | "recurrent" => {
-            let bias = bias_of(&kw("bias"), f, true)?;
-            let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
-            let in_size = b.input_layer(added.index, 0).size();
-            let div = match t.as_str() {
-                "lstmemory" => 4,
-                "gated_recurrent" => 3,
-                _ => 1,
+            let gate = || -> Result<String, EvalError> {
+                Ok(opt_str(&kw("active_gate_type"), f, "active_gate_type")?.unwrap_or_else(|| "sigmoid".into()))
             };
-            if in_size % div != 0 {
-                return Err(EvalError::new("ConfigError", format!("Layer {name}: the input size {in_size} must be a multiple of {div}")));
-            }
-            let size = in_size / div;
-            b.set_layer_size(added.index, size).cfg()?;
-            {
-                let l = b.layer_at_mut(added.index);
-                l.reversed = Some(kw("reversed").truthy());
-                if t != "recurrent" {
-                    l.active_gate_type = Some(opt_str(&kw("active_gate_type"), f, "active_gate_type")?.unwrap_or_else(|| "sigmoid".into()));
-                }
-                if t == "lstmemory" {
-                    l.active_state_type = Some(opt_str(&kw("active_state_type"), f, "active_state_type")?.unwrap_or_else(|| "sigmoid".into()));
-                }
-            }
-            let (psize, dims, bsize) = match t.as_str() {
-                "lstmemory" => (size * size * 4, vec![size, size, 4], size * 7),
-                "gated_recurrent" => (size * size * 3, vec![size, size * 3], size * 3),
-                _ => (size * size, vec![size, size], size),
+            let kind = match t.as_str() {
+                "lstmemory" => RecurrentKind::Lstm {
+                    active_gate_type: gate()?,
+                    active_state_type: opt_str(&kw("active_state_type"), f, "active_state_type")?
+                        .unwrap_or_else(|| "sigmoid".into()),
+                },
+                "gated_recurrent" => RecurrentKind::Gru { active_gate_type: gate()? },
+                _ => RecurrentKind::Recurrent,
             };
-            b.create_input_parameter(&added, 0, psize, dims).cfg()?;
-            b.create_bias_parameter(added.index, bias.as_ref(), bsize, None, true).cfg()?;
+            let layer = RecurrentLayer {
+                name,
+                kind,
+                inputs: specs,
+                reversed: kw("reversed").truthy(),
+                bias: bias_of(&kw("bias"), f, true)?,
+                active_type,
+                extra,
+            };
+            group::recurrent_layer(&mut b, layer).cfg()?;
         }
-        "multi-class-cross-entropy" | "rank-cost" | "square_error" | "multi_binary_label_cross_entropy"
-        | "soft_binary_class_cross_entropy" | "huber_classification" | "sum_cost" | "smooth_l1" | "auc-validation"
-        | "pnpair-validation" => {
-            let coeff = Some(Real::Float(extra.coeff.map_or(1.0, |c| c.as_f64())));
-            b.add_layer(&name, &t, 1, specs, "", &LayerExtra { coeff, device: extra.device, ..Default::default() }).cfg()?;
+        t if cost::CostKind::defined(t).is_some()
+            || t == lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM
+            || t == lt::HUBER_REGRESSION =>
+        {
+            let real_or = |k: &str, default: f64| -> Result<Real, EvalError> {
+                Ok(opt_real(&kw(k), f, k)?.unwrap_or(Real::Float(default)))
+            };
+            let kind = match t {
+                lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM => cost::CostKind::SelfNorm {
+                    softmax_selfnorm_alpha: real_or("softmax_selfnorm_alpha", 0.1)?,
+                },
+                lt::HUBER_REGRESSION => cost::CostKind::HuberRegression {
+                    delta: real_or("delta", 1.0)?,
+                    coeff: real_or("coeff", 1.0)?,
+                },
+                _ => cost::CostKind::defined(t).ok_or_else(|| {
+                    EvalError::value_error(format!("Layer(): '{t}' is not a cost type"))
+                })?,
+            };
+            // define_cost's classes take only name, inputs, device and coeff (1. by default).
+            let coeff = match kind {
+                cost::CostKind::HuberRegression { .. } => None,
+                _ => Some(real_or("coeff", 1.0)?),
+            };
+            let layer = cost::CostLayer {
+                name,
+                kind,
+                inputs: specs,
+                coeff,
+                extra: LayerExtra { device: extra.device, ..Default::default() },
+            };
+            cost::cost_layer(&mut b, layer).cfg()?;
         }
         other => {
             return Err(EvalError::value_error(format!(

@@ -4,8 +4,10 @@
 use super::args::*;
 use super::build::*;
 use super::objects::*;
-use super::state::{with_builder, OrConfigError, State};
+use super::state::{with_builder, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layer_types as lt;
+use crate::graph::layers::recurrent::{self as rnn, RecurrentKind, RecurrentLayer};
 use crate::graph::layers::sequence as seq;
 use crate::graph::{InputSpec, LayerConfig, RowConvConfig};
 use std::rc::Rc;
@@ -194,10 +196,10 @@ fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Va
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let reverse = a.bool("reverse");
-    let (layer_type, out_type, div) = match f {
-        "lstmemory" => ("lstmemory", "lstmemory", 4),
-        "grumemory" => ("gated_recurrent", "gated_recurrent", 3),
-        _ => ("recurrent", "recurrent", 1),
+    let (out_type, div) = match f {
+        "lstmemory" => (lt::LSTMEMORY, 4),
+        "grumemory" => (lt::GATED_RECURRENT, 3),
+        _ => (lt::RECURRENT, 1),
     };
     if in_size % div != 0 {
         return Err(EvalError::value_error(format!(
@@ -236,38 +238,30 @@ fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Va
     } else {
         None
     };
-    {
-        let mut b = st.b();
-        let added = b
-            .add_layer(
-                &name,
-                layer_type,
-                0,
-                vec![InputSpec::with_param(input.name.clone(), attr)],
-                act_name(&act),
-                &extra,
-            )
-            .cfg()?;
-        b.set_layer_size(added.index, size).cfg()?;
-        {
-            let l = b.layer_at_mut(added.index);
-            l.reversed = Some(reverse);
-            if let Some(g) = &gate {
-                l.active_gate_type = Some(act_name(g).into());
-            }
-            if let Some(s) = &state_act {
-                l.active_state_type = Some(act_name(s).into());
-            }
-        }
-        let (psize, dims, bsize) = match f {
-            "lstmemory" => (size * size * 4, vec![size, size, 4], size * 7),
-            "grumemory" => (size * size * 3, vec![size, size * 3], size * 3),
-            _ => (size * size, vec![size, size], size),
-        };
-        b.create_input_parameter(&added, 0, psize, dims).cfg()?;
-        b.create_bias_parameter(added.index, bias.as_ref(), bsize, None, true)
-            .cfg()?;
-    }
+    let kind = match (gate, state_act) {
+        (Some(g), Some(s)) => RecurrentKind::Lstm {
+            active_gate_type: act_name(&g).into(),
+            active_state_type: act_name(&s).into(),
+        },
+        (Some(g), None) => RecurrentKind::Gru {
+            active_gate_type: act_name(&g).into(),
+        },
+        _ => RecurrentKind::Recurrent,
+    };
+    with_builder(st, |b| {
+        rnn::recurrent_layer(
+            b,
+            RecurrentLayer {
+                name: name.clone(),
+                kind,
+                inputs: vec![InputSpec::with_param(input.name.clone(), attr)],
+                reversed: reverse,
+                bias,
+                active_type: act_name(&act).into(),
+                extra,
+            },
+        )
+    })?;
     let out = LayerOutput::new(st, &name, out_type, Some(size))
         .with_parents(vec![a.get("input").clone()]);
     out.reverse.set(Some(reverse));

@@ -270,33 +270,17 @@ pub fn conv_layer(b: &mut Builder, l: ConvLayer) -> Result<usize> {
         b.layer_at_mut(idx).inputs[i].conv_conf = Some(conf.clone());
         b.create_input_parameter(&added, i, psize, vec![])?;
         let nf = l.num_filters as u64;
-        match (is3d, trans) {
-            (false, false) => b.set_cnn_layer(
-                idx,
-                conf.output_y.unwrap_or(0) as u64,
-                conf.output_x as u64,
-                nf,
-            )?,
-            (false, true) => b.set_cnn_layer(
-                idx,
-                conf.img_size_y.unwrap_or(0) as u64,
-                conf.img_size as u64,
-                nf,
-            )?,
-            (true, false) => b.set_cnn_layer_3d(
-                idx,
-                conf.output_z.unwrap_or(1) as u64,
-                conf.output_y.unwrap_or(0) as u64,
-                conf.output_x as u64,
-                nf,
-            )?,
-            (true, true) => b.set_cnn_layer_3d(
-                idx,
-                conf.img_size_z.unwrap_or(1) as u64,
-                conf.img_size_y.unwrap_or(0) as u64,
-                conf.img_size as u64,
-                nf,
-            )?,
+        // A transposed convolution's output is its input image; a plain one's, the conv output.
+        let (z, y, x) = if trans {
+            (conf.img_size_z, conf.img_size_y, conf.img_size)
+        } else {
+            (conf.output_z, conf.output_y, conf.output_x)
+        };
+        let (z, y, x) = (z.unwrap_or(1) as u64, y.unwrap_or(0) as u64, x as u64);
+        if is3d {
+            b.set_cnn_layer_3d(idx, z, y, x, nf)?
+        } else {
+            b.set_cnn_layer(idx, y, x, nf)?
         }
     }
     let psize = if l.shared_biases {
