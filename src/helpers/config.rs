@@ -4,7 +4,7 @@ use super::args::*;
 use super::build::{def, Native};
 use super::objects::*;
 use super::pickle;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, State};
 use crate::eval::{Bound, EvalError, HostType, Interp, Module, Value};
 use crate::graph::settings::Setting;
 use crate::graph::{DataConfig, Real, SourceLocation};
@@ -21,7 +21,7 @@ fn setting_of(v: &Value) -> Option<Setting> {
 }
 
 fn set(st: &State, key: &str, v: Option<Setting>) -> Result<(), EvalError> {
-    st.b().settings.set_checked(key, v).cfg()
+    with_builder(st, |b| b.settings.set_checked(key, v))
 }
 
 fn optimizer<'a>(v: &'a Value, f: &str, what: &str) -> Result<&'a OptimizerObj, EvalError> {
@@ -93,7 +93,8 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
                     "momentum"
                 }),
             )?;
-            st.b().defaults.momentum = *momentum;
+            let v = *momentum;
+            st.with_builder(|b| b.defaults.momentum = v);
         }
         OptimizerKind::Adam {
             beta1,
@@ -127,7 +128,9 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
     }
     for reg in items(a.get("regularization")) {
         match &optimizer(&reg, f, "regularization")?.kind {
-            OptimizerKind::L2Regularization { rate } => st.b().defaults.decay_rate = Some(*rate),
+            OptimizerKind::L2Regularization { rate } => {
+                st.with_builder(|b| b.defaults.decay_rate = Some(*rate))
+            }
             _ => {
                 return Err(EvalError::type_error(
                     "settings() argument 'regularization' must be L2Regularization(...)",
@@ -162,8 +165,8 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         }
     }
     if let Some(v) = a.opt("gradient_clipping_threshold") {
-        st.b().defaults.gradient_clipping_threshold =
-            Some(real_arg(v, f, "gradient_clipping_threshold")?);
+        let v = Some(real_arg(v, f, "gradient_clipping_threshold")?);
+        st.with_builder(|b| b.defaults.gradient_clipping_threshold = v);
     }
     Ok(Value::None)
 }
@@ -280,9 +283,9 @@ fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
     }
     let list = layers_arg(&Value::list(layers.clone()), f, "layers")?;
     let names: Vec<String> = list.iter().map(|l| lo(l).name.clone()).collect();
-    let has_inputs = !st.b().current_submodel().input_layer_names.is_empty();
+    let has_inputs = !st.with_builder(|b| b.current_submodel().input_layer_names.is_empty());
     if has_inputs {
-        return st.b().add_outputs(&names).cfg().map(|_| Value::None);
+        return with_builder(st, |b| b.add_outputs(&names)).map(|_| Value::None);
     }
     // Depth-first, parents before the layer, as networks.py's `__dfs_travel__`. A layer seen
     // once adds nothing the second time, so each traversal visits it once.
@@ -317,9 +320,10 @@ fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
         );
         dfs(l, &|x| x.layer_type == "cost", &mut seen_costs, &mut costs);
     }
-    let mut b = st.b();
-    b.add_inputs(&inputs).cfg()?;
-    b.add_outputs(&names).cfg()?;
+    with_builder(st, |b| {
+        b.add_inputs(&inputs)?;
+        b.add_outputs(&names)
+    })?;
     Ok(Value::None)
 }
 
@@ -333,7 +337,7 @@ fn inputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
             v => names.push(layer_arg(v, "inputs", "layers")?.name.clone()),
         }
     }
-    st.b().add_inputs(&names).cfg()?;
+    with_builder(st, |b| b.add_inputs(&names))?;
     Ok(Value::None)
 }
 
@@ -469,26 +473,30 @@ fn define_sources(
         if kind == "py" && a.bool("train_async") {
             d.async_load_data = Some(true);
         }
-        let mut b = st.b();
-        if b.trainer.data_config.is_some() {
-            return Err(EvalError::new(
-                "ConfigError",
-                "Only one TrainData definition is allowed",
-            ));
-        }
-        b.trainer.data_config = Some(d);
+        st.with_builder(|b| {
+            if b.trainer.data_config.is_some() {
+                return Err(EvalError::new(
+                    "ConfigError",
+                    "Only one TrainData definition is allowed",
+                ));
+            }
+            b.trainer.data_config = Some(d);
+            Ok::<(), EvalError>(())
+        })?;
     }
     if !test_list.is_none() {
         let args = data_args(interp, &test_args)?;
         let d = py_data(kind, test_list, &test_module, &test_obj, args, true, &at)?;
-        let mut b = st.b();
-        if b.trainer.test_data_config.is_some() {
-            return Err(EvalError::new(
-                "ConfigError",
-                "Only one TestData definition is allowed",
-            ));
-        }
-        b.trainer.test_data_config = Some(d);
+        st.with_builder(|b| {
+            if b.trainer.test_data_config.is_some() {
+                return Err(EvalError::new(
+                    "ConfigError",
+                    "Only one TestData definition is allowed",
+                ));
+            }
+            b.trainer.test_data_config = Some(d);
+            Ok::<(), EvalError>(())
+        })?;
     }
     Ok(Value::None)
 }

@@ -359,18 +359,19 @@ pub fn add_evaluator(
     inputs: Vec<String>,
     fill: impl FnOnce(&mut EvaluatorConfig),
 ) -> Result<(), EvalError> {
-    let mut b = st.b();
-    let full = b.name_in_submodel(name);
-    let mut e = EvaluatorConfig {
-        name: full.clone(),
-        r#type: eval_type.to_string(),
-        input_layers: inputs.iter().map(|n| b.name_in_submodel(n)).collect(),
-        ..Default::default()
-    };
-    fill(&mut e);
-    b.model_mut().evaluators.push(e);
-    b.current_submodel_mut().evaluator_names.push(full);
-    Ok(())
+    st.with_builder(|b| {
+        let full = b.name_in_submodel(name);
+        let mut e = EvaluatorConfig {
+            name: full.clone(),
+            r#type: eval_type.to_string(),
+            input_layers: inputs.iter().map(|n| b.name_in_submodel(n)).collect(),
+            ..Default::default()
+        };
+        fill(&mut e);
+        b.model_mut().evaluators.push(e);
+        b.current_submodel_mut().evaluator_names.push(full);
+        Ok(())
+    })
 }
 
 fn eval_inputs(a: &Bound, f: &str, with_label: bool) -> Result<Vec<String>, EvalError> {

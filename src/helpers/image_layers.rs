@@ -4,7 +4,7 @@
 use super::args::*;
 use super::build::*;
 use super::objects::*;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
 use crate::graph::layers::image::{self, parse_image, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::{
@@ -98,21 +98,24 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         dilation: Some(dx as u32),
         dilation_y: Some(dy as u32),
     };
-    let idx = image::conv_layer(
-        &mut st.b(),
-        image::ConvLayer {
-            name: name.clone(),
-            layer_type: layer_type.into(),
-            inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
-            num_filters: num_filters as u32,
-            bias,
-            shared_biases: shared,
-            active_type: act_name(&act).into(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let idx = st
+        .with_builder(|b| {
+            image::conv_layer(
+                b,
+                image::ConvLayer {
+                    name: name.clone(),
+                    layer_type: layer_type.into(),
+                    inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
+                    num_filters: num_filters as u32,
+                    bias,
+                    shared_biases: shared,
+                    active_type: act_name(&act).into(),
+                    extra,
+                },
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, &lt, Some(size))
         .with_act(&act)
         .with_filters(Some(num_filters))
@@ -172,31 +175,34 @@ fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         Some(a.bool("exclude_mode"))
     };
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let idx = image::pool_layer(
-        &mut st.b(),
-        image::PoolLayer {
-            name: name.clone(),
-            layer_type: "pool".into(),
-            input: InputSpec::new(input.name.clone()),
-            pool: PoolSpec {
-                pool_type,
-                channels: channels as u32,
-                size_x: size_x as u32,
-                size_y: Some(size_y as u32),
-                stride: stride as u32,
-                stride_y: Some(stride_y as u32),
-                padding: Some(padding as u32),
-                padding_y: Some(padding_y as u32),
-                exclude_mode,
-                ..Default::default()
-            },
-            ceil_mode: a.bool("ceil_mode"),
-            active_type: String::new(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let idx = st
+        .with_builder(|b| {
+            image::pool_layer(
+                b,
+                image::PoolLayer {
+                    name: name.clone(),
+                    layer_type: "pool".into(),
+                    input: InputSpec::new(input.name.clone()),
+                    pool: PoolSpec {
+                        pool_type,
+                        channels: channels as u32,
+                        size_x: size_x as u32,
+                        size_y: Some(size_y as u32),
+                        stride: stride as u32,
+                        stride_y: Some(stride_y as u32),
+                        padding: Some(padding as u32),
+                        padding_y: Some(padding_y as u32),
+                        exclude_mode,
+                        ..Default::default()
+                    },
+                    ceil_mode: a.bool("ceil_mode"),
+                    active_type: String::new(),
+                    extra,
+                },
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "pool", Some(size))
         .with_filters(Some(channels))
         .with_parents(vec![a.get("input").clone()])
@@ -262,29 +268,29 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
             "batch_norm_layer(): epsilon must be no less than 1e-5, got {epsilon}"
         )));
     }
-    let idx = image::batch_norm_layer(
-        &mut st.b(),
-        image::BatchNormLayer {
-            name: name.clone(),
-            layer_type: layer_type.into(),
-            input: InputSpec::with_param(input.name.clone(), attr),
-            channels: channels as u32,
-            img3d: a.bool("img3D"),
-            bias,
-            use_global_stats,
-            moving_average_fraction: real_arg(
-                a.get("moving_average_fraction"),
-                f,
-                "moving_average_fraction",
-            )?,
-            epsilon,
-            mean_var_names,
-            active_type: act_name(&act).into(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let moving_average_fraction = a.arg_real("moving_average_fraction")?;
+    let idx = st
+        .with_builder(|b| {
+            image::batch_norm_layer(
+                b,
+                image::BatchNormLayer {
+                    name: name.clone(),
+                    layer_type: layer_type.into(),
+                    input: InputSpec::with_param(input.name.clone(), attr),
+                    channels: channels as u32,
+                    img3d: a.bool("img3D"),
+                    bias,
+                    use_global_stats,
+                    moving_average_fraction,
+                    epsilon,
+                    mean_var_names,
+                    active_type: act_name(&act).into(),
+                    extra,
+                },
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "batch_norm", Some(size))
         .with_act(&act)
         .with_filters(Some(channels))
@@ -314,16 +320,19 @@ fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         blocked: false,
     };
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let idx = image::norm_layer(
-        &mut st.b(),
-        &name,
-        InputSpec::new(input.name.clone()),
-        &norm,
-        "",
-        &extra,
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let idx = st
+        .with_builder(|b| {
+            image::norm_layer(
+                b,
+                &name,
+                InputSpec::new(input.name.clone()),
+                &norm,
+                "",
+                &extra,
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "norm", Some(size))
         .with_filters(Some(channels))
         .with_parents(vec![a.get("input").clone()])
@@ -527,11 +536,10 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let channels = channels_of(input, a.get("num_channels"), f)?;
     let mut partial_sum = a.arg_uint("partial_sum")?;
     if let Some(shared) = a.opt("channel_shared") {
-        let (h, w) = {
-            let b = st.b();
-            let l = b.layer(&input.full_name.borrow()).cfg()?;
-            (l.height.unwrap_or(0), l.width.unwrap_or(0))
-        };
+        let (h, w) = with_builder(st, |b| {
+            let l = b.layer(&input.full_name.borrow())?;
+            Ok((l.height.unwrap_or(0), l.width.unwrap_or(0)))
+        })?;
         if h == 0 || w == 0 {
             return Err(EvalError::value_error(
                 "prelu_layer(): input height and width must be set",
@@ -645,16 +653,19 @@ fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<
         pow: Real::Int(0),
         blocked: false,
     };
-    let idx = image::norm_layer(
-        &mut st.b(),
-        &name,
-        InputSpec::with_param(input.name.clone(), attr),
-        &norm,
-        "",
-        &Default::default(),
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let idx = st
+        .with_builder(|b| {
+            image::norm_layer(
+                b,
+                &name,
+                InputSpec::with_param(input.name.clone(), attr),
+                &norm,
+                "",
+                &Default::default(),
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "norm", Some(size))
         .with_filters(Some(channels))
         .with_parents(vec![a.get("input").clone()])
@@ -764,33 +775,36 @@ fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         triple(a.get("padding"), f, "padding")?
     };
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let idx = image::pool_layer(
-        &mut st.b(),
-        image::PoolLayer {
-            name: name.clone(),
-            layer_type: "pool3d".into(),
-            input: InputSpec::new(input.name.clone()),
-            pool: PoolSpec {
-                pool_type,
-                channels: channels as u32,
-                size_x: sx as u32,
-                size_y: Some(sy as u32),
-                size_z: Some(sz as u32),
-                stride: tx as u32,
-                stride_y: Some(ty as u32),
-                stride_z: Some(tz as u32),
-                padding: Some(px as u32),
-                padding_y: Some(py as u32),
-                padding_z: Some(pz as u32),
-                exclude_mode: None,
-            },
-            ceil_mode: a.bool("ceil_mode"),
-            active_type: String::new(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let idx = st
+        .with_builder(|b| {
+            image::pool_layer(
+                b,
+                image::PoolLayer {
+                    name: name.clone(),
+                    layer_type: "pool3d".into(),
+                    input: InputSpec::new(input.name.clone()),
+                    pool: PoolSpec {
+                        pool_type,
+                        channels: channels as u32,
+                        size_x: sx as u32,
+                        size_y: Some(sy as u32),
+                        size_z: Some(sz as u32),
+                        stride: tx as u32,
+                        stride_y: Some(ty as u32),
+                        stride_z: Some(tz as u32),
+                        padding: Some(px as u32),
+                        padding_y: Some(py as u32),
+                        padding_z: Some(pz as u32),
+                        exclude_mode: None,
+                    },
+                    ceil_mode: a.bool("ceil_mode"),
+                    active_type: String::new(),
+                    extra,
+                },
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "pool", Some(size))
         .with_filters(Some(channels))
         .with_parents(vec![a.get("input").clone()])
@@ -839,21 +853,24 @@ fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         dilation: None,
         dilation_y: None,
     };
-    let idx = image::conv_layer(
-        &mut st.b(),
-        image::ConvLayer {
-            name: name.clone(),
-            layer_type: lt.clone(),
-            inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
-            num_filters: num_filters as u32,
-            bias,
-            shared_biases: a.bool("shared_biases"),
-            active_type: act_name(&act).into(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let idx = st
+        .with_builder(|b| {
+            image::conv_layer(
+                b,
+                image::ConvLayer {
+                    name: name.clone(),
+                    layer_type: lt.clone(),
+                    inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
+                    num_filters: num_filters as u32,
+                    bias,
+                    shared_biases: a.bool("shared_biases"),
+                    active_type: act_name(&act).into(),
+                    extra,
+                },
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, &lt, Some(size))
         .with_act(&act)
         .with_filters(Some(num_filters))

@@ -20,16 +20,18 @@ fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
     let width = a.arg_opt_uint("width")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     {
-        let mut b = st.b();
-        let added = b.add_layer(&name, "data", size, vec![], "", &extra).cfg()?;
-        if let (Some(h), Some(w)) = (height, width) {
-            if h > 0 && w > 0 {
-                b.set_height_width(added.index, h, w);
+        st.with_builder(|b| {
+            let added = b.add_layer(&name, "data", size, vec![], "", &extra).cfg()?;
+            if let (Some(h), Some(w)) = (height, width) {
+                if h > 0 && w > 0 {
+                    b.set_height_width(added.index, h, w);
+                }
             }
-        }
-        if let Some(d) = depth.filter(|&d| d > 0) {
-            b.layer_at_mut(added.index).depth = Some(d);
-        }
+            if let Some(d) = depth.filter(|&d| d > 0) {
+                b.layer_at_mut(added.index).depth = Some(d);
+            }
+            Ok::<(), EvalError>(())
+        })?;
     }
     let mut num_filters = None;
     if let (Some(h), Some(w)) = (height, width) {
@@ -96,34 +98,36 @@ fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         .collect();
     specs.push(InputSpec::new(select.name.clone()));
     {
-        let mut b = st.b();
-        let added = b
-            .add_layer(&name, "selective_fc", size, specs, act_name(&act), &extra)
-            .cfg()?;
-        {
-            let l = b.layer_at_mut(added.index);
-            l.selective_fc_pass_generation = Some(pass_generation);
-            l.has_selected_colums = Some(has_selected);
-            l.selective_fc_full_mul_ratio = Some(ratio);
-        }
-        let n = if has_selected {
-            inputs.len()
-        } else {
-            inputs.len() + 1
-        };
-        for i in 0..n {
-            let in_size = b.input_layer(added.index, i).size();
-            b.create_input_parameter_sparse(
-                &added,
-                i,
-                size * in_size,
-                vec![size, in_size],
-                Some(false),
-            )
-            .cfg()?;
-        }
-        b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
-            .cfg()?;
+        st.with_builder(|b| {
+            let added = b
+                .add_layer(&name, "selective_fc", size, specs, act_name(&act), &extra)
+                .cfg()?;
+            {
+                let l = b.layer_at_mut(added.index);
+                l.selective_fc_pass_generation = Some(pass_generation);
+                l.has_selected_colums = Some(has_selected);
+                l.selective_fc_full_mul_ratio = Some(ratio);
+            }
+            let n = if has_selected {
+                inputs.len()
+            } else {
+                inputs.len() + 1
+            };
+            for i in 0..n {
+                let in_size = b.input_layer(added.index, i).size();
+                b.create_input_parameter_sparse(
+                    &added,
+                    i,
+                    size * in_size,
+                    vec![size, in_size],
+                    Some(false),
+                )
+                .cfg()?;
+            }
+            b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
+                .cfg()?;
+            Ok::<(), EvalError>(())
+        })?;
     }
     let mut parents = inputs;
     parents.push(a.get("select").clone());
@@ -196,11 +200,12 @@ fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let input = a.arg_layer("input")?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     let beam = {
-        let b = st.b();
-        b.current_submodel()
-            .generator
-            .as_ref()
-            .and_then(|g| g.beam_size)
+        st.with_builder(|b| {
+            b.current_submodel()
+                .generator
+                .as_ref()
+                .and_then(|g| g.beam_size)
+        })
     };
     let mut s = Simple::new(&name, "maxid", vec![InputSpec::new(input.name.clone())]);
     s.extra = extra;
@@ -468,20 +473,22 @@ fn tensor_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
     {
-        let mut b = st.b();
-        let specs = vec![
-            InputSpec::with_param(x.name.clone(), attr),
-            InputSpec::new(y.name.clone()),
-        ];
-        let added = b
-            .add_layer(&name, "tensor", size, specs, act_name(&act), &extra)
-            .cfg()?;
-        let s0 = b.input_layer(added.index, 0).size();
-        let s1 = b.input_layer(added.index, 1).size();
-        b.create_input_parameter(&added, 0, size * s0 * s1, vec![s0, s1, size])
-            .cfg()?;
-        b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
-            .cfg()?;
+        st.with_builder(|b| {
+            let specs = vec![
+                InputSpec::with_param(x.name.clone(), attr),
+                InputSpec::new(y.name.clone()),
+            ];
+            let added = b
+                .add_layer(&name, "tensor", size, specs, act_name(&act), &extra)
+                .cfg()?;
+            let s0 = b.input_layer(added.index, 0).size();
+            let s1 = b.input_layer(added.index, 1).size();
+            b.create_input_parameter(&added, 0, size * s0 * s1, vec![s0, s1, size])
+                .cfg()?;
+            b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
+                .cfg()?;
+            Ok::<(), EvalError>(())
+        })?;
     }
     Ok(LayerOutput::new(st, &name, "tensor", Some(size))
         .with_act(&act)
@@ -668,27 +675,28 @@ fn print_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let name = layer_name(st, &a, "print")?;
     let inputs = a.arg_layers("input")?;
     let format = a.arg_opt_str("format")?;
-    let mut b = st.b();
-    let added = b
-        .add_layer(
-            &name,
-            "print",
-            0,
-            names(&inputs),
-            "",
-            &LayerExtra::default(),
-        )
-        .cfg()?;
-    let format = format.unwrap_or_else(|| {
-        b.layer_at(added.index)
-            .inputs
-            .iter()
-            .map(|i| format!("layer={} %s", i.input_layer_name))
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
-    b.layer_at_mut(added.index).user_arg = Some(format);
-    Ok(Value::None)
+    st.with_builder(|b| {
+        let added = b
+            .add_layer(
+                &name,
+                "print",
+                0,
+                names(&inputs),
+                "",
+                &LayerExtra::default(),
+            )
+            .cfg()?;
+        let format = format.unwrap_or_else(|| {
+            b.layer_at(added.index)
+                .inputs
+                .iter()
+                .map(|i| format!("layer={} %s", i.input_layer_name))
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+        b.layer_at_mut(added.index).user_arg = Some(format);
+        Ok(Value::None)
+    })
 }
 
 fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {

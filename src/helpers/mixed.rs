@@ -312,21 +312,22 @@ pub fn build_mixed(
             )));
         }
     }
-    let mut b = st.b();
-    let idx = mixed::mixed_layer(
-        &mut b,
-        mixed::MixedLayer {
-            name: name.to_string(),
-            layer_type: layer_type.to_string(),
-            size,
-            inputs: mixed_inputs,
-            bias,
-            active_type: active_type.to_string(),
-            extra,
-        },
-    )
-    .cfg()?;
-    Ok((b.layer_at(idx).size(), parents))
+    st.with_builder(|b| {
+        let idx = mixed::mixed_layer(
+            b,
+            mixed::MixedLayer {
+                name: name.to_string(),
+                layer_type: layer_type.to_string(),
+                size,
+                inputs: mixed_inputs,
+                bias,
+                active_type: active_type.to_string(),
+                extra,
+            },
+        )
+        .cfg()?;
+        Ok((b.layer_at(idx).size(), parents))
+    })
 }
 
 pub fn add_to_mixed(layer: &LayerOutput, m: &MixedPending, other: &Value) -> Result<(), EvalError> {
@@ -455,7 +456,7 @@ pub fn register_layer_math(m: &Module, st: &Rc<State>) {
             layer_arg(a.get("input"), op, "input")?;
             let name = match a.opt("name") {
                 Some(v) => str_arg(v, op, "name")?,
-                None => st.b().unique_name(op),
+                None => st.with_builder(|b| b.unique_name(op)),
             };
             let out = pending_mixed(&st, &name, 0, activation(act), None, LayerExtra::default());
             {

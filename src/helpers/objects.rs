@@ -133,12 +133,13 @@ impl HostObject for LayerOutput {
                         ));
                     }
                     let input = layer_arg(args.get("input"), "set_input", "input")?;
-                    let mut b = st.b();
-                    let mem = b.name_in_submodel(&lo.name);
-                    let target = b.name_in_submodel(&input.name);
-                    super::recurrent::set_memory_input(&mut b, &mem, &target)
-                        .map_err(super::state::config_error)?;
-                    Ok(Value::None)
+                    st.with_builder(|b| {
+                        let mem = b.name_in_submodel(&lo.name);
+                        let target = b.name_in_submodel(&input.name);
+                        super::recurrent::set_memory_input(b, &mem, &target)
+                            .map_err(super::state::config_error)?;
+                        Ok(Value::None)
+                    })
                 })
             }
             _ => return Ok(None),

@@ -3,7 +3,7 @@
 use super::args::*;
 use super::build::{def, layer_name, Native, Simple};
 use super::objects::*;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
 use crate::graph::layers::recurrent as group;
 use crate::graph::{Builder, GeneratorConfig, GraphError, InputSpec};
@@ -22,7 +22,7 @@ fn memory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
     // Paddle draws a default memory name on every call, even when `name` is given.
     let drawn = match a.opt("memory_name") {
         Some(v) => str_arg(v, f, "memory_name")?,
-        None => st.b().unique_name("memory"),
+        None => st.with_builder(|b| b.unique_name("memory")),
     };
     let name = a.arg_opt_str("name")?;
     let size = a.arg_uint("size")?;
@@ -52,17 +52,20 @@ fn memory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
     } else {
         Some(drawn.as_str())
     };
-    let agent = group::memory(
-        &mut st.b(),
-        name.as_deref(),
-        size,
-        memory_name,
-        boot_layer.as_deref(),
-        boot_bias.as_ref(),
-        act_name(&act),
-        const_id,
-    )
-    .cfg()?;
+    let agent = st
+        .with_builder(|b| {
+            group::memory(
+                b,
+                name.as_deref(),
+                size,
+                memory_name,
+                boot_layer.as_deref(),
+                boot_bias.as_ref(),
+                act_name(&act),
+                const_id,
+            )
+        })
+        .cfg()?;
     let parents = a
         .opt("boot_layer")
         .map(|v| vec![v.clone()])
@@ -83,7 +86,7 @@ fn run_group(
     name: &str,
 ) -> Result<Value, EvalError> {
     let f = "recurrent_group";
-    st.b().model_mut().r#type = "recurrent_nn".into();
+    st.with_builder(|b| b.model_mut().r#type = "recurrent_nn".into());
     let mut in_links = Vec::new();
     for v in inputs {
         if let Some(l) = v.downcast_host::<LayerOutput>() {
@@ -95,27 +98,33 @@ fn run_group(
             )));
         }
     }
-    group::begin_group(&mut st.b(), name, &in_links, reverse).cfg()?;
+    st.with_builder(|b| group::begin_group(b, name, &in_links, reverse))
+        .cfg()?;
     let mut args = Vec::new();
     for v in inputs {
         if let Some(s) = v.downcast_host::<StaticInput>() {
             let input = lo(&s.input);
-            let mem_name = st.b().unique_name("memory");
-            let agent = group::memory(
-                &mut st.b(),
-                None,
-                input.size.get().unwrap_or(0),
-                Some(&mem_name),
-                Some(&input.name),
-                None,
-                "",
-                None,
-            )
-            .cfg()?;
+            let mem_name = st.with_builder(|b| b.unique_name("memory"));
+            let agent = st
+                .with_builder(|b| {
+                    group::memory(
+                        b,
+                        None,
+                        input.size.get().unwrap_or(0),
+                        Some(&mem_name),
+                        Some(&input.name),
+                        None,
+                        "",
+                        None,
+                    )
+                })
+                .cfg()?;
             {
-                let mut b = st.b();
-                let link = b.name_in_submodel(&agent);
-                group::set_memory_input(&mut b, &link, &link).cfg()?;
+                st.with_builder(|b| {
+                    let link = b.name_in_submodel(&agent);
+                    group::set_memory_input(b, &link, &link).cfg()?;
+                    Ok::<(), EvalError>(())
+                })?;
             }
             args.push(
                 LayerOutput::new(st, &agent, "memory", input.size.get())
@@ -140,12 +149,12 @@ fn run_group(
             ))
         })?;
         l.reverse.set(Some(reverse));
-        group::set_out_link(&mut st.b(), &l.name);
+        st.with_builder(|b| group::set_out_link(b, &l.name));
     }
-    group::end_group(&mut st.b()).cfg()?;
+    with_builder(st, group::end_group)?;
     for o in &outs {
         let l = lo(o);
-        *l.full_name.borrow_mut() = st.b().name_in_submodel(&l.name);
+        *l.full_name.borrow_mut() = st.with_builder(|b| b.name_in_submodel(&l.name));
     }
     Ok(if outs.len() == 1 {
         outs[0].clone()
@@ -313,22 +322,24 @@ fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     s.active_type = act_name(&act);
     s.extra = extra;
     {
-        let mut b = st.b();
-        let added = b
-            .add_layer(
-                s.name,
-                s.layer_type,
-                s.size,
-                s.inputs,
-                s.active_type,
-                &s.extra,
-            )
-            .cfg()?;
-        let l = b.layer_at_mut(added.index);
-        l.active_gate_type = Some(act_name(&gate).into());
-        l.active_state_type = Some(act_name(&state_act).into());
-        b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
-            .cfg()?;
+        st.with_builder(|b| {
+            let added = b
+                .add_layer(
+                    s.name,
+                    s.layer_type,
+                    s.size,
+                    s.inputs,
+                    s.active_type,
+                    &s.extra,
+                )
+                .cfg()?;
+            let l = b.layer_at_mut(added.index);
+            l.active_gate_type = Some(act_name(&gate).into());
+            l.active_state_type = Some(act_name(&state_act).into());
+            b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
+                .cfg()?;
+            Ok::<(), EvalError>(())
+        })?;
     }
     Ok(LayerOutput::new(st, &name, "lstm_step", Some(size))
         .with_act(&act)
@@ -355,27 +366,29 @@ fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     let bias = bias_attr(a.get("bias_attr"), true, f)?;
     let extra = extra_attr(a.get("layer_attr"), f, &[])?;
     {
-        let mut b = st.b();
-        let specs = vec![
-            InputSpec::with_param(input.name.clone(), attr),
-            InputSpec::new(mem.name.clone()),
-        ];
-        let added = b
-            .add_layer(&name, "gru_step", size, specs, act_name(&act), &extra)
-            .cfg()?;
-        if b.input_layer(added.index, 0).size() != 3 * size
-            || b.input_layer(added.index, 1).size() != size
-        {
-            return Err(EvalError::new(
-                "ConfigError",
-                format!("gru_step_layer(): the input must have size 3 * {size} and output_mem size {size}"),
-            ));
-        }
-        b.layer_at_mut(added.index).active_gate_type = Some(act_name(&gate).into());
-        b.create_input_parameter(&added, 0, size * size * 3, vec![size, size * 3])
-            .cfg()?;
-        b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
-            .cfg()?;
+        st.with_builder(|b| {
+            let specs = vec![
+                InputSpec::with_param(input.name.clone(), attr),
+                InputSpec::new(mem.name.clone()),
+            ];
+            let added = b
+                .add_layer(&name, "gru_step", size, specs, act_name(&act), &extra)
+                .cfg()?;
+            if b.input_layer(added.index, 0).size() != 3 * size
+                || b.input_layer(added.index, 1).size() != size
+            {
+                return Err(EvalError::new(
+                    "ConfigError",
+                    format!("gru_step_layer(): the input must have size 3 * {size} and output_mem size {size}"),
+                ));
+            }
+            b.layer_at_mut(added.index).active_gate_type = Some(act_name(&gate).into());
+            b.create_input_parameter(&added, 0, size * size * 3, vec![size, size * 3])
+                .cfg()?;
+            b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
+                .cfg()?;
+            Ok::<(), EvalError>(())
+        })?;
     }
     Ok(LayerOutput::new(st, &name, "gru_step", Some(size))
         .with_act(&act)
