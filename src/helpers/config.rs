@@ -62,11 +62,11 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
             ))
         })
     };
-    set(st, "batch_size", num(a.get("batch_size"), "batch_size")?)?;
+    set(st, "batch_size", num(a.arg("batch_size")?, "batch_size")?)?;
     set(
         st,
         "learning_rate",
-        num(a.get("learning_rate"), "learning_rate")?,
+        num(a.arg("learning_rate")?, "learning_rate")?,
     )?;
     set(st, "algorithm", Some(Setting::Str(algorithm.into())))?;
     for key in [
@@ -77,7 +77,7 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         "async_lagged_grad_discard_ratio",
     ] {
         if a.is_given(key) {
-            set(st, key, setting_of(a.get(key)))?;
+            set(st, key, setting_of(a.arg(key)?))?;
         }
     }
     let s = |x: &str| Some(Setting::Str(x.into()));
@@ -126,7 +126,7 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         }
         _ => {}
     }
-    for reg in items(a.get("regularization")) {
+    for reg in a.arg_items("regularization")? {
         match &optimizer(&reg, f, "regularization")?.kind {
             OptimizerKind::L2Regularization { rate } => {
                 st.with_builder(|b| b.defaults.decay_rate = Some(*rate))
@@ -187,14 +187,14 @@ fn opt_ctor(
 }
 
 fn register_optimizers(m: &Module) {
-    let r = |a: &Bound, k: &str, f: &str| real_arg(a.get(k), f, k);
+    let r = |a: &Bound, k: &str, f: &str| real_arg(a.arg(k)?, f, k);
     opt_ctor(
         m,
         "MomentumOptimizer",
         "momentum=None, sparse=False",
         move |a| {
             Ok(OptimizerKind::Momentum {
-                momentum: opt_real(a.get("momentum"), "MomentumOptimizer", "momentum")?,
+                momentum: opt_real(a.arg("momentum")?, "MomentumOptimizer", "momentum")?,
                 sparse: a.bool("sparse"),
             })
         },
@@ -276,7 +276,7 @@ fn register_optimizers(m: &Module) {
 /// the inputs (unless they were set explicitly), and `layers` the outputs.
 fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "outputs";
-    let mut layers = items(a.get("layers"));
+    let mut layers = a.arg_items("layers")?;
     layers.extend(a.varargs.iter().cloned());
     if layers.is_empty() {
         return Err(EvalError::value_error("outputs(): give at least one layer"));
@@ -328,7 +328,7 @@ fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
 }
 
 fn inputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let mut all = items(a.get("layers"));
+    let mut all = a.arg_items("layers")?;
     all.extend(a.varargs.iter().cloned());
     let mut names = Vec::new();
     for v in &all {
@@ -449,15 +449,15 @@ fn define_sources(
     kind: &str,
     func: &str,
 ) -> Result<Value, EvalError> {
-    let (train_list, test_list) = (a.get("train_list"), a.get("test_list"));
+    let (train_list, test_list) = (a.arg("train_list")?, a.arg("test_list")?);
     if train_list.is_none() && test_list.is_none() {
         return Err(EvalError::value_error(format!(
             "{func}(): give train_list or test_list"
         )));
     }
-    let (train_module, test_module) = split2(a.get("module"));
-    let (train_obj, test_obj) = split2(a.get("obj"));
-    let (train_args, test_args) = split2(a.get("args"));
+    let (train_module, test_module) = split2(a.arg("module")?);
+    let (train_obj, test_obj) = split2(a.arg("obj")?);
+    let (train_args, test_args) = split2(a.arg("args")?);
     let at = declaration(st, interp);
     if !train_list.is_none() {
         let args = data_args(interp, &train_args)?;

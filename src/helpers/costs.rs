@@ -58,7 +58,7 @@ fn square_error_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     let f = "square_error_cost";
     let name = layer_name(st, &a, f)?;
     let inputs = cost_inputs(&a, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
@@ -99,7 +99,7 @@ fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<
         )));
     }
     let inputs = cost_inputs(&a, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let out = add_cost(
         st,
         &name,
@@ -111,7 +111,7 @@ fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<
     )?;
     let default_eval;
     let evaluators = if a.is_given("evaluator") {
-        a.get("evaluator")
+        a.arg("evaluator")?
     } else {
         default_eval = st.prelude_fn("classification_error_evaluator")?;
         &default_eval
@@ -140,9 +140,9 @@ fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<
             vec![],
             vec![
                 ("name".into(), Value::str(&ename)),
-                ("input".into(), a.get("input").clone()),
-                ("label".into(), a.get("label").clone()),
-                ("weight".into(), a.get("weight").clone()),
+                ("input".into(), a.arg("input")?.clone()),
+                ("label".into(), a.arg("label")?.clone()),
+                ("weight".into(), a.arg("weight")?.clone()),
             ],
         )?;
     }
@@ -153,7 +153,7 @@ fn cross_entropy(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     let f = "cross_entropy";
     let name = layer_name(st, &a, f)?;
     let inputs = cost_inputs(&a, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
@@ -172,10 +172,10 @@ fn cross_entropy_with_selfnorm(
 ) -> Result<Value, EvalError> {
     let f = "cross_entropy_with_selfnorm";
     let name = layer_name(st, &a, f)?;
-    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    let inputs = vec![a.arg("input")?.clone(), a.arg("label")?.clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
     let alpha = a.arg_real("softmax_selfnorm_alpha")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
@@ -198,9 +198,9 @@ fn two_input_cost(
     with_coeff: bool,
 ) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    let inputs = vec![a.arg("input")?.clone(), a.arg("label")?.clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let c = if with_coeff {
         coeff(a)?
     } else {
@@ -257,11 +257,11 @@ fn smooth_l1_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 fn huber_regression_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "huber_regression_cost";
     let name = layer_name(st, &a, f)?;
-    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    let inputs = vec![a.arg("input")?.clone(), a.arg("label")?.clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
     let delta = a.arg_real("delta")?;
     let c = a.arg_real("coeff")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
@@ -277,7 +277,7 @@ fn sum_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
     let f = "sum_cost";
     let name = layer_name(st, &a, f)?;
     let inputs = a.arg_layers("input")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
@@ -293,9 +293,9 @@ fn rank_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     let f = "rank_cost";
     let name = layer_name(st, &a, f)?;
     let mut inputs = vec![
-        a.get("left").clone(),
-        a.get("right").clone(),
-        a.get("label").clone(),
+        a.arg("left")?.clone(),
+        a.arg("right")?.clone(),
+        a.arg("label")?.clone(),
     ];
     for (v, what) in inputs.iter().zip(["left", "right", "label"]) {
         let l = layer_arg(v, f, what)?;
@@ -309,7 +309,7 @@ fn rank_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
         layer_arg(w, f, "weight")?;
         inputs.push(w.clone());
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
@@ -324,7 +324,7 @@ fn rank_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 fn lambda_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "lambda_cost";
     let name = layer_name(st, &a, f)?;
-    let inputs = vec![a.get("input").clone(), a.get("score").clone()];
+    let inputs = vec![a.arg("input")?.clone(), a.arg("score")?.clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
     let ndcg = a.arg_int("NDCG_num")?;
     let max_sort = a.arg_int("max_sort_size")?;
@@ -333,7 +333,7 @@ fn lambda_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
             "NDCG_num must be less than or equal to max_sort_size",
         ));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let specs = inputs
         .iter()
         .map(|l| InputSpec::new(lo(l).name.clone()))
@@ -439,20 +439,17 @@ fn evaluator_base(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             .map(|v| int_arg(v, f, k).map(|i| i as i32))
             .transpose()
     };
-    let string = |k: &str| opt_str(a.get(k), f, k);
+    let string = |k: &str| opt_str(a.arg(k)?, f, k);
     let chunk_scheme = string("chunk_scheme")?;
     let num_chunk_types = int("num_chunk_types")?;
-    let threshold = opt_real(
-        a.get("classification_threshold"),
-        f,
-        "classification_threshold",
-    )?;
+    let threshold = a.arg_opt_real("classification_threshold")?;
     let positive_label = int("positive_label")?;
     let (dict_file, result_file) = (string("dict_file")?, string("result_file")?);
     let (num_results, top_k, background_id) =
         (int("num_results")?, int("top_k")?, int("background_id")?);
     let delimited = a.opt("delimited").map(Value::truthy);
-    let excluded = items(a.get("excluded_chunk_types"))
+    let excluded = a
+        .arg_items("excluded_chunk_types")?
         .iter()
         .map(|v| int_arg(v, f, "excluded_chunk_types").map(|i| i as i32))
         .collect::<Result<Vec<_>, _>>()?;
@@ -532,7 +529,8 @@ fn chunk_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     let inputs = eval_inputs(&a, f, true)?;
     let scheme = a.arg_str("chunk_scheme")?;
     let n = a.arg_int("num_chunk_types")?;
-    let excluded: Vec<i32> = items(a.get("excluded_chunk_types"))
+    let excluded: Vec<i32> = a
+        .arg_items("excluded_chunk_types")?
         .iter()
         .map(|v| int_arg(v, f, "excluded_chunk_types").map(|i| i as i32))
         .collect::<Result<_, _>>()?;

@@ -28,18 +28,18 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             ))
         })?,
     };
-    let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
+    let act = a.arg_act("act", "ReluActivation")?;
     let (fx, fy) = pair(
-        a.get("filter_size"),
-        a.get("filter_size_y"),
+        a.arg("filter_size")?,
+        a.arg("filter_size_y")?,
         f,
         "filter_size",
     )?;
-    let (sx, sy) = pair(a.get("stride"), a.get("stride_y"), f, "stride")?;
-    let (px, py) = pair(a.get("padding"), a.get("padding_y"), f, "padding")?;
-    let (dx, dy) = pair(a.get("dilation"), a.get("dilation_y"), f, "dilation")?;
+    let (sx, sy) = pair(a.arg("stride")?, a.arg("stride_y")?, f, "stride")?;
+    let (px, py) = pair(a.arg("padding")?, a.arg("padding_y")?, f, "padding")?;
+    let (dx, dy) = pair(a.arg("dilation")?, a.arg("dilation_y")?, f, "dilation")?;
     let groups = a.arg_uint("groups")?;
-    let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let mut attr = a.arg_param(smart_param)?;
     if attr.initial_smart == Some(true) {
         // Paddle's conv layers start from He initialization: std = sqrt(2 / (k^2 * c)).
         let init_w = (2.0 / ((fx * fx * channels) as f64)).sqrt();
@@ -48,9 +48,9 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         attr.initial_strategy = Some(0);
         attr.initial_smart = Some(false);
     }
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
+    let bias = a.arg_bias(true)?;
     let shared = a.bool("shared_biases");
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT])?;
+    let extra = a.arg_extra(&[DROPOUT])?;
     let trans = a.bool("trans");
     let use_gpu = st
         .b()
@@ -119,7 +119,7 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     Ok(LayerOutput::new(st, &name, &lt, Some(size))
         .with_act(&act)
         .with_filters(Some(num_filters))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -162,19 +162,19 @@ fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             ))
         })?,
     };
-    let pool_type = image_pool_type(a.get("pool_type"), f)?;
+    let pool_type = image_pool_type(a.arg("pool_type")?, f)?;
     let size_x = a.arg_uint("pool_size")?;
     let size_y = a.arg_opt_uint("pool_size_y")?.unwrap_or(size_x);
     let stride = a.arg_uint("stride")?;
     let stride_y = a.arg_opt_uint("stride_y")?.unwrap_or(stride);
     let padding = a.arg_uint("padding")?;
     let padding_y = a.arg_opt_uint("padding_y")?.unwrap_or(padding);
-    let exclude_mode = if a.get("exclude_mode").is_none() {
+    let exclude_mode = if a.arg("exclude_mode")?.is_none() {
         None
     } else {
         Some(a.bool("exclude_mode"))
     };
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let idx = st
         .with_builder(|b| {
             image::pool_layer(
@@ -205,7 +205,7 @@ fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "pool", Some(size))
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -213,13 +213,13 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let f = "batch_norm_layer";
     let name = layer_name(st, &a, "batch_norm")?;
     let input = a.arg_layer("input")?;
-    let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
+    let act = a.arg_act("act", "ReluActivation")?;
     let channels = match a.arg_opt_uint("num_channels")? {
         Some(c) => c,
         None => input.num_filters.or(input.size.get()).unwrap_or(0),
     };
     let attr = param_attr(
-        a.get("param_attr"),
+        a.arg("param_attr")?,
         || ParamAttrs {
             initial_mean: Some(Real::Float(1.0)),
             initial_std: Some(Real::Float(0.0)),
@@ -228,8 +228,8 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         },
         f,
     )?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let bn_type = a.arg_opt_str("batch_norm_type")?;
     let use_gpu = st
         .b()
@@ -294,12 +294,11 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     Ok(LayerOutput::new(st, &name, "batch_norm", Some(size))
         .with_act(&act)
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "img_cmrnorm_layer";
     let name = layer_name(st, &a, "crmnorm")?;
     let input = a.arg_layer("input")?;
     let channels = match a.arg_opt_uint("num_channels")? {
@@ -319,7 +318,7 @@ fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         pow: a.arg_real("power")?,
         blocked: false,
     };
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let idx = st
         .with_builder(|b| {
             image::norm_layer(
@@ -335,7 +334,7 @@ fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "norm", Some(size))
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -343,8 +342,8 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     let f = "spp_layer";
     let name = layer_name(st, &a, "spp")?;
     let input = a.arg_layer("input")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
-    let pool_type = match a.get("pool_type") {
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
+    let pool_type = match a.arg("pool_type")? {
         Value::None => "max-projection".to_string(),
         v => {
             let p = v
@@ -363,13 +362,13 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
             "spp_layer(): pyramid_height must be between 1 and 16, got {height}"
         )));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "spp",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -386,7 +385,7 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     )?;
     Ok(LayerOutput::new(st, &name, "spp", Some(size))
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -401,13 +400,13 @@ fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
     }
     let channels = channels_of(input, &Value::None, f)?;
     let (ox, oy) = (a.arg_uint("out_size_x")?, a.arg_uint("out_size_y")?);
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "bilinear_interp",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -424,7 +423,7 @@ fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
     )?;
     Ok(LayerOutput::new(st, &name, "bilinear_interp", Some(size))
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -433,19 +432,19 @@ fn maxout_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let name = layer_name(st, &a, f)?;
     let input = a.arg_layer("input")?;
     let groups = a.arg_uint("groups")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
     if groups <= 1 || channels % groups != 0 {
         return Err(EvalError::value_error(format!(
             "maxout_layer(): groups ({groups}) must be > 1 and divide the {channels} channels"
         )));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "maxout",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -463,7 +462,7 @@ fn maxout_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
         },
     )?;
     Ok(LayerOutput::new(st, &name, "maxout", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -490,13 +489,13 @@ fn pad_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     let (pc, ph, pw) = (pair("pad_c")?, pair("pad_h")?, pair("pad_w")?);
     let in_ch = channels_of(input, &Value::None, f)?;
     let out_ch = in_ch + pc[0] as u64 + pc[1] as u64;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "pad",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -515,7 +514,7 @@ fn pad_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     )?;
     Ok(LayerOutput::new(st, &name, "pad", Some(size))
         .with_filters(Some(out_ch))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -524,7 +523,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let name = layer_name(st, &a, f)?;
     let input = a.arg_layer("input")?;
     let attr = param_attr(
-        a.get("param_attr"),
+        a.arg("param_attr")?,
         || ParamAttrs {
             initial_mean: Some(Real::Float(0.25)),
             initial_std: Some(Real::Float(0.0)),
@@ -533,7 +532,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
         },
         f,
     )?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
     let mut partial_sum = a.arg_uint("partial_sum")?;
     if let Some(shared) = a.opt("channel_shared") {
         let (h, w) = with_builder(st, |b| {
@@ -551,7 +550,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
             h * w
         };
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
@@ -579,7 +578,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     )?;
     Ok(LayerOutput::new(st, &name, "prelu", Some(size))
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -587,8 +586,8 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
     let f = "block_expand_layer";
     let name = layer_name(st, &a, f)?;
     let input = a.arg_layer("input")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
-    let u = |k: &str| uint_arg(a.get(k), f, k).map(|v| v as u32);
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
+    let u = |k: &str| uint_arg(a.arg(k)?, f, k).map(|v| v as u32);
     let (bx, by, sx, sy, px, py) = (
         u("block_x")?,
         u("block_y")?,
@@ -597,13 +596,13 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         u("padding_x")?,
         u("padding_y")?,
     );
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "blockexpand",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -635,7 +634,7 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         },
     )?;
     Ok(LayerOutput::new(st, &name, "blockexpand", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -644,7 +643,7 @@ fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<
     let name = layer_name(st, &a, "cross_channel_norm")?;
     let input = a.arg_layer("input")?;
     let channels = channels_of(input, &Value::None, f)?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let attr = a.arg_param(smart_param)?;
     let norm = image::NormSpec {
         norm_type: "cross-channel-norm".into(),
         channels: channels as u32,
@@ -668,7 +667,7 @@ fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<
     let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "norm", Some(size))
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -677,13 +676,13 @@ fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let name = layer_name(st, &a, f)?;
     a.arg_layer("input")?;
     let (h, w) = (a.arg_uint("height")?, a.arg_uint("width")?);
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "rotate",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -693,7 +692,7 @@ fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
         },
     )?;
     Ok(LayerOutput::new(st, &name, "rotate", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -701,7 +700,7 @@ fn scale_sub_region_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
     let name = layer_name(st, &a, "scale_sub_region")?;
     let input = a.arg_layer("input")?;
     a.arg_layer("indices")?;
-    let value = match a.get("value") {
+    let value = match a.arg("value")? {
         Value::Float(x) => Real::Float(*x),
         v => {
             return Err(EvalError::type_error(format!(
@@ -715,7 +714,7 @@ fn scale_sub_region_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
         &name,
         "scale_sub_region",
         0,
-        vec![spec(a.get("input")), spec(a.get("indices"))],
+        vec![a.arg_spec("input")?, a.arg_spec("indices")?],
         "",
         &Default::default(),
         |b, added| {
@@ -741,7 +740,7 @@ fn scale_sub_region_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
     Ok(
         LayerOutput::new(st, &name, "scale_sub_region", input.size.get())
             .with_filters(input.num_filters)
-            .with_parents(vec![a.get("input").clone(), a.get("indices").clone()])
+            .with_parents(vec![a.arg("input")?.clone(), a.arg("indices")?.clone()])
             .value(),
     )
 }
@@ -750,8 +749,8 @@ fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let f = "img_pool3d_layer";
     let name = layer_name(st, &a, "pool3d")?;
     let input = a.arg_layer("input")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
-    let pool_type = match a.get("pool_type") {
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
+    let pool_type = match a.arg("pool_type")? {
         Value::None => "max-projection".to_string(),
         v => match v.downcast_host::<Pooling>() {
             Some(p) if p.class == "MaxPooling" => "max-projection".into(),
@@ -764,17 +763,17 @@ fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
             }
         },
     };
-    let (sx, sy, sz) = triple(a.get("pool_size"), f, "pool_size")?;
-    let (tx, ty, tz) = triple(a.get("stride"), f, "stride")?;
+    let (sx, sy, sz) = triple(a.arg("pool_size")?, f, "pool_size")?;
+    let (tx, ty, tz) = triple(a.arg("stride")?, f, "stride")?;
     // Paddle's helper unpacks a padding triple into (padding, padding_y, padding_y): the z
     // padding of a triple is dropped and the scalar's used instead.
-    let (px, py, pz) = if is_sequence(a.get("padding")) {
-        let (x, _, z) = triple(a.get("padding"), f, "padding")?;
+    let (px, py, pz) = if is_sequence(a.arg("padding")?) {
+        let (x, _, z) = triple(a.arg("padding")?, f, "padding")?;
         (x, z, x)
     } else {
-        triple(a.get("padding"), f, "padding")?
+        triple(a.arg("padding")?, f, "padding")?
     };
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let idx = st
         .with_builder(|b| {
             image::pool_layer(
@@ -807,7 +806,7 @@ fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "pool", Some(size))
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -815,22 +814,22 @@ fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let f = "img_conv3d_layer";
     let name = layer_name(st, &a, "conv3d")?;
     let input = a.arg_layer("input")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
     let num_filters = a.arg_uint("num_filters")?;
-    let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
-    let (fx, fy, fz) = triple(a.get("filter_size"), f, "filter_size")?;
-    let (sx, sy, sz) = triple(a.get("stride"), f, "stride")?;
-    let (px, py, pz) = triple(a.get("padding"), f, "padding")?;
+    let act = a.arg_act("act", "ReluActivation")?;
+    let (fx, fy, fz) = triple(a.arg("filter_size")?, f, "filter_size")?;
+    let (sx, sy, sz) = triple(a.arg("stride")?, f, "stride")?;
+    let (px, py, pz) = triple(a.arg("padding")?, f, "padding")?;
     let groups = a.arg_uint("groups")?;
-    let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let mut attr = a.arg_param(smart_param)?;
     if attr.initial_smart == Some(true) {
         attr.initial_mean = Some(Real::Float(0.0));
         attr.initial_std = Some(Real::Float((2.0 / ((fx * fx * channels) as f64)).sqrt()));
         attr.initial_strategy = Some(0);
         attr.initial_smart = Some(false);
     }
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT])?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT])?;
     let trans = a.bool("trans");
     let lt = match a.arg_opt_str("layer_type")? {
         Some(t) => t,
@@ -874,12 +873,11 @@ fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     Ok(LayerOutput::new(st, &name, &lt, Some(size))
         .with_act(&act)
         .with_filters(Some(num_filters))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "switch_order_layer";
     let name = layer_name(st, &a, "switch_order")?;
     a.arg_layer("input")?;
     let axis = a.arg_uint("reshape_axis")?;
@@ -888,14 +886,14 @@ fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
             "switch_order_layer(): reshape_axis must be 1, 2 or 3, got {axis}"
         )));
     }
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "switch_order",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         act_name(&act),
         &extra,
         |b, added| {
@@ -925,7 +923,7 @@ fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
     )?;
     Ok(LayerOutput::new(st, &name, "switch_order", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -939,11 +937,13 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         ));
     }
     let axis = a.arg_int("axis")?;
-    let offset: Vec<u32> = items(a.get("offset"))
+    let offset: Vec<u32> = a
+        .arg_items("offset")?
         .iter()
         .map(|v| uint_arg(v, f, "offset").map(|u| u as u32))
         .collect::<Result<_, _>>()?;
-    let shape: Vec<u32> = items(a.get("shape"))
+    let shape: Vec<u32> = a
+        .arg_items("shape")?
         .iter()
         .map(|v| uint_arg(v, f, "shape").map(|u| u as u32))
         .collect::<Result<_, _>>()?;
@@ -952,7 +952,7 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
             "crop_layer(): without a reference layer, give shape=[N, C, H, W]",
         ));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let specs = inputs.iter().map(spec).collect();
     let size = with_layer(st, &name, "crop", 0, specs, "", &extra, |b, added| {
         let input = b.input_layer(added.index, 0).clone();

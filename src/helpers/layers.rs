@@ -12,13 +12,12 @@ use crate::graph::{ClipConfig, InputSpec, LayerExtra};
 use std::rc::Rc;
 
 fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "data_layer";
     let name = a.arg_str("name")?;
     let size = a.arg_uint("size")?;
     let depth = a.arg_opt_uint("depth")?;
     let height = a.arg_opt_uint("height")?;
     let width = a.arg_opt_uint("width")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     {
         st.with_builder(|b| {
             let added = b.add_layer(&name, "data", size, vec![], "", &extra).cfg()?;
@@ -54,10 +53,10 @@ fn fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
     let name = layer_name(st, &a, "fc_layer")?;
     let inputs = a.arg_layers("input")?;
     let size = a.arg_uint("size")?;
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let attrs = param_attrs_per_input(a.arg("param_attr")?, inputs.len(), f)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let specs = inputs
         .iter()
         .zip(attrs)
@@ -84,10 +83,10 @@ fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
     let inputs = a.arg_layers("input")?;
     let size = a.arg_uint("size")?;
     let select = a.arg_layer("select")?;
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let attrs = param_attrs_per_input(a.arg("param_attr")?, inputs.len(), f)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let pass_generation = a.bool("pass_generation");
     let has_selected = a.bool("has_selected_colums");
     let ratio = a.arg_real("mul_ratio")?;
@@ -130,7 +129,7 @@ fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         })?;
     }
     let mut parents = inputs;
-    parents.push(a.get("select").clone());
+    parents.push(a.arg("select")?.clone());
     Ok(LayerOutput::new(st, &name, "selective_fc", Some(size))
         .with_act(&act)
         .with_parents(parents)
@@ -141,24 +140,23 @@ fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
 fn same_size(
     st: &Rc<State>,
     a: &Bound,
-    f: &str,
     prefix: &str,
     layer_type: &str,
     out_type: &str,
 ) -> Result<Value, EvalError> {
     let name = layer_name(st, a, prefix)?;
     let input = a.arg_layer("input")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(&name, layer_type, vec![InputSpec::new(input.name.clone())]);
     s.extra = extra;
     let size = s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, out_type, Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn trans_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(st, &a, "trans_layer", "trans_layer", "trans", "trans")
+    same_size(st, &a, "trans_layer", "trans", "trans")
 }
 
 fn sum_to_one_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -166,39 +164,23 @@ fn sum_to_one_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
         st,
         &a,
         "sum_to_one_norm_layer",
-        "sum_to_one_norm_layer",
         "sum_to_one_norm",
         "sum_to_one_norm",
     )
 }
 
 fn row_l2_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(
-        st,
-        &a,
-        "row_l2_norm_layer",
-        "row_l2_norm_layer",
-        "row_l2_norm",
-        "row_l2_norm",
-    )
+    same_size(st, &a, "row_l2_norm_layer", "row_l2_norm", "row_l2_norm")
 }
 
 fn sampling_id_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(
-        st,
-        &a,
-        "sampling_id_layer",
-        "sampling_id_layer",
-        "sampling_id",
-        "sampling_id",
-    )
+    same_size(st, &a, "sampling_id_layer", "sampling_id", "sampling_id")
 }
 
 fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "maxid_layer";
     let name = layer_name(st, &a, "maxid_layer")?;
     let input = a.arg_layer("input")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let beam = {
         st.with_builder(|b| {
             b.current_submodel()
@@ -215,33 +197,31 @@ fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
         }
     })?;
     Ok(LayerOutput::new(st, &name, "maxid", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn eos_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "eos_layer";
     let name = layer_name(st, &a, "eos_layer")?;
     let input = a.arg_layer("input")?;
     let eos_id = a.arg_uint("eos_id")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(&name, "eos_id", vec![InputSpec::new(input.name.clone())]);
     s.extra = extra;
     s.size_of = None;
     s.size = 2;
     let size = s.add(st, |l| l.eos_id = Some(eos_id as u32))?;
     Ok(LayerOutput::new(st, &name, "eos_id", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn slope_intercept_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "slope_intercept_layer";
     let name = layer_name(st, &a, "slope_intercept_layer")?;
     let input = a.arg_layer("input")?;
     let slope = a.arg_real("slope")?;
     let intercept = a.arg_real("intercept")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         "slope_intercept",
@@ -253,7 +233,7 @@ fn slope_intercept_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
         l.intercept = Some(intercept);
     })?;
     Ok(LayerOutput::new(st, &name, "slope_intercept", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -269,7 +249,7 @@ fn weighted(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Valu
             weight.size.get().unwrap_or(0)
         )));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         layer_type,
@@ -282,9 +262,9 @@ fn weighted(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Valu
     s.size_of = Some(1);
     let size = s.add(st, |_| {})?;
     let parents = if layer_type == "power" {
-        vec![a.get("input").clone(), a.get("weight").clone()]
+        vec![a.arg("input")?.clone(), a.arg("weight")?.clone()]
     } else {
-        vec![a.get("weight").clone(), a.get("input").clone()]
+        vec![a.arg("weight")?.clone(), a.arg("input")?.clone()]
     };
     Ok(LayerOutput::new(st, &name, layer_type, Some(size))
         .with_parents(parents)
@@ -309,14 +289,14 @@ fn interpolation_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value
         ));
     }
     let weight = a.arg_layer("weight")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut specs = vec![InputSpec::new(weight.name.clone())];
     specs.extend(names(&inputs));
     let mut s = Simple::new(&name, "interpolation", specs);
     s.extra = extra;
     s.size_of = Some(1);
     let size = s.add(st, |_| {})?;
-    let mut parents = vec![a.get("weight").clone()];
+    let mut parents = vec![a.arg("weight")?.clone()];
     parents.extend(inputs);
     Ok(LayerOutput::new(st, &name, "interpolation", Some(size))
         .with_parents(parents)
@@ -330,7 +310,7 @@ fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
     let y = a.arg_layer("b")?;
     let scale = a.arg_real("scale")?;
     let size = a.arg_uint("size")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let specs = vec![
         InputSpec::new(x.name.clone()),
         InputSpec::new(y.name.clone()),
@@ -348,7 +328,7 @@ fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
     s.extra = extra;
     s.add(st, |l| l.cos_scale = Some(scale))?;
     Ok(LayerOutput::new(st, &name, "cos", Some(size))
-        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
+        .with_parents(vec![a.arg("a")?.clone(), a.arg("b")?.clone()])
         .value())
 }
 
@@ -391,10 +371,10 @@ fn scalar_pair_layer(
     check: impl Fn(&LayerOutput, &LayerOutput) -> Result<(), EvalError>,
 ) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let x = layer_arg(a.get(keys[0]), f, keys[0])?;
-    let y = layer_arg(a.get(keys[1]), f, keys[1])?;
+    let x = layer_arg(a.arg(keys[0])?, f, keys[0])?;
+    let y = layer_arg(a.arg(keys[1])?, f, keys[1])?;
     check(x, y)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         ty,
@@ -408,7 +388,7 @@ fn scalar_pair_layer(
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, ty, Some(1))
-        .with_parents(vec![a.get(keys[0]).clone(), a.get(keys[1]).clone()])
+        .with_parents(vec![a.arg(keys[0])?.clone(), a.arg(keys[1])?.clone()])
         .value())
 }
 
@@ -417,7 +397,7 @@ fn out_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     let name = layer_name(st, &a, f)?;
     let x = a.arg_layer("input1")?;
     let y = a.arg_layer("input2")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = x.size.get().unwrap_or(0) * y.size.get().unwrap_or(0);
     let mut s = Simple::new(
         &name,
@@ -432,7 +412,7 @@ fn out_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "out_prod", Some(size))
-        .with_parents(vec![a.get("input1").clone(), a.get("input2").clone()])
+        .with_parents(vec![a.arg("input1")?.clone(), a.arg("input2")?.clone()])
         .value())
 }
 
@@ -446,7 +426,7 @@ fn conv_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
             "conv_shift_layer(): the size of b must be odd",
         ));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         "conv_shift",
@@ -458,7 +438,7 @@ fn conv_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     s.extra = extra;
     let size = s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "conv_shift", Some(size))
-        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
+        .with_parents(vec![a.arg("a")?.clone(), a.arg("b")?.clone()])
         .value())
 }
 
@@ -468,10 +448,10 @@ fn tensor_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let x = a.arg_layer("a")?;
     let y = a.arg_layer("b")?;
     let size = a.arg_uint("size")?;
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let attr = a.arg_param(smart_param)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     {
         st.with_builder(|b| {
             let specs = vec![
@@ -492,7 +472,7 @@ fn tensor_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     }
     Ok(LayerOutput::new(st, &name, "tensor", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
+        .with_parents(vec![a.arg("a")?.clone(), a.arg("b")?.clone()])
         .value())
 }
 
@@ -520,7 +500,7 @@ fn linear_comb_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         }
     }
     let size = size.unwrap_or(0);
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         "convex_comb",
@@ -534,17 +514,16 @@ fn linear_comb_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "convex_comb", Some(size))
-        .with_parents(vec![a.get("weights").clone(), a.get("vectors").clone()])
+        .with_parents(vec![a.arg("weights")?.clone(), a.arg("vectors")?.clone()])
         .value())
 }
 
 fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "addto_layer";
     let name = layer_name(st, &a, "addto")?;
     let inputs = a.arg_layers("input")?;
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let bias = a.arg_bias(false)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let num_filters = inputs.iter().filter_map(|l| lo(l).num_filters).next_back();
     let layer = general::AddToLayer {
         caller: "addto_layer()",
@@ -567,9 +546,9 @@ fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 
 fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "concat_layer";
-    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
+    let act = a.arg_act("act", "IdentityActivation")?;
     let name = layer_name(st, &a, "concat")?;
-    let list = items(a.get("input"));
+    let list = a.arg_items("input")?;
     if list.is_empty() {
         return Err(EvalError::value_error("concat_layer(): input is empty"));
     }
@@ -579,13 +558,13 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let all_projs = list
         .iter()
         .all(|v| v.downcast_host::<ProjectionObj>().is_some());
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     if all_layers {
         let layer = general::ConcatLayer {
             caller: "concat_layer()",
             name: name.clone(),
             inputs: names(&list),
-            bias: a.get("bias_attr").truthy(),
+            bias: a.arg("bias_attr")?.truthy(),
             active_type: act_name(&act).to_string(),
             extra,
         };
@@ -605,7 +584,7 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     }
     // Paddle passes `ParamAttr.to_bias(bias_attr)` straight to config_parser: only a ParamAttr
     // makes a bias; True, like None and False, makes none (benchmark GoogLeNet passes True).
-    let bias = match a.get("bias_attr") {
+    let bias = match a.arg("bias_attr")? {
         Value::None | Value::Bool(_) => None,
         v => bias_attr(v, false, f)?,
     };
@@ -623,8 +602,8 @@ fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let input = a.arg_layer("input")?;
     let n = a.arg_uint("num_repeats")?;
     let as_row = a.bool("as_row_vector");
-    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "IdentityActivation")?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         "featmap_expand",
@@ -642,7 +621,7 @@ fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     })?;
     Ok(LayerOutput::new(st, &name, "featmap_expand", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -657,7 +636,7 @@ fn get_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
             input.outputs.join(",")
         )));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = input.size.get().unwrap_or(0);
     let mut spec = InputSpec::new(input.name.clone());
     spec.input_layer_argument = Some(arg);
@@ -667,7 +646,7 @@ fn get_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "get_output", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -713,7 +692,7 @@ fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         &name,
         "clip",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &Default::default(),
         |b, added| {
@@ -724,16 +703,15 @@ fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         },
     )?;
     Ok(LayerOutput::new(st, &name, "clip", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "scale_shift_layer";
     let name = layer_name(st, &a, "scale_shift")?;
     let input = a.arg_layer("input")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
+    let attr = a.arg_param(smart_param)?;
+    let bias = a.arg_bias(true)?;
     let size = with_layer(
         st,
         &name,
@@ -751,7 +729,7 @@ fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         },
     )?;
     Ok(LayerOutput::new(st, &name, "scale_shift", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -759,12 +737,12 @@ fn resize_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let name = layer_name(st, &a, "resize")?;
     let input = a.arg_layer("input")?;
     let size = a.arg_uint("size")?;
-    let mut s = Simple::new(&name, "resize", vec![spec(a.get("input"))]);
+    let mut s = Simple::new(&name, "resize", vec![a.arg_spec("input")?]);
     s.size = size;
     s.size_of = None;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "resize", input.size.get())
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -778,9 +756,9 @@ fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
             "the factor_size must be greater than 0.",
         ));
     }
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let attr = a.arg_param(smart_param)?;
+    let extra = a.arg_extra(&[])?;
     with_layer(
         st,
         &name,
@@ -798,7 +776,7 @@ fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
     Ok(
         LayerOutput::new(st, &name, "factorization_machine", Some(1))
             .with_act(&act)
-            .with_parents(vec![a.get("input").clone()])
+            .with_parents(vec![a.arg("input")?.clone()])
             .value(),
     )
 }
@@ -820,7 +798,7 @@ fn multiplex_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
             ));
         }
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(&name, "multiplex", inputs.iter().map(spec).collect());
     s.size = size;
     s.size_of = None;

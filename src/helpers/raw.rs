@@ -532,7 +532,7 @@ fn memory_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
     let name = a.arg_opt_str("name")?;
     let size = a.arg_uint("size")?;
     let boot_layer = a.arg_opt_str("boot_layer")?;
-    let boot_bias = match a.get("boot_bias") {
+    let boot_bias = match a.arg("boot_bias")? {
         Value::None | Value::Bool(false) => None,
         v => bias_of(v, f, false)?,
     };
@@ -563,8 +563,8 @@ fn link_names(v: &Value, f: &str) -> Result<Vec<String>, EvalError> {
 fn group_begin(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "RecurrentLayerGroupBegin";
     let name = a.arg_str("name")?;
-    let in_links = link_names(a.get("in_links"), f)?;
-    let out_links = link_names(a.get("out_links"), f)?;
+    let in_links = link_names(a.arg("in_links")?, f)?;
+    let out_links = link_names(a.arg("out_links")?, f)?;
     st.with_builder(|b| {
         group::begin_group(b, &name, &in_links, a.bool("seq_reversed")).cfg()?;
         for link in &out_links {
@@ -692,16 +692,13 @@ fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     let f = "Evaluator";
     let name = a.arg_str("name")?;
     let t = a.arg_str("type")?;
-    let inputs: Vec<String> = items(a.get("inputs"))
+    let inputs: Vec<String> = a
+        .arg_items("inputs")?
         .iter()
         .map(|v| str_arg(v, f, "inputs"))
         .collect::<Result<_, _>>()?;
     let top_k = a.opt("top_k").map(|v| int_arg(v, f, "top_k")).transpose()?;
-    let threshold = opt_real(
-        a.get("classification_threshold"),
-        f,
-        "classification_threshold",
-    )?;
+    let threshold = a.arg_opt_real("classification_threshold")?;
     super::costs::add_evaluator(st, &name, &t, inputs, |e| {
         e.top_k = top_k.map(|k| k as i32);
         e.classification_threshold = threshold;
@@ -737,7 +734,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "IdentityOffsetProjection",
         |a| {
             Ok(ProjKind::IdentityOffset {
-                offset: uint_arg(a.get("offset"), "IdentityOffsetProjection", "offset")?,
+                offset: uint_arg(a.arg("offset")?, "IdentityOffsetProjection", "offset")?,
             })
         },
         "offset, ",
@@ -756,7 +753,8 @@ pub fn register(m: &Module, st: &Rc<State>) {
     );
     m.add_native("DotMulOperator", "input_layer_names, scale=None", |_, a| {
         let f = "DotMulOperator";
-        let names: Vec<String> = items(a.get("input_layer_names"))
+        let names: Vec<String> = a
+            .arg_items("input_layer_names")?
             .iter()
             .map(|v| str_arg(v, f, "input_layer_names"))
             .collect::<Result<_, _>>()?;
@@ -800,37 +798,37 @@ pub fn register(m: &Module, st: &Rc<State>) {
         })))
     });
     def(m, st, "model_type", "name", |st, _, a| {
-        let v = str_arg(a.get("name"), "model_type", "name")?;
+        let v = str_arg(a.arg("name")?, "model_type", "name")?;
         st.with_builder(|b| b.model_mut().r#type = v);
         Ok(Value::None)
     });
     def(m, st, "default_initial_std", "val", |st, _, a| {
-        let v = real_arg(a.get("val"), "default_initial_std", "val")?;
+        let v = real_arg(a.arg("val")?, "default_initial_std", "val")?;
         st.with_builder(|b| b.defaults.initial_std = v);
         Ok(Value::None)
     });
     def(m, st, "default_initial_mean", "val", |st, _, a| {
-        let v = real_arg(a.get("val"), "default_initial_mean", "val")?;
+        let v = real_arg(a.arg("val")?, "default_initial_mean", "val")?;
         st.with_builder(|b| b.defaults.initial_mean = v);
         Ok(Value::None)
     });
     def(m, st, "default_initial_strategy", "val", |st, _, a| {
-        let v = int_arg(a.get("val"), "default_initial_strategy", "val")? as i32;
+        let v = int_arg(a.arg("val")?, "default_initial_strategy", "val")? as i32;
         st.with_builder(|b| b.defaults.initial_strategy = v);
         Ok(Value::None)
     });
     def(m, st, "default_initial_smart", "val", |st, _, a| {
-        let v = a.get("val").truthy();
+        let v = a.arg("val")?.truthy();
         st.with_builder(|b| b.defaults.initial_smart = v);
         Ok(Value::None)
     });
     def(m, st, "default_momentum", "val", |st, _, a| {
-        let v = opt_real(a.get("val"), "default_momentum", "val")?;
+        let v = opt_real(a.arg("val")?, "default_momentum", "val")?;
         st.with_builder(|b| b.defaults.momentum = v);
         Ok(Value::None)
     });
     def(m, st, "default_decay_rate", "val", |st, _, a| {
-        let v = opt_real(a.get("val"), "default_decay_rate", "val")?;
+        let v = opt_real(a.arg("val")?, "default_decay_rate", "val")?;
         st.with_builder(|b| b.defaults.decay_rate = v);
         Ok(Value::None)
     });
@@ -840,7 +838,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "default_gradient_clipping_threshold",
         "val",
         |st, _, a| {
-            let v = opt_real(a.get("val"), "default_gradient_clipping_threshold", "val")?;
+            let v = opt_real(a.arg("val")?, "default_gradient_clipping_threshold", "val")?;
             st.with_builder(|b| b.defaults.gradient_clipping_threshold = v);
             Ok(Value::None)
         },
@@ -851,14 +849,14 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "default_num_batches_regularization",
         "val",
         |st, _, a| {
-            let v = opt_uint(a.get("val"), "default_num_batches_regularization", "val")?
+            let v = opt_uint(a.arg("val")?, "default_num_batches_regularization", "val")?
                 .map(|v| v as i32);
             st.with_builder(|b| b.defaults.num_batches_regularization = v);
             Ok(Value::None)
         },
     );
     def(m, st, "default_device", "val", |st, _, a| {
-        let v = opt_uint(a.get("val"), "default_device", "val")?.map(|v| v as i32);
+        let v = opt_uint(a.arg("val")?, "default_device", "val")?.map(|v| v as i32);
         st.with_builder(|b| b.defaults.device = v);
         Ok(Value::None)
     });
@@ -905,7 +903,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         )?)))
     });
     m.add_native("ProtoData", data_spec, |_, a| {
-        let t = opt_str(a.get("type"), "ProtoData", "type")?.unwrap_or_else(|| "proto".into());
+        let t = opt_str(a.arg("type")?, "ProtoData", "type")?.unwrap_or_else(|| "proto".into());
         Ok(Value::host(DataObj(data_config(&a, "ProtoData", &t)?)))
     });
     def(

@@ -40,12 +40,7 @@ fn memory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
                 })?,
         ),
     };
-    let act = act_arg(
-        a.get("boot_bias_active_type"),
-        "LinearActivation",
-        f,
-        "boot_bias_active_type",
-    )?;
+    let act = a.arg_act("boot_bias_active_type", "LinearActivation")?;
     let const_id = a.arg_opt_uint("boot_with_const_id")?.map(|v| v as u32);
     let memory_name = if name.is_some() {
         None
@@ -165,8 +160,15 @@ fn run_group(
 
 fn recurrent_group(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let name = layer_name(st, &a, "recurrent_group")?;
-    let inputs = items(a.get("input"));
-    run_group(st, interp, a.get("step"), &inputs, a.bool("reverse"), &name)
+    let inputs = a.arg_items("input")?;
+    run_group(
+        st,
+        interp,
+        a.arg("step")?,
+        &inputs,
+        a.bool("reverse"),
+        &name,
+    )
 }
 
 fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -179,7 +181,7 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
     let num_results = a
         .arg_opt_uint("num_results_per_sample")?
         .unwrap_or(beam_size);
-    let inputs = items(a.get("input"));
+    let inputs = a.arg_items("input")?;
     let mut gen_index = None;
     let mut real_inputs = Vec::new();
     for (i, v) in inputs.iter().enumerate() {
@@ -204,7 +206,7 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
     let gen = inputs[gen_index].clone();
     let eos_name = format!("__{name}_eos_layer__");
     // Moved into the step closure, which the group calls once.
-    let step = a.get("step").clone();
+    let step = a.arg("step")?.clone();
     let st2 = st.clone();
     let eos2 = eos_name.clone();
     // The step the group runs: the generated word's embedding joins the real inputs, and
@@ -284,7 +286,6 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
 }
 
 fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "lstm_step_layer";
     let name = layer_name(st, &a, "lstm_step")?;
     let input = a.arg_layer("input")?;
     let state = a.arg_layer("state")?;
@@ -296,11 +297,11 @@ fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
             )));
         }
     }
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let gate = act_arg(a.get("gate_act"), "SigmoidActivation", f, "gate_act")?;
-    let state_act = act_arg(a.get("state_act"), "TanhActivation", f, "state_act")?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let gate = a.arg_act("gate_act", "SigmoidActivation")?;
+    let state_act = a.arg_act("state_act", "TanhActivation")?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[])?;
     if input.size.get() != Some(4 * size) {
         return Err(EvalError::value_error(format!(
             "lstm_step_layer(): input_layer0.size != 4 * layer.size: the input '{}' has size {}, expected {}",
@@ -343,13 +344,12 @@ fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     }
     Ok(LayerOutput::new(st, &name, "lstm_step", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone(), a.get("state").clone()])
+        .with_parents(vec![a.arg("input")?.clone(), a.arg("state")?.clone()])
         .with_outputs(&["default", "state"])
         .value())
 }
 
 fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "gru_step_layer";
     let name = layer_name(st, &a, "gru_step")?;
     let input = a.arg_layer("input")?;
     let mem = a.arg_layer("output_mem")?;
@@ -360,11 +360,11 @@ fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         )));
     }
     let size = a.arg_opt_uint("size")?.unwrap_or(in_size / 3);
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let gate = act_arg(a.get("gate_act"), "SigmoidActivation", f, "gate_act")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let gate = a.arg_act("gate_act", "SigmoidActivation")?;
+    let attr = a.arg_param(smart_param)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[])?;
     {
         st.with_builder(|b| {
             let specs = vec![
@@ -392,7 +392,7 @@ fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     }
     Ok(LayerOutput::new(st, &name, "gru_step", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone(), a.get("output_mem").clone()])
+        .with_parents(vec![a.arg("input")?.clone(), a.arg("output_mem")?.clone()])
         .value())
 }
 
