@@ -308,3 +308,76 @@ fn raw_cost_layers_match_the_helpers() {
     .unwrap_err();
     assert!(err.contains("HuberRegression must have 2 inputs"), "{err}");
 }
+
+/// trans, sum_to_one_norm, row_l2_norm, sampling_id, maxid, slope_intercept, scaling, power,
+/// interpolation and expand: one builder serves the helpers and `Layer(type=...)`, with
+/// config_parser's input-count and size checks.
+#[test]
+fn raw_simple_layers_match_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=6)\n\
+         y = data_layer(name='y', size=6)\n\
+         w = data_layer(name='w', size=1)\n\
+         trans_layer(name='t', input=x)\n\
+         sum_to_one_norm_layer(name='n', input=x)\n\
+         row_l2_norm_layer(name='r', input=x)\n\
+         sampling_id_layer(name='s', input=x)\n\
+         maxid_layer(name='m', input=x)\n\
+         slope_intercept_layer(name='si', input=x, slope=2.0, intercept=0.5)\n\
+         scaling_layer(name='sc', input=x, weight=w)\n\
+         power_layer(name='p', input=x, weight=w)\n\
+         interpolation_layer(name='i', input=[x, y], weight=w)\n\
+         expand_layer(name='e', input=w, expand_as=x)\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='x', type='data', size=6)\n\
+         Layer(name='y', type='data', size=6)\n\
+         Layer(name='w', type='data', size=1)\n\
+         Layer(name='t', type='trans', inputs='x')\n\
+         Layer(name='n', type='sum_to_one_norm', inputs='x')\n\
+         Layer(name='r', type='row_l2_norm', inputs='x')\n\
+         Layer(name='s', type='sampling_id', inputs='x')\n\
+         Layer(name='m', type='maxid', inputs='x')\n\
+         Layer(name='si', type='slope_intercept', inputs='x', slope=2.0, intercept=0.5)\n\
+         Layer(name='sc', type='scaling', inputs=['w', 'x'])\n\
+         Layer(name='p', type='power', inputs=['w', 'x'])\n\
+         Layer(name='i', type='interpolation', inputs=['w', 'x', 'y'])\n\
+         Layer(name='e', type='expand', inputs=['w', 'x'])\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let e = raw.model_config.layers.last().unwrap();
+    assert_eq!(
+        (e.size, e.trans_type.as_deref()),
+        (Some(1), Some("non-seq"))
+    );
+    for (text, want) in [
+        (
+            "Layer(name='p', type='power', inputs=['x', 'y'])\n",
+            "The left input is the exponent and should be of size 1",
+        ),
+        (
+            "Layer(name='sc', type='scaling', inputs=['w'])\n",
+            "ScalingLayer must have 2 inputs",
+        ),
+        (
+            "Layer(name='t', type='trans', inputs=['x', 'y'])\n",
+            "TransLayer must have one and only one input",
+        ),
+    ] {
+        let conf = format!(
+            "Layer(name='x', type='data', size=6)\n\
+             Layer(name='y', type='data', size=6)\n\
+             Layer(name='w', type='data', size=1)\n{text}"
+        );
+        let err = run("bad.conf", &conf).unwrap_err();
+        assert!(err.contains(want), "{err}");
+        assert!(err.contains("bad.conf:4:1"), "{err}");
+    }
+}

@@ -8,6 +8,7 @@ use super::objects::*;
 use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
 use crate::graph::layers::general;
+use crate::graph::layers::simple::{self, SimpleKind, SimpleLayer};
 use crate::graph::{ClipConfig, InputSpec, LayerExtra};
 use std::rc::Rc;
 
@@ -136,69 +137,62 @@ fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         .value())
 }
 
+/// A layer through config_parser's class of `kind`; the output's parents are `parents`.
+fn add_simple(
+    st: &Rc<State>,
+    a: &Bound,
+    prefix: &str,
+    kind: SimpleKind,
+    parents: Vec<Value>,
+    inputs: Vec<Value>,
+) -> Result<Value, EvalError> {
+    let name = layer_name(st, a, prefix)?;
+    let extra = a.arg_extra(&[])?;
+    let out_type = kind.layer_type();
+    let layer = SimpleLayer {
+        name: name.clone(),
+        kind,
+        inputs: inputs.iter().map(spec).collect(),
+        active_type: String::new(),
+        extra,
+    };
+    let idx = with_builder(st, |b| simple::simple_layer(b, layer))?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
+    Ok(LayerOutput::new(st, &name, out_type, Some(size))
+        .with_parents(parents)
+        .value())
+}
+
 /// One-input layers whose size is the input's.
 fn same_size(
     st: &Rc<State>,
     a: &Bound,
     prefix: &str,
-    layer_type: &str,
-    out_type: &str,
+    kind: SimpleKind,
 ) -> Result<Value, EvalError> {
-    let name = layer_name(st, a, prefix)?;
-    let input = a.arg_layer("input")?;
-    let extra = a.arg_extra(&[])?;
-    let mut s = Simple::new(&name, layer_type, vec![InputSpec::new(input.name.clone())]);
-    s.extra = extra;
-    let size = s.add(st, |_| {})?;
-    Ok(LayerOutput::new(st, &name, out_type, Some(size))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    a.arg_layer("input")?;
+    let input = vec![a.arg("input")?.clone()];
+    add_simple(st, a, prefix, kind, input.clone(), input)
 }
 
 fn trans_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(st, &a, "trans_layer", "trans", "trans")
+    same_size(st, &a, "trans_layer", SimpleKind::Trans)
 }
 
 fn sum_to_one_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(
-        st,
-        &a,
-        "sum_to_one_norm_layer",
-        "sum_to_one_norm",
-        "sum_to_one_norm",
-    )
+    same_size(st, &a, "sum_to_one_norm_layer", SimpleKind::SumToOneNorm)
 }
 
 fn row_l2_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(st, &a, "row_l2_norm_layer", "row_l2_norm", "row_l2_norm")
+    same_size(st, &a, "row_l2_norm_layer", SimpleKind::RowL2Norm)
 }
 
 fn sampling_id_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(st, &a, "sampling_id_layer", "sampling_id", "sampling_id")
+    same_size(st, &a, "sampling_id_layer", SimpleKind::SamplingId)
 }
 
 fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let name = layer_name(st, &a, "maxid_layer")?;
-    let input = a.arg_layer("input")?;
-    let extra = a.arg_extra(&[])?;
-    let beam = {
-        st.with_builder(|b| {
-            b.current_submodel()
-                .generator
-                .as_ref()
-                .and_then(|g| g.beam_size)
-        })
-    };
-    let mut s = Simple::new(&name, "maxid", vec![InputSpec::new(input.name.clone())]);
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        if let Some(beam) = beam {
-            l.beam_size = Some(beam as u32);
-        }
-    })?;
-    Ok(LayerOutput::new(st, &name, "maxid", Some(size))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    same_size(st, &a, "maxid_layer", SimpleKind::MaxId { beam_size: None })
 }
 
 fn eos_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -217,30 +211,16 @@ fn eos_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 }
 
 fn slope_intercept_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let name = layer_name(st, &a, "slope_intercept_layer")?;
-    let input = a.arg_layer("input")?;
-    let slope = a.arg_real("slope")?;
-    let intercept = a.arg_real("intercept")?;
-    let extra = a.arg_extra(&[])?;
-    let mut s = Simple::new(
-        &name,
-        "slope_intercept",
-        vec![InputSpec::new(input.name.clone())],
-    );
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        l.slope = Some(slope);
-        l.intercept = Some(intercept);
-    })?;
-    Ok(LayerOutput::new(st, &name, "slope_intercept", Some(size))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    let kind = SimpleKind::SlopeIntercept {
+        slope: a.arg_real("slope")?,
+        intercept: a.arg_real("intercept")?,
+    };
+    same_size(st, &a, "slope_intercept_layer", kind)
 }
 
 /// Two-input layers `(weight, input)` sized like the second: scaling and power.
-fn weighted(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Value, EvalError> {
-    let name = layer_name(st, a, f)?;
-    let input = a.arg_layer("input")?;
+fn weighted(st: &Rc<State>, a: &Bound, f: &str, kind: SimpleKind) -> Result<Value, EvalError> {
+    a.arg_layer("input")?;
     let weight = a.arg_layer("weight")?;
     if weight.size.get().is_some_and(|s| s != 1) {
         return Err(EvalError::value_error(format!(
@@ -249,58 +229,34 @@ fn weighted(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Valu
             weight.size.get().unwrap_or(0)
         )));
     }
-    let extra = a.arg_extra(&[])?;
-    let mut s = Simple::new(
-        &name,
-        layer_type,
-        vec![
-            InputSpec::new(weight.name.clone()),
-            InputSpec::new(input.name.clone()),
-        ],
-    );
-    s.extra = extra;
-    s.size_of = Some(1);
-    let size = s.add(st, |_| {})?;
-    let parents = if layer_type == "power" {
-        vec![a.arg("input")?.clone(), a.arg("weight")?.clone()]
-    } else {
-        vec![a.arg("weight")?.clone(), a.arg("input")?.clone()]
+    let (input, weight) = (a.arg("input")?.clone(), a.arg("weight")?.clone());
+    let parents = match kind {
+        SimpleKind::Power => vec![input.clone(), weight.clone()],
+        _ => vec![weight.clone(), input.clone()],
     };
-    Ok(LayerOutput::new(st, &name, layer_type, Some(size))
-        .with_parents(parents)
-        .value())
+    add_simple(st, a, f, kind, parents, vec![weight, input])
 }
 
 fn scaling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    weighted(st, &a, "scaling_layer", "scaling")
+    weighted(st, &a, "scaling_layer", SimpleKind::Scaling)
 }
 
 fn power_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    weighted(st, &a, "power_layer", "power")
+    weighted(st, &a, "power_layer", SimpleKind::Power)
 }
 
 fn interpolation_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "interpolation_layer";
-    let name = layer_name(st, &a, f)?;
     let inputs = a.arg_layers("input")?;
     if inputs.len() != 2 {
         return Err(EvalError::value_error(
             "interpolation_layer(): input must be two layers",
         ));
     }
-    let weight = a.arg_layer("weight")?;
-    let extra = a.arg_extra(&[])?;
-    let mut specs = vec![InputSpec::new(weight.name.clone())];
-    specs.extend(names(&inputs));
-    let mut s = Simple::new(&name, "interpolation", specs);
-    s.extra = extra;
-    s.size_of = Some(1);
-    let size = s.add(st, |_| {})?;
-    let mut parents = vec![a.arg("weight")?.clone()];
-    parents.extend(inputs);
-    Ok(LayerOutput::new(st, &name, "interpolation", Some(size))
-        .with_parents(parents)
-        .value())
+    a.arg_layer("weight")?;
+    let mut all = vec![a.arg("weight")?.clone()];
+    all.extend(inputs);
+    let kind = SimpleKind::Interpolation;
+    add_simple(st, &a, "interpolation_layer", kind, all.clone(), all)
 }
 
 fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {

@@ -12,6 +12,7 @@ use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::layers::mixed::{OpKind, Operator, ProjKind, Projection};
 use crate::graph::layers::recurrent::{self as group, RecurrentKind, RecurrentLayer};
 use crate::graph::layers::sequence as seq;
+use crate::graph::layers::simple::{self, SimpleKind, SimpleLayer};
 use crate::graph::layers::{cost, general};
 use crate::graph::settings::Setting;
 use crate::graph::{DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real};
@@ -385,30 +386,42 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
                 };
                 seq::seq_pool_layer(b, layer).cfg()?;
             }
-            "trans" | "expand" | "sum_to_one_norm"
-            | "maxid" | "sampling_id" | "row_l2_norm" | "slope_intercept" | "scaling" | "power" | "interpolation" => {
-                let bias = bias_of(&kw("bias"), f, false)?;
-                let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
-                let size = match t.as_str() {
-                    "scaling" | "power" | "interpolation" => b.input_layer(added.index, 1).size(),
-                    _ => b.input_layer(added.index, 0).size(),
-                };
-                b.set_layer_size(added.index, size).cfg()?;
-                {
-                    let l = b.layer_at_mut(added.index);
-                    if t == "expand" {
-                        l.trans_type = Some(opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()));
-                    }
-                    if t == "slope_intercept" {
-                        l.slope = Some(opt_real(&kw("slope"), f, "slope")?.unwrap_or(Real::Float(1.0)));
-                        l.intercept = Some(opt_real(&kw("intercept"), f, "intercept")?.unwrap_or(Real::Float(0.0)));
-                    }
-                }
-                if t == "expand" {
-                    b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
-                }
-            }
-            "lstmemory" | "gated_recurrent" | "recurrent" => {
+            "trans" | "expand" | "sum_to_one_norm" | "maxid" | "sampling_id" | "row_l2_norm"
+        | "slope_intercept" | "scaling" | "power" | "interpolation" => {
+            let real_or = |k: &str, default: f64| -> Result<Real, EvalError> {
+                Ok(opt_real(&kw(k), f, k)?.unwrap_or(Real::Float(default)))
+            };
+            let kind = match t.as_str() {
+                "trans" => SimpleKind::Trans,
+                "sum_to_one_norm" => SimpleKind::SumToOneNorm,
+                "row_l2_norm" => SimpleKind::RowL2Norm,
+                "sampling_id" => SimpleKind::SamplingId,
+                "maxid" => SimpleKind::MaxId {
+                    beam_size: opt_uint(&kw("beam_size"), f, "beam_size")?.map(|v| v as u32),
+                },
+                "slope_intercept" => SimpleKind::SlopeIntercept {
+                    slope: real_or("slope", 1.0)?,
+                    intercept: real_or("intercept", 0.0)?,
+                },
+                "scaling" => SimpleKind::Scaling,
+                "power" => SimpleKind::Power,
+                "interpolation" => SimpleKind::Interpolation,
+                _ => SimpleKind::Expand {
+                    trans_type: opt_str(&kw("trans_type"), f, "trans_type")?
+                        .unwrap_or_else(|| "non-seq".into()),
+                    bias: bias_of(&kw("bias"), f, false)?,
+                },
+            };
+            let layer = SimpleLayer {
+                name,
+                kind,
+                inputs: specs,
+                active_type,
+                extra,
+            };
+            simple::simple_layer(b, layer).cfg()?;
+        }
+        "lstmemory" | "gated_recurrent" | "recurrent" => {
                 let gate = || -> Result<String, EvalError> {
                     Ok(opt_str(&kw("active_gate_type"), f, "active_gate_type")?.unwrap_or_else(|| "sigmoid".into()))
                 };

@@ -9,6 +9,7 @@ use crate::eval::{Bound, EvalError, Interp, Module, Value};
 use crate::graph::layer_types as lt;
 use crate::graph::layers::recurrent::{self as rnn, RecurrentKind, RecurrentLayer};
 use crate::graph::layers::sequence as seq;
+use crate::graph::layers::simple::{self, SimpleKind, SimpleLayer};
 use crate::graph::{InputSpec, LayerConfig, RowConvConfig};
 use std::rc::Rc;
 
@@ -162,24 +163,24 @@ fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
 fn expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "expand_layer";
     let name = layer_name(st, &a, f)?;
-    let input = a.arg_layer("input")?;
-    let expand_as = a.arg_layer("expand_as")?;
-    let bias = a.arg_bias(false)?;
-    let level = a.arg_str("expand_level")?;
-    let extra = a.arg_extra(&[])?;
-    let mut s = Simple::new(
-        &name,
-        "expand",
-        vec![
-            InputSpec::new(input.name.clone()),
-            InputSpec::new(expand_as.name.clone()),
-        ],
-    );
-    s.bias = bias;
-    s.extra = extra;
-    let size = s.add(st, |l| l.trans_type = Some(level.clone()))?;
-    Ok(LayerOutput::new(st, &name, "expand", Some(size))
-        .with_parents(vec![a.arg("input")?.clone(), a.arg("expand_as")?.clone()])
+    a.arg_layer("input")?;
+    a.arg_layer("expand_as")?;
+    let kind = SimpleKind::Expand {
+        trans_type: a.arg_str("expand_level")?,
+        bias: a.arg_bias(false)?,
+    };
+    let inputs = vec![a.arg("input")?.clone(), a.arg("expand_as")?.clone()];
+    let layer = SimpleLayer {
+        name: name.clone(),
+        kind,
+        inputs: inputs.iter().map(spec).collect(),
+        active_type: String::new(),
+        extra: a.arg_extra(&[])?,
+    };
+    let idx = with_builder(st, |b| simple::simple_layer(b, layer))?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
+    Ok(LayerOutput::new(st, &name, lt::EXPAND, Some(size))
+        .with_parents(inputs)
         .value())
 }
 

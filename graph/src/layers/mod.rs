@@ -7,3 +7,4 @@ pub mod image;
 pub mod mixed;
 pub mod recurrent;
 pub mod sequence;
+pub mod simple;
