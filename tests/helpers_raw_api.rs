@@ -381,3 +381,28 @@ fn raw_simple_layers_match_the_helpers() {
         assert!(err.contains("bad.conf:4:1"), "{err}");
     }
 }
+
+/// data_layer and `Layer(type='data')` share DataLayer's builder: depth, height and width
+/// alike (the raw API used to drop depth).
+#[test]
+fn raw_data_layer_matches_the_helper() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         data_layer(name='v', size=48, depth=2, height=4, width=2)\n\
+         data_layer(name='z', size=8)\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='v', type='data', size=48, depth=2, height=4, width=2)\n\
+         Layer(name='z', type='data', size=8, height=0, width=4)\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let v = &raw.model_config.layers[0];
+    assert_eq!((v.depth, v.height, v.width), (Some(2), Some(4), Some(2)));
+    assert_eq!(raw.model_config.layers[1].height, None);
+}

@@ -19,20 +19,15 @@ fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
     let height = a.arg_opt_uint("height")?;
     let width = a.arg_opt_uint("width")?;
     let extra = a.arg_extra(&[])?;
-    {
-        st.with_builder(|b| {
-            let added = b.add_layer(&name, "data", size, vec![], "", &extra).cfg()?;
-            if let (Some(h), Some(w)) = (height, width) {
-                if h > 0 && w > 0 {
-                    b.set_height_width(added.index, h, w);
-                }
-            }
-            if let Some(d) = depth.filter(|&d| d > 0) {
-                b.layer_at_mut(added.index).depth = Some(d);
-            }
-            Ok::<(), EvalError>(())
-        })?;
-    }
+    let layer = general::DataLayer {
+        name: name.clone(),
+        size,
+        depth,
+        height,
+        width,
+        extra,
+    };
+    with_builder(st, |b| general::data_layer(b, layer))?;
     let mut num_filters = None;
     if let (Some(h), Some(w)) = (height, width) {
         let d = depth.unwrap_or(1);

@@ -237,11 +237,15 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     st.with_builder(|b| {
         match t.as_str() {
             "data" => {
-                let added = b.add_layer(&name, "data", size, vec![], "", &extra).cfg()?;
-                let (h, w) = (opt_uint(&kw("height"), f, "height")?, opt_uint(&kw("width"), f, "width")?);
-                if let (Some(h), Some(w)) = (h, w) {
-                    b.set_height_width(added.index, h, w);
-                }
+                let layer = general::DataLayer {
+                    name,
+                    size,
+                    depth: opt_uint(&kw("depth"), f, "depth")?,
+                    height: opt_uint(&kw("height"), f, "height")?,
+                    width: opt_uint(&kw("width"), f, "width")?,
+                    extra,
+                };
+                general::data_layer(b, layer).cfg()?;
             }
             "fc" => {
                 let layer = general::FcLayer {
