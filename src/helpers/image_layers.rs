@@ -6,6 +6,7 @@ use super::build::*;
 use super::objects::*;
 use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layer_types as lt;
 use crate::graph::layers::image::{self, parse_image, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::{
     ImageConfig, InputSpec, MaxOutConfig, PadConfig, ParamAttrs, Real, ScaleSubRegionConfig,
@@ -174,36 +175,44 @@ fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     } else {
         Some(a.bool("exclude_mode"))
     };
-    let extra = a.arg_extra(&[])?;
-    let idx = st
-        .with_builder(|b| {
-            image::pool_layer(
-                b,
-                image::PoolLayer {
-                    name: name.clone(),
-                    layer_type: "pool".into(),
-                    input: InputSpec::new(input.name.clone()),
-                    pool: PoolSpec {
-                        pool_type,
-                        channels: channels as u32,
-                        size_x: size_x as u32,
-                        size_y: Some(size_y as u32),
-                        stride: stride as u32,
-                        stride_y: Some(stride_y as u32),
-                        padding: Some(padding as u32),
-                        padding_y: Some(padding_y as u32),
-                        exclude_mode,
-                        ..Default::default()
-                    },
-                    ceil_mode: a.bool("ceil_mode"),
-                    active_type: String::new(),
-                    extra,
-                },
-            )
-        })
-        .cfg()?;
+    let pool = PoolSpec {
+        pool_type,
+        channels: channels as u32,
+        size_x: size_x as u32,
+        size_y: Some(size_y as u32),
+        stride: stride as u32,
+        stride_y: Some(stride_y as u32),
+        padding: Some(padding as u32),
+        padding_y: Some(padding_y as u32),
+        exclude_mode,
+        ..Default::default()
+    };
+    add_pool(st, &a, &name, lt::POOL, pool)
+}
+
+/// The pool builder's adapter for img_pool_layer and img_pool3d_layer: the output keeps the
+/// channels as its filters.
+fn add_pool(
+    st: &Rc<State>,
+    a: &Bound,
+    name: &str,
+    layer_type: &str,
+    pool: PoolSpec,
+) -> Result<Value, EvalError> {
+    let input = a.arg_layer("input")?;
+    let channels = pool.channels as u64;
+    let layer = image::PoolLayer {
+        name: name.to_string(),
+        layer_type: layer_type.into(),
+        input: InputSpec::new(input.name.clone()),
+        pool,
+        ceil_mode: a.bool("ceil_mode"),
+        active_type: String::new(),
+        extra: a.arg_extra(&[])?,
+    };
+    let idx = with_builder(st, |b| image::pool_layer(b, layer))?;
     let size = st.with_builder(|b| b.layer_at(idx).size());
-    Ok(LayerOutput::new(st, &name, "pool", Some(size))
+    Ok(LayerOutput::new(st, name, lt::POOL, Some(size))
         .with_filters(Some(channels))
         .with_parents(vec![a.arg("input")?.clone()])
         .value())
@@ -773,41 +782,21 @@ fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     } else {
         triple(a.arg("padding")?, f, "padding")?
     };
-    let extra = a.arg_extra(&[])?;
-    let idx = st
-        .with_builder(|b| {
-            image::pool_layer(
-                b,
-                image::PoolLayer {
-                    name: name.clone(),
-                    layer_type: "pool3d".into(),
-                    input: InputSpec::new(input.name.clone()),
-                    pool: PoolSpec {
-                        pool_type,
-                        channels: channels as u32,
-                        size_x: sx as u32,
-                        size_y: Some(sy as u32),
-                        size_z: Some(sz as u32),
-                        stride: tx as u32,
-                        stride_y: Some(ty as u32),
-                        stride_z: Some(tz as u32),
-                        padding: Some(px as u32),
-                        padding_y: Some(py as u32),
-                        padding_z: Some(pz as u32),
-                        exclude_mode: None,
-                    },
-                    ceil_mode: a.bool("ceil_mode"),
-                    active_type: String::new(),
-                    extra,
-                },
-            )
-        })
-        .cfg()?;
-    let size = st.with_builder(|b| b.layer_at(idx).size());
-    Ok(LayerOutput::new(st, &name, "pool", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    let pool = PoolSpec {
+        pool_type,
+        channels: channels as u32,
+        size_x: sx as u32,
+        size_y: Some(sy as u32),
+        size_z: Some(sz as u32),
+        stride: tx as u32,
+        stride_y: Some(ty as u32),
+        stride_z: Some(tz as u32),
+        padding: Some(px as u32),
+        padding_y: Some(py as u32),
+        padding_z: Some(pz as u32),
+        exclude_mode: None,
+    };
+    add_pool(st, &a, &name, lt::POOL3D, pool)
 }
 
 fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
