@@ -53,10 +53,7 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     let shared = a.bool("shared_biases");
     let extra = a.arg_extra(&[DROPOUT])?;
     let trans = a.bool("trans");
-    let use_gpu = st
-        .b()
-        .config_arg("use_gpu")
-        .is_some_and(|v| v.trim() == "1" || v.trim() == "True" || v.trim() == "true");
+    let use_gpu = use_gpu(st);
     let lt = match a.arg_opt_str("layer_type")? {
         Some(t) => t,
         None if trans => "convt".into(),
@@ -122,6 +119,15 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         .with_filters(Some(num_filters))
         .with_parents(vec![a.arg("input")?.clone()])
         .value())
+}
+
+/// Whether the config was given `use_gpu=1` (or True): conv and batch_norm then pick their
+/// cudnn types, as Paddle's helpers do.
+fn use_gpu(st: &State) -> bool {
+    st.with_builder(|b| {
+        b.config_arg("use_gpu")
+            .is_some_and(|v| matches!(v.trim(), "1" | "True" | "true"))
+    })
 }
 
 /// The pool_type string of a pooling object for image pooling (`max-projection`, ...).
@@ -240,10 +246,7 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let bias = a.arg_bias(true)?;
     let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let bn_type = a.arg_opt_str("batch_norm_type")?;
-    let use_gpu = st
-        .b()
-        .config_arg("use_gpu")
-        .is_some_and(|v| v.trim() == "1" || v.trim() == "True" || v.trim() == "true");
+    let use_gpu = use_gpu(st);
     let layer_type = match bn_type.as_deref() {
         None if use_gpu => "cudnn_batch_norm",
         None | Some("batch_norm") => "batch_norm",

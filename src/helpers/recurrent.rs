@@ -215,16 +215,14 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
         let g = gen
             .downcast_host::<GeneratedInput>()
             .expect("checked above");
-        group::set_generator(
-            &mut st2.b(),
-            GeneratorConfig {
-                max_num_frames: max_length as u32,
-                eos_layer_name: eos2.clone(),
-                num_results_per_sample: Some(num_results as i32),
-                beam_size: Some(beam_size as i32),
-                log_prob: None,
-            },
-        );
+        let generator = GeneratorConfig {
+            max_num_frames: max_length as u32,
+            eos_layer_name: eos2.clone(),
+            num_results_per_sample: Some(num_results as i32),
+            beam_size: Some(beam_size as i32),
+            log_prob: None,
+        };
+        st2.with_builder(|b| group::set_generator(b, generator));
         let mut args = b.varargs.clone();
         let mem = interp.call(
             &st2.prelude_fn("memory")?,
