@@ -140,3 +140,19 @@ pub fn triple(v: &Value, f: &str, what: &str) -> Result<(u64, u64, u64), EvalErr
     let x = uint_arg(v, f, what)?;
     Ok((x, x, x))
 }
+
+/// The output of a one-input image layer: its size and channels (`num_filters`), the input
+/// as its parent.
+pub fn image_output(
+    st: &Rc<State>,
+    a: &Bound,
+    name: &str,
+    layer_type: &str,
+    size: Option<u64>,
+    channels: Option<u64>,
+) -> Result<Value, EvalError> {
+    Ok(LayerOutput::new(st, name, layer_type, size)
+        .with_filters(channels)
+        .with_parents(vec![a.arg("input")?.clone()])
+        .value())
+}

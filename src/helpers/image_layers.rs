@@ -344,10 +344,7 @@ fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         })
         .cfg()?;
     let size = st.with_builder(|b| b.layer_at(idx).size());
-    Ok(LayerOutput::new(st, &name, "norm", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    image_output(st, &a, &name, "norm", Some(size), Some(channels))
 }
 
 fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -395,10 +392,7 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
             b.set_cnn_layer(added.index, 1, out_x, channels)
         },
     )?;
-    Ok(LayerOutput::new(st, &name, "spp", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    image_output(st, &a, &name, "spp", Some(size), Some(channels))
 }
 
 fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -433,10 +427,7 @@ fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
             b.set_cnn_layer(added.index, oy, ox, channels)
         },
     )?;
-    Ok(LayerOutput::new(st, &name, "bilinear_interp", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    image_output(st, &a, &name, "bilinear_interp", Some(size), Some(channels))
 }
 
 fn maxout_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -524,10 +515,7 @@ fn pad_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
             b.set_cnn_layer(added.index, out_h, out_w, out_ch)
         },
     )?;
-    Ok(LayerOutput::new(st, &name, "pad", Some(size))
-        .with_filters(Some(out_ch))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    image_output(st, &a, &name, "pad", Some(size), Some(out_ch))
 }
 
 fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -588,10 +576,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
             b.create_input_parameter(added, 0, s / partial_sum, vec![1, s / partial_sum])
         },
     )?;
-    Ok(LayerOutput::new(st, &name, "prelu", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    image_output(st, &a, &name, "prelu", Some(size), Some(channels))
 }
 
 fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -677,10 +662,7 @@ fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<
         })
         .cfg()?;
     let size = st.with_builder(|b| b.layer_at(idx).size());
-    Ok(LayerOutput::new(st, &name, "norm", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.arg("input")?.clone()])
-        .value())
+    image_output(st, &a, &name, "norm", Some(size), Some(channels))
 }
 
 fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
