@@ -406,3 +406,31 @@ fn raw_data_layer_matches_the_helper() {
     assert_eq!((v.depth, v.height, v.width), (Some(2), Some(4), Some(2)));
     assert_eq!(raw.model_config.layers[1].height, None);
 }
+
+/// TrainData/TestData and define_py_data_sources2 record their declaration through one
+/// function, which allows one train and one test declaration, as config_parser does.
+#[test]
+fn a_second_data_declaration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let data =
+        "TrainData(PyData(files='train.list', load_data_module='p', load_data_object='f'))\n";
+    let err = run("raw.conf", &format!("{data}{data}")).unwrap_err();
+    assert!(
+        err.contains("ConfigError: Only one TrainData definition is allowed"),
+        "{err}"
+    );
+    assert!(err.contains("raw.conf:2:1"), "{err}");
+    let helper = "define_py_data_sources2(train_list='train.list', test_list='test.list', \
+                  module='p', obj='f')\n";
+    let err = run(
+        "helper.conf",
+        &format!("from paddle.trainer_config_helpers import *\n{helper}{helper}"),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("Only one TrainData definition is allowed"),
+        "{err}"
+    );
+    assert!(err.contains("helper.conf:3:1"), "{err}");
+}

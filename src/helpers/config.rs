@@ -473,32 +473,34 @@ fn define_sources(
         if kind == "py" && a.bool("train_async") {
             d.async_load_data = Some(true);
         }
-        st.with_builder(|b| {
-            if b.trainer.data_config.is_some() {
-                return Err(EvalError::new(
-                    "ConfigError",
-                    "Only one TrainData definition is allowed",
-                ));
-            }
-            b.trainer.data_config = Some(d);
-            Ok::<(), EvalError>(())
-        })?;
+        set_data_config(st, d, false)?;
     }
     if !test_list.is_none() {
         let args = data_args(interp, &test_args)?;
         let d = py_data(kind, test_list, &test_module, &test_obj, args, true, &at)?;
-        st.with_builder(|b| {
-            if b.trainer.test_data_config.is_some() {
-                return Err(EvalError::new(
-                    "ConfigError",
-                    "Only one TestData definition is allowed",
-                ));
-            }
-            b.trainer.test_data_config = Some(d);
-            Ok::<(), EvalError>(())
-        })?;
+        set_data_config(st, d, true)?;
     }
     Ok(Value::None)
+}
+
+/// Records the train (or test) data declaration; config_parser allows one of each.
+pub(super) fn set_data_config(st: &State, d: DataConfig, for_test: bool) -> Result<(), EvalError> {
+    let what = if for_test { "TestData" } else { "TrainData" };
+    st.with_builder(|b| {
+        let slot = if for_test {
+            &mut b.trainer.test_data_config
+        } else {
+            &mut b.trainer.data_config
+        };
+        if slot.is_some() {
+            return Err(EvalError::new(
+                "ConfigError",
+                format!("Only one {what} definition is allowed"),
+            ));
+        }
+        *slot = Some(d);
+        Ok(())
+    })
 }
 
 /// This family's natives: the name and Paddle's signature of each, then its function.

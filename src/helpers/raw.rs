@@ -675,7 +675,7 @@ fn train_or_test(
 ) -> Result<Value, EvalError> {
     let f = if for_test { "TestData" } else { "TrainData" };
     let d = a
-        .get("data_config")
+        .arg("data_config")?
         .downcast_host::<DataObj>()
         .ok_or_else(|| {
             EvalError::type_error(format!(
@@ -688,21 +688,8 @@ fn train_or_test(
         d.async_load_data = Some(v.truthy());
     }
     d.declared_at = Some(super::config::declaration(st, interp));
-    st.with_builder(|b| {
-        let slot = if for_test {
-            &mut b.trainer.test_data_config
-        } else {
-            &mut b.trainer.data_config
-        };
-        if slot.is_some() {
-            return Err(EvalError::new(
-                "ConfigError",
-                format!("Only one {f} definition is allowed"),
-            ));
-        }
-        *slot = Some(d);
-        Ok(Value::None)
-    })
+    super::config::set_data_config(st, d, for_test)?;
+    Ok(Value::None)
 }
 
 fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
