@@ -219,3 +219,218 @@ fn raw_sequence_pooling_matches_the_helpers() {
         "{err}"
     );
 }
+
+/// lstmemory, grumemory and recurrent_layer and `Layer(type='lstmemory'|'gated_recurrent'|
+/// 'recurrent')` go through one builder: the same layers, and config_parser's size check.
+#[test]
+fn raw_recurrent_layers_match_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=12)\n\
+         lstmemory(name='l', input=x, reverse=True)\n\
+         grumemory(name='g', input=x)\n\
+         recurrent_layer(name='r', input=x, bias_attr=False)\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='x', type='data', size=12)\n\
+         Layer(name='l', type='lstmemory', inputs='x', reversed=True, active_type='tanh', \
+         active_state_type='tanh')\n\
+         Layer(name='g', type='gated_recurrent', inputs='x', active_type='tanh')\n\
+         Layer(name='r', type='recurrent', inputs='x', active_type='tanh', bias=False)\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let sizes: Vec<_> = raw.model_config.layers.iter().map(|l| l.size).collect();
+    assert_eq!(sizes, [Some(12), Some(3), Some(4), Some(12)]);
+    let err = run(
+        "size.conf",
+        "Layer(name='x', type='data', size=6)\nLayer(name='l', type='lstmemory', inputs='x')\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("size % 4 should be 0!"), "{err}");
+    assert!(err.contains("size.conf:2:1"), "{err}");
+    let err = run(
+        "two.conf",
+        "Layer(name='x', type='data', size=6)\n\
+         Layer(name='g', type='gated_recurrent', inputs=['x', 'x'])\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("GatedRecurrentLayer must have 1 input"),
+        "{err}"
+    );
+}
+
+/// The cost helpers and `Layer(type=<cost type>)` share one builder per cost class: the same
+/// layers, coefficients, and the fields only some classes set (selfnorm's alpha and unset
+/// size, huber_regression's delta).
+#[test]
+fn raw_cost_layers_match_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=4)\n\
+         y = data_layer(name='y', size=4)\n\
+         square_error_cost(name='se', input=x, label=y, coeff=0.5)\n\
+         cross_entropy(name='ce', input=x, label=y)\n\
+         cross_entropy_with_selfnorm(name='sn', input=x, label=y, softmax_selfnorm_alpha=0.2)\n\
+         huber_regression_cost(name='hr', input=x, label=y, delta=2.0)\n\
+         sum_cost(name='sc', input=x)\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='x', type='data', size=4)\n\
+         Layer(name='y', type='data', size=4)\n\
+         Layer(name='se', type='square_error', inputs=['x', 'y'], coeff=0.5)\n\
+         Layer(name='ce', type='multi-class-cross-entropy', inputs=['x', 'y'])\n\
+         Layer(name='sn', type='multi_class_cross_entropy_with_selfnorm', inputs=['x', 'y'], \
+         softmax_selfnorm_alpha=0.2)\n\
+         Layer(name='hr', type='huber_regression', inputs=['x', 'y'], delta=2.0)\n\
+         Layer(name='sc', type='sum_cost', inputs='x')\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let sn = &raw.model_config.layers[4];
+    assert_eq!(sn.size, None);
+    let err = run(
+        "huber.conf",
+        "Layer(name='x', type='data', size=4)\n\
+         Layer(name='hr', type='huber_regression', inputs=['x'])\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("HuberRegression must have 2 inputs"), "{err}");
+}
+
+/// trans, sum_to_one_norm, row_l2_norm, sampling_id, maxid, slope_intercept, scaling, power,
+/// interpolation and expand: one builder serves the helpers and `Layer(type=...)`, with
+/// config_parser's input-count and size checks.
+#[test]
+fn raw_simple_layers_match_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         x = data_layer(name='x', size=6)\n\
+         y = data_layer(name='y', size=6)\n\
+         w = data_layer(name='w', size=1)\n\
+         trans_layer(name='t', input=x)\n\
+         sum_to_one_norm_layer(name='n', input=x)\n\
+         row_l2_norm_layer(name='r', input=x)\n\
+         sampling_id_layer(name='s', input=x)\n\
+         maxid_layer(name='m', input=x)\n\
+         slope_intercept_layer(name='si', input=x, slope=2.0, intercept=0.5)\n\
+         scaling_layer(name='sc', input=x, weight=w)\n\
+         power_layer(name='p', input=x, weight=w)\n\
+         interpolation_layer(name='i', input=[x, y], weight=w)\n\
+         expand_layer(name='e', input=w, expand_as=x)\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='x', type='data', size=6)\n\
+         Layer(name='y', type='data', size=6)\n\
+         Layer(name='w', type='data', size=1)\n\
+         Layer(name='t', type='trans', inputs='x')\n\
+         Layer(name='n', type='sum_to_one_norm', inputs='x')\n\
+         Layer(name='r', type='row_l2_norm', inputs='x')\n\
+         Layer(name='s', type='sampling_id', inputs='x')\n\
+         Layer(name='m', type='maxid', inputs='x')\n\
+         Layer(name='si', type='slope_intercept', inputs='x', slope=2.0, intercept=0.5)\n\
+         Layer(name='sc', type='scaling', inputs=['w', 'x'])\n\
+         Layer(name='p', type='power', inputs=['w', 'x'])\n\
+         Layer(name='i', type='interpolation', inputs=['w', 'x', 'y'])\n\
+         Layer(name='e', type='expand', inputs=['w', 'x'])\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let e = raw.model_config.layers.last().unwrap();
+    assert_eq!(
+        (e.size, e.trans_type.as_deref()),
+        (Some(1), Some("non-seq"))
+    );
+    for (text, want) in [
+        (
+            "Layer(name='p', type='power', inputs=['x', 'y'])\n",
+            "The left input is the exponent and should be of size 1",
+        ),
+        (
+            "Layer(name='sc', type='scaling', inputs=['w'])\n",
+            "ScalingLayer must have 2 inputs",
+        ),
+        (
+            "Layer(name='t', type='trans', inputs=['x', 'y'])\n",
+            "TransLayer must have one and only one input",
+        ),
+    ] {
+        let conf = format!(
+            "Layer(name='x', type='data', size=6)\n\
+             Layer(name='y', type='data', size=6)\n\
+             Layer(name='w', type='data', size=1)\n{text}"
+        );
+        let err = run("bad.conf", &conf).unwrap_err();
+        assert!(err.contains(want), "{err}");
+        assert!(err.contains("bad.conf:4:1"), "{err}");
+    }
+}
+
+/// data_layer and `Layer(type='data')` share DataLayer's builder: depth, height and width
+/// alike (the raw API used to drop depth).
+#[test]
+fn raw_data_layer_matches_the_helper() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let helpers = run(
+        "h.conf",
+        "from paddle.trainer_config_helpers import *\n\
+         data_layer(name='v', size=48, depth=2, height=4, width=2)\n\
+         data_layer(name='z', size=8)\n",
+    )
+    .unwrap();
+    let raw = run(
+        "r.conf",
+        "Layer(name='v', type='data', size=48, depth=2, height=4, width=2)\n\
+         Layer(name='z', type='data', size=8, height=0, width=4)\n",
+    )
+    .unwrap();
+    assert_eq!(layers_text(&helpers), layers_text(&raw));
+    let v = &raw.model_config.layers[0];
+    assert_eq!((v.depth, v.height, v.width), (Some(2), Some(4), Some(2)));
+    assert_eq!(raw.model_config.layers[1].height, None);
+}
+
+/// TrainData/TestData and define_py_data_sources2 record their declaration through one
+/// function, which allows one train and one test declaration, as config_parser does.
+#[test]
+fn a_second_data_declaration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| run_config(dir.path(), name, text);
+    let data =
+        "TrainData(PyData(files='train.list', load_data_module='p', load_data_object='f'))\n";
+    let err = run("raw.conf", &format!("{data}{data}")).unwrap_err();
+    assert!(
+        err.contains("ConfigError: Only one TrainData definition is allowed"),
+        "{err}"
+    );
+    assert!(err.contains("raw.conf:2:1"), "{err}");
+    let helper = "define_py_data_sources2(train_list='train.list', test_list='test.list', \
+                  module='p', obj='f')\n";
+    let err = run(
+        "helper.conf",
+        &format!("from paddle.trainer_config_helpers import *\n{helper}{helper}"),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("Only one TrainData definition is allowed"),
+        "{err}"
+    );
+    assert!(err.contains("helper.conf:3:1"), "{err}");
+}

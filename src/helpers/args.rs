@@ -303,6 +303,32 @@ pub trait Args {
     fn arg_layer(&self, name: &str) -> Result<&LayerOutput, EvalError> {
         super::objects::layer_arg(self.arg(name)?, self.func(), name)
     }
+    /// A layer argument as a graph input (checked to be a LayerOutput first).
+    fn arg_spec(&self, name: &str) -> Result<crate::graph::InputSpec, EvalError> {
+        Ok(crate::graph::InputSpec::new(
+            self.arg_layer(name)?.name.clone(),
+        ))
+    }
+    /// One value or a list of them, as a list.
+    fn arg_items(&self, name: &str) -> Result<Vec<Value>, EvalError> {
+        Ok(items(self.arg(name)?))
+    }
+    /// `layer_attr=`, checked against what the layer supports.
+    fn arg_extra(&self, supports: &[&str]) -> Result<LayerExtra, EvalError> {
+        extra_attr(self.arg("layer_attr")?, self.func(), supports)
+    }
+    /// `bias_attr=` with the layer's default (`has_bias`).
+    fn arg_bias(&self, has_bias: bool) -> Result<Option<ParamAttrs>, EvalError> {
+        bias_attr(self.arg("bias_attr")?, has_bias, self.func())
+    }
+    /// `param_attr=`, None taking `default`.
+    fn arg_param(&self, default: fn() -> ParamAttrs) -> Result<ParamAttrs, EvalError> {
+        param_attr(self.arg("param_attr")?, default, self.func())
+    }
+    /// An activation argument (`act=`, `gate_act=`, ...), None taking `default`.
+    fn arg_act(&self, name: &str, default: &str) -> Result<Value, EvalError> {
+        super::objects::act_arg(self.arg(name)?, default, self.func(), name)
+    }
 }
 
 impl Args for crate::eval::Bound {

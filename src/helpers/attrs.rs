@@ -41,10 +41,10 @@ fn param_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         p.is_static = Some(true);
     }
     let (std, mean, max, min) = (
-        a.get("initial_std"),
-        a.get("initial_mean"),
-        a.get("initial_max"),
-        a.get("initial_min"),
+        a.arg("initial_std")?,
+        a.arg("initial_mean")?,
+        a.arg("initial_max")?,
+        a.arg("initial_min")?,
     );
     if std.is_none() && mean.is_none() && max.is_none() && min.is_none() {
         p.initial_smart = Some(true);
@@ -78,18 +78,18 @@ fn param_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         ));
     }
     if !is_static {
-        p.decay_rate_l1 = float_like(a.get("l1_rate"));
-        p.decay_rate = float_like(a.get("l2_rate"));
-        p.learning_rate = float_like(a.get("learning_rate"));
-        p.momentum = float_like(a.get("momentum"));
+        p.decay_rate_l1 = float_like(a.arg("l1_rate")?);
+        p.decay_rate = float_like(a.arg("l2_rate")?);
+        p.learning_rate = float_like(a.arg("learning_rate")?);
+        p.momentum = float_like(a.arg("momentum")?);
     }
     p.parameter_name = a.arg_opt_str("name")?;
     if a.bool("sparse_update") {
         p.sparse_update = Some(true);
         p.sparse_remote_update = Some(true);
     }
-    p.gradient_clipping_threshold = float_like(a.get("gradient_clipping_threshold"));
-    let hooks = a.get("update_hooks");
+    p.gradient_clipping_threshold = float_like(a.arg("gradient_clipping_threshold")?);
+    let hooks = a.arg("update_hooks")?;
     if hooks.truthy() {
         for h in items(hooks) {
             let hook = h.downcast_host::<HookAttr>().ok_or_else(|| {
@@ -130,7 +130,7 @@ fn extra_attr_ctor(_: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         }
         e.drop_rate = Some(Real::Float(d));
     }
-    if let Value::Int(d) = a.get("device") {
+    if let Value::Int(d) = a.arg("device")? {
         e.device = Some(*d as i32);
     }
     Ok(Value::host(ExtraAttr { extra: e }))
@@ -143,11 +143,8 @@ fn layer_output_ctor(st: &Rc<State>, a: Bound) -> Result<Value, EvalError> {
     let name = a.arg_str("name")?;
     let layer_type = a.arg_str("layer_type")?;
     let size = a.arg_opt_uint("size")?;
-    let mut out = LayerOutput::new(st, &name, &layer_type, size).with_filters(opt_uint(
-        a.get("num_filters"),
-        f,
-        "num_filters",
-    )?);
+    let mut out =
+        LayerOutput::new(st, &name, &layer_type, size).with_filters(a.arg_opt_uint("num_filters")?);
     if let Some(act) = a.opt("activation") {
         out = out.with_act(act);
     }
@@ -222,7 +219,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         Ok(pooling("MaxPooling", "max", None, idx))
     });
     host_type(m, "AvgPooling", "strategy='average'", |_, a| {
-        let s = str_arg(a.get("strategy"), "AvgPooling", "strategy")?;
+        let s = str_arg(a.arg("strategy")?, "AvgPooling", "strategy")?;
         Ok(pooling("AvgPooling", "average", Some(&s), None))
     });
     host_type(m, "SumPooling", "", |_, _| {
@@ -259,7 +256,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         ))
     });
     host_type(m, "BasePoolingType", "name", |_, a| {
-        let name = str_arg(a.get("name"), "BasePoolingType", "name")?;
+        let name = str_arg(a.arg("name")?, "BasePoolingType", "name")?;
         Ok(pooling("BasePoolingType", &name, None, None))
     });
     let spec = "name=None, is_static=False, initial_std=None, initial_mean=None, initial_max=None, initial_min=None, \
@@ -292,8 +289,8 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "StaticInput",
         "input, is_seq=False, size=None",
         |_, a| {
-            let input = layer_arg(a.get("input"), "StaticInput", "input")?;
-            if let Some(s) = opt_uint(a.get("size"), "StaticInput", "size")? {
+            let input = layer_arg(a.arg("input")?, "StaticInput", "input")?;
+            if let Some(s) = opt_uint(a.arg("size")?, "StaticInput", "size")? {
                 if input.size.get() != Some(s) {
                     return Err(EvalError::value_error(format!(
                         "StaticInput(): size={s} does not match the size of '{}'",
@@ -302,12 +299,12 @@ pub fn register(m: &Module, st: &Rc<State>) {
                 }
             }
             Ok(Value::host(StaticInput {
-                input: a.get("input").clone(),
+                input: a.arg("input")?.clone(),
             }))
         },
     );
     m.add_native("SubsequenceInput", "input", |_, a| {
-        Ok(a.get("input").clone())
+        Ok(a.arg("input")?.clone())
     });
     host_type(
         m,

@@ -28,7 +28,7 @@ pub fn def(m: &Module, st: &Rc<State>, name: &str, spec: &str, f: Native) {
 pub fn layer_name(st: &State, a: &Bound, prefix: &str) -> Result<String, EvalError> {
     match a.opt("name") {
         Some(v) => str_arg(v, &a.func_name, "name"),
-        None => Ok(st.b().unique_name(prefix)),
+        None => Ok(st.with_builder(|b| b.unique_name(prefix))),
     }
 }
 
@@ -61,26 +61,27 @@ impl<'a> Simple<'a> {
 
     /// Adds the layer; `fields` sets the layer-specific config. Returns the output size.
     pub fn add(self, st: &State, fields: impl FnOnce(&mut LayerConfig)) -> Result<u64, EvalError> {
-        let mut b = st.b();
-        let added = b
-            .add_layer(
-                self.name,
-                self.layer_type,
-                self.size,
-                self.inputs,
-                self.active_type,
-                &self.extra,
-            )
-            .cfg()?;
-        if let Some(k) = self.size_of {
-            let size = b.input_layer(added.index, k).size();
-            b.set_layer_size(added.index, size).cfg()?;
-        }
-        fields(b.layer_at_mut(added.index));
-        let size = b.layer_at(added.index).size();
-        b.create_bias_parameter(added.index, self.bias.as_ref(), size, None, true)
-            .cfg()?;
-        Ok(b.layer_at(added.index).size())
+        st.with_builder(|b| {
+            let added = b
+                .add_layer(
+                    self.name,
+                    self.layer_type,
+                    self.size,
+                    self.inputs,
+                    self.active_type,
+                    &self.extra,
+                )
+                .cfg()?;
+            if let Some(k) = self.size_of {
+                let size = b.input_layer(added.index, k).size();
+                b.set_layer_size(added.index, size).cfg()?;
+            }
+            fields(b.layer_at_mut(added.index));
+            let size = b.layer_at(added.index).size();
+            b.create_bias_parameter(added.index, self.bias.as_ref(), size, None, true)
+                .cfg()?;
+            Ok(b.layer_at(added.index).size())
+        })
     }
 }
 
@@ -122,12 +123,13 @@ pub fn with_layer(
         &crate::graph::builder::Added,
     ) -> Result<(), crate::graph::GraphError>,
 ) -> Result<u64, EvalError> {
-    let mut b = st.b();
-    let added = b
-        .add_layer(name, layer_type, size, inputs, active_type, extra)
-        .cfg()?;
-    build(&mut b, &added).cfg()?;
-    Ok(b.layer_at(added.index).size())
+    st.with_builder(|b| {
+        let added = b
+            .add_layer(name, layer_type, size, inputs, active_type, extra)
+            .cfg()?;
+        build(b, &added).cfg()?;
+        Ok(b.layer_at(added.index).size())
+    })
 }
 
 pub fn triple(v: &Value, f: &str, what: &str) -> Result<(u64, u64, u64), EvalError> {
@@ -146,4 +148,20 @@ pub fn triple(v: &Value, f: &str, what: &str) -> Result<(u64, u64, u64), EvalErr
     }
     let x = uint_arg(v, f, what)?;
     Ok((x, x, x))
+}
+
+/// The output of a one-input image layer: its size and channels (`num_filters`), the input
+/// as its parent.
+pub fn image_output(
+    st: &Rc<State>,
+    a: &Bound,
+    name: &str,
+    layer_type: &str,
+    size: Option<u64>,
+    channels: Option<u64>,
+) -> Result<Value, EvalError> {
+    Ok(LayerOutput::new(st, name, layer_type, size)
+        .with_filters(channels)
+        .with_parents(vec![a.arg("input")?.clone()])
+        .value())
 }

@@ -4,7 +4,7 @@ use super::args::*;
 use super::build::{def, Native};
 use super::objects::*;
 use super::pickle;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, State};
 use crate::eval::{Bound, EvalError, HostType, Interp, Module, Value};
 use crate::graph::settings::Setting;
 use crate::graph::{DataConfig, Real, SourceLocation};
@@ -21,7 +21,7 @@ fn setting_of(v: &Value) -> Option<Setting> {
 }
 
 fn set(st: &State, key: &str, v: Option<Setting>) -> Result<(), EvalError> {
-    st.b().settings.set_checked(key, v).cfg()
+    with_builder(st, |b| b.settings.set_checked(key, v))
 }
 
 fn optimizer<'a>(v: &'a Value, f: &str, what: &str) -> Result<&'a OptimizerObj, EvalError> {
@@ -62,11 +62,11 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
             ))
         })
     };
-    set(st, "batch_size", num(a.get("batch_size"), "batch_size")?)?;
+    set(st, "batch_size", num(a.arg("batch_size")?, "batch_size")?)?;
     set(
         st,
         "learning_rate",
-        num(a.get("learning_rate"), "learning_rate")?,
+        num(a.arg("learning_rate")?, "learning_rate")?,
     )?;
     set(st, "algorithm", Some(Setting::Str(algorithm.into())))?;
     for key in [
@@ -77,7 +77,7 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         "async_lagged_grad_discard_ratio",
     ] {
         if a.is_given(key) {
-            set(st, key, setting_of(a.get(key)))?;
+            set(st, key, setting_of(a.arg(key)?))?;
         }
     }
     let s = |x: &str| Some(Setting::Str(x.into()));
@@ -93,7 +93,8 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
                     "momentum"
                 }),
             )?;
-            st.b().defaults.momentum = *momentum;
+            let v = *momentum;
+            st.with_builder(|b| b.defaults.momentum = v);
         }
         OptimizerKind::Adam {
             beta1,
@@ -125,9 +126,11 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         }
         _ => {}
     }
-    for reg in items(a.get("regularization")) {
+    for reg in a.arg_items("regularization")? {
         match &optimizer(&reg, f, "regularization")?.kind {
-            OptimizerKind::L2Regularization { rate } => st.b().defaults.decay_rate = Some(*rate),
+            OptimizerKind::L2Regularization { rate } => {
+                st.with_builder(|b| b.defaults.decay_rate = Some(*rate))
+            }
             _ => {
                 return Err(EvalError::type_error(
                     "settings() argument 'regularization' must be L2Regularization(...)",
@@ -162,8 +165,8 @@ fn settings(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         }
     }
     if let Some(v) = a.opt("gradient_clipping_threshold") {
-        st.b().defaults.gradient_clipping_threshold =
-            Some(real_arg(v, f, "gradient_clipping_threshold")?);
+        let v = Some(real_arg(v, f, "gradient_clipping_threshold")?);
+        st.with_builder(|b| b.defaults.gradient_clipping_threshold = v);
     }
     Ok(Value::None)
 }
@@ -184,14 +187,14 @@ fn opt_ctor(
 }
 
 fn register_optimizers(m: &Module) {
-    let r = |a: &Bound, k: &str, f: &str| real_arg(a.get(k), f, k);
+    let r = |a: &Bound, k: &str, f: &str| real_arg(a.arg(k)?, f, k);
     opt_ctor(
         m,
         "MomentumOptimizer",
         "momentum=None, sparse=False",
         move |a| {
             Ok(OptimizerKind::Momentum {
-                momentum: opt_real(a.get("momentum"), "MomentumOptimizer", "momentum")?,
+                momentum: opt_real(a.arg("momentum")?, "MomentumOptimizer", "momentum")?,
                 sparse: a.bool("sparse"),
             })
         },
@@ -273,16 +276,16 @@ fn register_optimizers(m: &Module) {
 /// the inputs (unless they were set explicitly), and `layers` the outputs.
 fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "outputs";
-    let mut layers = items(a.get("layers"));
+    let mut layers = a.arg_items("layers")?;
     layers.extend(a.varargs.iter().cloned());
     if layers.is_empty() {
         return Err(EvalError::value_error("outputs(): give at least one layer"));
     }
     let list = layers_arg(&Value::list(layers.clone()), f, "layers")?;
     let names: Vec<String> = list.iter().map(|l| lo(l).name.clone()).collect();
-    let has_inputs = !st.b().current_submodel().input_layer_names.is_empty();
+    let has_inputs = !st.with_builder(|b| b.current_submodel().input_layer_names.is_empty());
     if has_inputs {
-        return st.b().add_outputs(&names).cfg().map(|_| Value::None);
+        return with_builder(st, |b| b.add_outputs(&names)).map(|_| Value::None);
     }
     // Depth-first, parents before the layer, as networks.py's `__dfs_travel__`. A layer seen
     // once adds nothing the second time, so each traversal visits it once.
@@ -317,14 +320,15 @@ fn outputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
         );
         dfs(l, &|x| x.layer_type == "cost", &mut seen_costs, &mut costs);
     }
-    let mut b = st.b();
-    b.add_inputs(&inputs).cfg()?;
-    b.add_outputs(&names).cfg()?;
+    with_builder(st, |b| {
+        b.add_inputs(&inputs)?;
+        b.add_outputs(&names)
+    })?;
     Ok(Value::None)
 }
 
 fn inputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let mut all = items(a.get("layers"));
+    let mut all = a.arg_items("layers")?;
     all.extend(a.varargs.iter().cloned());
     let mut names = Vec::new();
     for v in &all {
@@ -333,7 +337,7 @@ fn inputs(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
             v => names.push(layer_arg(v, "inputs", "layers")?.name.clone()),
         }
     }
-    st.b().add_inputs(&names).cfg()?;
+    with_builder(st, |b| b.add_inputs(&names))?;
     Ok(Value::None)
 }
 
@@ -450,15 +454,15 @@ fn define_sources(
     kind: &str,
     func: &str,
 ) -> Result<Value, EvalError> {
-    let (train_list, test_list) = (a.get("train_list"), a.get("test_list"));
+    let (train_list, test_list) = (a.arg("train_list")?, a.arg("test_list")?);
     if train_list.is_none() && test_list.is_none() {
         return Err(EvalError::value_error(format!(
             "{func}(): give train_list or test_list"
         )));
     }
-    let (train_module, test_module) = split2(a.get("module"));
-    let (train_obj, test_obj) = split2(a.get("obj"));
-    let (train_args, test_args) = split2(a.get("args"));
+    let (train_module, test_module) = split2(a.arg("module")?);
+    let (train_obj, test_obj) = split2(a.arg("obj")?);
+    let (train_args, test_args) = split2(a.arg("args")?);
     let at = declaration(st, interp);
     if !train_list.is_none() {
         let args = data_args(interp, &train_args)?;
@@ -474,28 +478,34 @@ fn define_sources(
         if kind == "py" && a.bool("train_async") {
             d.async_load_data = Some(true);
         }
-        let mut b = st.b();
-        if b.trainer.data_config.is_some() {
-            return Err(EvalError::new(
-                "ConfigError",
-                "Only one TrainData definition is allowed",
-            ));
-        }
-        b.trainer.data_config = Some(d);
+        set_data_config(st, d, false)?;
     }
     if !test_list.is_none() {
         let args = data_args(interp, &test_args)?;
         let d = py_data(kind, test_list, &test_module, &test_obj, args, true, &at)?;
-        let mut b = st.b();
-        if b.trainer.test_data_config.is_some() {
-            return Err(EvalError::new(
-                "ConfigError",
-                "Only one TestData definition is allowed",
-            ));
-        }
-        b.trainer.test_data_config = Some(d);
+        set_data_config(st, d, true)?;
     }
     Ok(Value::None)
+}
+
+/// Records the train (or test) data declaration; config_parser allows one of each.
+pub(super) fn set_data_config(st: &State, d: DataConfig, for_test: bool) -> Result<(), EvalError> {
+    let what = if for_test { "TestData" } else { "TrainData" };
+    st.with_builder(|b| {
+        let slot = if for_test {
+            &mut b.trainer.test_data_config
+        } else {
+            &mut b.trainer.data_config
+        };
+        if slot.is_some() {
+            return Err(EvalError::new(
+                "ConfigError",
+                format!("Only one {what} definition is allowed"),
+            ));
+        }
+        *slot = Some(d);
+        Ok(())
+    })
 }
 
 /// This family's natives: the name and Paddle's signature of each, then its function.

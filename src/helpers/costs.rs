@@ -1,10 +1,12 @@
 //! Cost layers and evaluators.
 
 use super::args::*;
-use super::build::{def, layer_name, Native, Simple};
+use super::build::{def, layer_name, spec, Native, Simple};
 use super::objects::*;
-use super::state::State;
+use super::state::{with_builder, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layer_types as lt;
+use crate::graph::layers::cost::{self, CostKind, CostLayer};
 use crate::graph::{EvaluatorConfig, InputSpec, LayerExtra, Real};
 use std::rc::Rc;
 
@@ -25,27 +27,24 @@ fn cost_inputs(a: &Bound, f: &str) -> Result<Vec<Value>, EvalError> {
     Ok(all)
 }
 
-/// A parameterless cost layer of size 1 (config_parser's `define_cost` classes).
-#[allow(clippy::too_many_arguments)]
+/// A cost layer through its one builder; the output's type is what the helper returns.
 fn add_cost(
     st: &Rc<State>,
     name: &str,
-    layer_type: &str,
+    kind: CostKind,
     inputs: &[Value],
     coeff: Option<Real>,
     extra: LayerExtra,
     out_type: &str,
-    fields: impl FnOnce(&mut crate::graph::LayerConfig),
 ) -> Result<Value, EvalError> {
-    let specs = inputs
-        .iter()
-        .map(|l| InputSpec::new(lo(l).name.clone()))
-        .collect();
-    let mut s = Simple::new(name, layer_type, specs);
-    s.size = 1;
-    s.size_of = None;
-    s.extra = LayerExtra { coeff, ..extra };
-    s.add(st, fields)?;
+    let layer = CostLayer {
+        name: name.to_string(),
+        kind,
+        inputs: inputs.iter().map(spec).collect(),
+        coeff,
+        extra,
+    };
+    with_builder(st, |b| cost::cost_layer(b, layer))?;
     Ok(LayerOutput::new(st, name, out_type, Some(1))
         .with_parents(inputs.to_vec())
         .value())
@@ -59,16 +58,15 @@ fn square_error_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     let f = "square_error_cost";
     let name = layer_name(st, &a, f)?;
     let inputs = cost_inputs(&a, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
-        "square_error",
+        CostKind::Defined(lt::SQUARE_ERROR),
         &inputs,
         coeff(&a)?,
         extra,
         "cost",
-        |_| {},
     )
 }
 
@@ -101,20 +99,19 @@ fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<
         )));
     }
     let inputs = cost_inputs(&a, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let out = add_cost(
         st,
         &name,
-        "multi-class-cross-entropy",
+        CostKind::Defined(lt::MULTI_CLASS_CROSS_ENTROPY),
         &inputs,
         coeff(&a)?,
         extra,
         "cost",
-        |_| {},
     )?;
     let default_eval;
     let evaluators = if a.is_given("evaluator") {
-        a.get("evaluator")
+        a.arg("evaluator")?
     } else {
         default_eval = st.prelude_fn("classification_error_evaluator")?;
         &default_eval
@@ -143,9 +140,9 @@ fn classification_cost(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<
             vec![],
             vec![
                 ("name".into(), Value::str(&ename)),
-                ("input".into(), a.get("input").clone()),
-                ("label".into(), a.get("label").clone()),
-                ("weight".into(), a.get("weight").clone()),
+                ("input".into(), a.arg("input")?.clone()),
+                ("label".into(), a.arg("label")?.clone()),
+                ("weight".into(), a.arg("weight")?.clone()),
             ],
         )?;
     }
@@ -156,16 +153,15 @@ fn cross_entropy(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     let f = "cross_entropy";
     let name = layer_name(st, &a, f)?;
     let inputs = cost_inputs(&a, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
-        "multi-class-cross-entropy",
+        CostKind::Defined(lt::MULTI_CLASS_CROSS_ENTROPY),
         &inputs,
         coeff(&a)?,
         extra,
         "multi-class-cross-entropy",
-        |_| {},
     )
 }
 
@@ -176,23 +172,20 @@ fn cross_entropy_with_selfnorm(
 ) -> Result<Value, EvalError> {
     let f = "cross_entropy_with_selfnorm";
     let name = layer_name(st, &a, f)?;
-    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    let inputs = vec![a.arg("input")?.clone(), a.arg("label")?.clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
     let alpha = a.arg_real("softmax_selfnorm_alpha")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
-        "multi_class_cross_entropy_with_selfnorm",
+        CostKind::SelfNorm {
+            softmax_selfnorm_alpha: alpha,
+        },
         &inputs,
         coeff(&a)?,
         extra,
-        "multi_class_cross_entropy_with_selfnorm",
-        // config_parser's selfnorm cost layer, unlike the others, leaves its size unset.
-        |l| {
-            l.size = None;
-            l.softmax_selfnorm_alpha = Some(alpha);
-        },
+        lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM,
     )
 }
 
@@ -201,19 +194,27 @@ fn two_input_cost(
     st: &Rc<State>,
     a: &Bound,
     f: &str,
-    layer_type: &str,
+    layer_type: &'static str,
     with_coeff: bool,
 ) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    let inputs = vec![a.arg("input")?.clone(), a.arg("label")?.clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let c = if with_coeff {
         coeff(a)?
     } else {
         Some(Real::Float(1.0))
     };
-    add_cost(st, &name, layer_type, &inputs, c, extra, layer_type, |_| {})
+    add_cost(
+        st,
+        &name,
+        CostKind::Defined(layer_type),
+        &inputs,
+        c,
+        extra,
+        layer_type,
+    )
 }
 
 fn multi_binary_label_cross_entropy(
@@ -256,23 +257,19 @@ fn smooth_l1_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 fn huber_regression_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "huber_regression_cost";
     let name = layer_name(st, &a, f)?;
-    let inputs = vec![a.get("input").clone(), a.get("label").clone()];
+    let inputs = vec![a.arg("input")?.clone(), a.arg("label")?.clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
     let delta = a.arg_real("delta")?;
     let c = a.arg_real("coeff")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
-        "huber_regression",
+        CostKind::HuberRegression { delta, coeff: c },
         &inputs,
         None,
         extra,
-        "huber_regression",
-        |l| {
-            l.delta = Some(delta);
-            l.coeff = Some(c);
-        },
+        lt::HUBER_REGRESSION,
     )
 }
 
@@ -280,16 +277,15 @@ fn sum_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
     let f = "sum_cost";
     let name = layer_name(st, &a, f)?;
     let inputs = a.arg_layers("input")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
-        "sum_cost",
+        CostKind::Defined(lt::SUM_COST),
         &inputs,
         Some(Real::Float(1.0)),
         extra,
         "sum_cost",
-        |_| {},
     )
 }
 
@@ -297,9 +293,9 @@ fn rank_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     let f = "rank_cost";
     let name = layer_name(st, &a, f)?;
     let mut inputs = vec![
-        a.get("left").clone(),
-        a.get("right").clone(),
-        a.get("label").clone(),
+        a.arg("left")?.clone(),
+        a.arg("right")?.clone(),
+        a.arg("label")?.clone(),
     ];
     for (v, what) in inputs.iter().zip(["left", "right", "label"]) {
         let l = layer_arg(v, f, what)?;
@@ -313,23 +309,22 @@ fn rank_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
         layer_arg(w, f, "weight")?;
         inputs.push(w.clone());
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     add_cost(
         st,
         &name,
-        "rank-cost",
+        CostKind::Defined(lt::RANK_COST),
         &inputs,
         coeff(&a)?,
         extra,
         "rank-cost",
-        |_| {},
     )
 }
 
 fn lambda_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "lambda_cost";
     let name = layer_name(st, &a, f)?;
-    let inputs = vec![a.get("input").clone(), a.get("score").clone()];
+    let inputs = vec![a.arg("input")?.clone(), a.arg("score")?.clone()];
     layers_arg(&Value::list(inputs.clone()), f, "input")?;
     let ndcg = a.arg_int("NDCG_num")?;
     let max_sort = a.arg_int("max_sort_size")?;
@@ -338,7 +333,7 @@ fn lambda_cost(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
             "NDCG_num must be less than or equal to max_sort_size",
         ));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let specs = inputs
         .iter()
         .map(|l| InputSpec::new(lo(l).name.clone()))
@@ -364,18 +359,19 @@ pub fn add_evaluator(
     inputs: Vec<String>,
     fill: impl FnOnce(&mut EvaluatorConfig),
 ) -> Result<(), EvalError> {
-    let mut b = st.b();
-    let full = b.name_in_submodel(name);
-    let mut e = EvaluatorConfig {
-        name: full.clone(),
-        r#type: eval_type.to_string(),
-        input_layers: inputs.iter().map(|n| b.name_in_submodel(n)).collect(),
-        ..Default::default()
-    };
-    fill(&mut e);
-    b.model_mut().evaluators.push(e);
-    b.current_submodel_mut().evaluator_names.push(full);
-    Ok(())
+    st.with_builder(|b| {
+        let full = b.name_in_submodel(name);
+        let mut e = EvaluatorConfig {
+            name: full.clone(),
+            r#type: eval_type.to_string(),
+            input_layers: inputs.iter().map(|n| b.name_in_submodel(n)).collect(),
+            ..Default::default()
+        };
+        fill(&mut e);
+        b.model_mut().evaluators.push(e);
+        b.current_submodel_mut().evaluator_names.push(full);
+        Ok(())
+    })
 }
 
 fn eval_inputs(a: &Bound, f: &str, with_label: bool) -> Result<Vec<String>, EvalError> {
@@ -443,20 +439,17 @@ fn evaluator_base(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             .map(|v| int_arg(v, f, k).map(|i| i as i32))
             .transpose()
     };
-    let string = |k: &str| opt_str(a.get(k), f, k);
+    let string = |k: &str| opt_str(a.arg(k)?, f, k);
     let chunk_scheme = string("chunk_scheme")?;
     let num_chunk_types = int("num_chunk_types")?;
-    let threshold = opt_real(
-        a.get("classification_threshold"),
-        f,
-        "classification_threshold",
-    )?;
+    let threshold = a.arg_opt_real("classification_threshold")?;
     let positive_label = int("positive_label")?;
     let (dict_file, result_file) = (string("dict_file")?, string("result_file")?);
     let (num_results, top_k, background_id) =
         (int("num_results")?, int("top_k")?, int("background_id")?);
     let delimited = a.opt("delimited").map(Value::truthy);
-    let excluded = items(a.get("excluded_chunk_types"))
+    let excluded = a
+        .arg_items("excluded_chunk_types")?
         .iter()
         .map(|v| int_arg(v, f, "excluded_chunk_types").map(|i| i as i32))
         .collect::<Result<Vec<_>, _>>()?;
@@ -536,7 +529,8 @@ fn chunk_evaluator(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     let inputs = eval_inputs(&a, f, true)?;
     let scheme = a.arg_str("chunk_scheme")?;
     let n = a.arg_int("num_chunk_types")?;
-    let excluded: Vec<i32> = items(a.get("excluded_chunk_types"))
+    let excluded: Vec<i32> = a
+        .arg_items("excluded_chunk_types")?
         .iter()
         .map(|v| int_arg(v, f, "excluded_chunk_types").map(|i| i as i32))
         .collect::<Result<_, _>>()?;

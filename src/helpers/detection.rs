@@ -27,7 +27,7 @@ fn multibox_loss_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value
     let (loc, conf) = detection_inputs(&a, f)?;
     a.arg_layer("priorbox")?;
     a.arg_layer("label")?;
-    let mut inputs = vec![a.get("priorbox").clone(), a.get("label").clone()];
+    let mut inputs = vec![a.arg("priorbox")?.clone(), a.arg("label")?.clone()];
     inputs.extend(loc.iter().cloned());
     inputs.extend(conf.iter().cloned());
     let num_classes = a.arg_uint("num_classes")?;
@@ -71,7 +71,7 @@ fn detection_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
     let name = layer_name(st, &a, "detection_output")?;
     let (loc, conf) = detection_inputs(&a, f)?;
     a.arg_layer("priorbox")?;
-    let mut inputs = vec![a.get("priorbox").clone()];
+    let mut inputs = vec![a.arg("priorbox")?.clone()];
     inputs.extend(loc.iter().cloned());
     inputs.extend(conf.iter().cloned());
     let num_classes = a.arg_uint("num_classes")?;
@@ -119,10 +119,10 @@ fn priorbox_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     let input = a.arg_layer("input")?;
     let image = a.arg_layer("image")?;
     let reals = |k: &str| -> Result<Vec<Real>, EvalError> {
-        items(a.get(k)).iter().map(|v| real_arg(v, f, k)).collect()
+        items(a.arg(k)?).iter().map(|v| real_arg(v, f, k)).collect()
     };
     let uints = |k: &str| -> Result<Vec<u32>, EvalError> {
-        items(a.get(k))
+        items(a.arg(k)?)
             .iter()
             .map(|v| uint_arg(v, f, k).map(|u| u as u32))
             .collect()
@@ -147,7 +147,7 @@ fn priorbox_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         &name,
         "priorbox",
         0,
-        vec![spec(a.get("input")), spec(a.get("image"))],
+        vec![a.arg_spec("input")?, a.arg_spec("image")?],
         "",
         &Default::default(),
         |b, added| {
@@ -172,7 +172,7 @@ fn priorbox_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     )?;
     Ok(LayerOutput::new(st, &name, "priorbox", Some(size))
         .with_filters(Some(num_filters))
-        .with_parents(vec![a.get("input").clone(), a.get("image").clone()])
+        .with_parents(vec![a.arg("input")?.clone(), a.arg("image")?.clone()])
         .value())
 }
 
@@ -181,7 +181,7 @@ fn roi_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     let name = layer_name(st, &a, "roi_pool")?;
     let input = a.arg_layer("input")?;
     a.arg_layer("rois")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
     let (pw, ph) = (a.arg_uint("pooled_width")?, a.arg_uint("pooled_height")?);
     let scale = a.arg_real("spatial_scale")?;
     with_layer(
@@ -189,7 +189,7 @@ fn roi_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         &name,
         "roi_pool",
         0,
-        vec![spec(a.get("input")), spec(a.get("rois"))],
+        vec![a.arg_spec("input")?, a.arg_spec("rois")?],
         "",
         &Default::default(),
         |b, added| {
@@ -205,7 +205,7 @@ fn roi_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     )?;
     Ok(
         LayerOutput::new(st, &name, "roi_pool", Some(channels * pw * ph))
-            .with_parents(vec![a.get("input").clone(), a.get("rois").clone()])
+            .with_parents(vec![a.arg("input")?.clone(), a.arg("rois")?.clone()])
             .value(),
     )
 }

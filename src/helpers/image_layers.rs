@@ -4,8 +4,9 @@
 use super::args::*;
 use super::build::*;
 use super::objects::*;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layer_types as lt;
 use crate::graph::layers::image::{self, parse_image, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::{
     ImageConfig, InputSpec, MaxOutConfig, PadConfig, ParamAttrs, Real, ScaleSubRegionConfig,
@@ -28,18 +29,18 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             ))
         })?,
     };
-    let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
+    let act = a.arg_act("act", "ReluActivation")?;
     let (fx, fy) = pair(
-        a.get("filter_size"),
-        a.get("filter_size_y"),
+        a.arg("filter_size")?,
+        a.arg("filter_size_y")?,
         f,
         "filter_size",
     )?;
-    let (sx, sy) = pair(a.get("stride"), a.get("stride_y"), f, "stride")?;
-    let (px, py) = pair(a.get("padding"), a.get("padding_y"), f, "padding")?;
-    let (dx, dy) = pair(a.get("dilation"), a.get("dilation_y"), f, "dilation")?;
+    let (sx, sy) = pair(a.arg("stride")?, a.arg("stride_y")?, f, "stride")?;
+    let (px, py) = pair(a.arg("padding")?, a.arg("padding_y")?, f, "padding")?;
+    let (dx, dy) = pair(a.arg("dilation")?, a.arg("dilation_y")?, f, "dilation")?;
     let groups = a.arg_uint("groups")?;
-    let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let mut attr = a.arg_param(smart_param)?;
     if attr.initial_smart == Some(true) {
         // Paddle's conv layers start from He initialization: std = sqrt(2 / (k^2 * c)).
         let init_w = (2.0 / ((fx * fx * channels) as f64)).sqrt();
@@ -48,14 +49,11 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         attr.initial_strategy = Some(0);
         attr.initial_smart = Some(false);
     }
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
+    let bias = a.arg_bias(true)?;
     let shared = a.bool("shared_biases");
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT])?;
+    let extra = a.arg_extra(&[DROPOUT])?;
     let trans = a.bool("trans");
-    let use_gpu = st
-        .b()
-        .config_arg("use_gpu")
-        .is_some_and(|v| v.trim() == "1" || v.trim() == "True" || v.trim() == "true");
+    let use_gpu = use_gpu(st);
     let lt = match a.arg_opt_str("layer_type")? {
         Some(t) => t,
         None if trans => "convt".into(),
@@ -98,26 +96,38 @@ fn img_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         dilation: Some(dx as u32),
         dilation_y: Some(dy as u32),
     };
-    let idx = image::conv_layer(
-        &mut st.b(),
-        image::ConvLayer {
-            name: name.clone(),
-            layer_type: layer_type.into(),
-            inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
-            num_filters: num_filters as u32,
-            bias,
-            shared_biases: shared,
-            active_type: act_name(&act).into(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let idx = st
+        .with_builder(|b| {
+            image::conv_layer(
+                b,
+                image::ConvLayer {
+                    name: name.clone(),
+                    layer_type: layer_type.into(),
+                    inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
+                    num_filters: num_filters as u32,
+                    bias,
+                    shared_biases: shared,
+                    active_type: act_name(&act).into(),
+                    extra,
+                },
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, &lt, Some(size))
         .with_act(&act)
         .with_filters(Some(num_filters))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
+}
+
+/// Whether the config was given `use_gpu=1` (or True): conv and batch_norm then pick their
+/// cudnn types, as Paddle's helpers do.
+fn use_gpu(st: &State) -> bool {
+    st.with_builder(|b| {
+        b.config_arg("use_gpu")
+            .is_some_and(|v| matches!(v.trim(), "1" | "True" | "true"))
+    })
 }
 
 /// The pool_type string of a pooling object for image pooling (`max-projection`, ...).
@@ -159,47 +169,58 @@ fn img_pool_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             ))
         })?,
     };
-    let pool_type = image_pool_type(a.get("pool_type"), f)?;
+    let pool_type = image_pool_type(a.arg("pool_type")?, f)?;
     let size_x = a.arg_uint("pool_size")?;
     let size_y = a.arg_opt_uint("pool_size_y")?.unwrap_or(size_x);
     let stride = a.arg_uint("stride")?;
     let stride_y = a.arg_opt_uint("stride_y")?.unwrap_or(stride);
     let padding = a.arg_uint("padding")?;
     let padding_y = a.arg_opt_uint("padding_y")?.unwrap_or(padding);
-    let exclude_mode = if a.get("exclude_mode").is_none() {
+    let exclude_mode = if a.arg("exclude_mode")?.is_none() {
         None
     } else {
         Some(a.bool("exclude_mode"))
     };
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let idx = image::pool_layer(
-        &mut st.b(),
-        image::PoolLayer {
-            name: name.clone(),
-            layer_type: "pool".into(),
-            input: InputSpec::new(input.name.clone()),
-            pool: PoolSpec {
-                pool_type,
-                channels: channels as u32,
-                size_x: size_x as u32,
-                size_y: Some(size_y as u32),
-                stride: stride as u32,
-                stride_y: Some(stride_y as u32),
-                padding: Some(padding as u32),
-                padding_y: Some(padding_y as u32),
-                exclude_mode,
-                ..Default::default()
-            },
-            ceil_mode: a.bool("ceil_mode"),
-            active_type: String::new(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
-    Ok(LayerOutput::new(st, &name, "pool", Some(size))
+    let pool = PoolSpec {
+        pool_type,
+        channels: channels as u32,
+        size_x: size_x as u32,
+        size_y: Some(size_y as u32),
+        stride: stride as u32,
+        stride_y: Some(stride_y as u32),
+        padding: Some(padding as u32),
+        padding_y: Some(padding_y as u32),
+        exclude_mode,
+        ..Default::default()
+    };
+    add_pool(st, &a, &name, lt::POOL, pool)
+}
+
+/// The pool builder's adapter for img_pool_layer and img_pool3d_layer: the output keeps the
+/// channels as its filters.
+fn add_pool(
+    st: &Rc<State>,
+    a: &Bound,
+    name: &str,
+    layer_type: &str,
+    pool: PoolSpec,
+) -> Result<Value, EvalError> {
+    let input = a.arg_layer("input")?;
+    let channels = pool.channels as u64;
+    let layer = image::PoolLayer {
+        name: name.to_string(),
+        layer_type: layer_type.into(),
+        input: InputSpec::new(input.name.clone()),
+        pool,
+        ceil_mode: a.bool("ceil_mode"),
+        active_type: String::new(),
+        extra: a.arg_extra(&[])?,
+    };
+    let idx = with_builder(st, |b| image::pool_layer(b, layer))?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
+    Ok(LayerOutput::new(st, name, lt::POOL, Some(size))
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -207,13 +228,13 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let f = "batch_norm_layer";
     let name = layer_name(st, &a, "batch_norm")?;
     let input = a.arg_layer("input")?;
-    let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
+    let act = a.arg_act("act", "ReluActivation")?;
     let channels = match a.arg_opt_uint("num_channels")? {
         Some(c) => c,
         None => input.num_filters.or(input.size.get()).unwrap_or(0),
     };
     let attr = param_attr(
-        a.get("param_attr"),
+        a.arg("param_attr")?,
         || ParamAttrs {
             initial_mean: Some(Real::Float(1.0)),
             initial_std: Some(Real::Float(0.0)),
@@ -222,13 +243,10 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         },
         f,
     )?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let bn_type = a.arg_opt_str("batch_norm_type")?;
-    let use_gpu = st
-        .b()
-        .config_arg("use_gpu")
-        .is_some_and(|v| v.trim() == "1" || v.trim() == "True" || v.trim() == "true");
+    let use_gpu = use_gpu(st);
     let layer_type = match bn_type.as_deref() {
         None if use_gpu => "cudnn_batch_norm",
         None | Some("batch_norm") => "batch_norm",
@@ -262,38 +280,37 @@ fn batch_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
             "batch_norm_layer(): epsilon must be no less than 1e-5, got {epsilon}"
         )));
     }
-    let idx = image::batch_norm_layer(
-        &mut st.b(),
-        image::BatchNormLayer {
-            name: name.clone(),
-            layer_type: layer_type.into(),
-            input: InputSpec::with_param(input.name.clone(), attr),
-            channels: channels as u32,
-            img3d: a.bool("img3D"),
-            bias,
-            use_global_stats,
-            moving_average_fraction: real_arg(
-                a.get("moving_average_fraction"),
-                f,
-                "moving_average_fraction",
-            )?,
-            epsilon,
-            mean_var_names,
-            active_type: act_name(&act).into(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let moving_average_fraction = a.arg_real("moving_average_fraction")?;
+    let idx = st
+        .with_builder(|b| {
+            image::batch_norm_layer(
+                b,
+                image::BatchNormLayer {
+                    name: name.clone(),
+                    layer_type: layer_type.into(),
+                    input: InputSpec::with_param(input.name.clone(), attr),
+                    channels: channels as u32,
+                    img3d: a.bool("img3D"),
+                    bias,
+                    use_global_stats,
+                    moving_average_fraction,
+                    epsilon,
+                    mean_var_names,
+                    active_type: act_name(&act).into(),
+                    extra,
+                },
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, "batch_norm", Some(size))
         .with_act(&act)
         .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "img_cmrnorm_layer";
     let name = layer_name(st, &a, "crmnorm")?;
     let input = a.arg_layer("input")?;
     let channels = match a.arg_opt_uint("num_channels")? {
@@ -313,29 +330,29 @@ fn img_cmrnorm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         pow: a.arg_real("power")?,
         blocked: false,
     };
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let idx = image::norm_layer(
-        &mut st.b(),
-        &name,
-        InputSpec::new(input.name.clone()),
-        &norm,
-        "",
-        &extra,
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
-    Ok(LayerOutput::new(st, &name, "norm", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    let extra = a.arg_extra(&[])?;
+    let idx = st
+        .with_builder(|b| {
+            image::norm_layer(
+                b,
+                &name,
+                InputSpec::new(input.name.clone()),
+                &norm,
+                "",
+                &extra,
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
+    image_output(st, &a, &name, "norm", Some(size), Some(channels))
 }
 
 fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "spp_layer";
     let name = layer_name(st, &a, "spp")?;
     let input = a.arg_layer("input")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
-    let pool_type = match a.get("pool_type") {
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
+    let pool_type = match a.arg("pool_type")? {
         Value::None => "max-projection".to_string(),
         v => {
             let p = v
@@ -354,13 +371,13 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
             "spp_layer(): pyramid_height must be between 1 and 16, got {height}"
         )));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "spp",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -375,10 +392,7 @@ fn spp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
             b.set_cnn_layer(added.index, 1, out_x, channels)
         },
     )?;
-    Ok(LayerOutput::new(st, &name, "spp", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    image_output(st, &a, &name, "spp", Some(size), Some(channels))
 }
 
 fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -392,13 +406,13 @@ fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
     }
     let channels = channels_of(input, &Value::None, f)?;
     let (ox, oy) = (a.arg_uint("out_size_x")?, a.arg_uint("out_size_y")?);
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "bilinear_interp",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -413,10 +427,7 @@ fn bilinear_interp_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
             b.set_cnn_layer(added.index, oy, ox, channels)
         },
     )?;
-    Ok(LayerOutput::new(st, &name, "bilinear_interp", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    image_output(st, &a, &name, "bilinear_interp", Some(size), Some(channels))
 }
 
 fn maxout_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -424,19 +435,19 @@ fn maxout_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let name = layer_name(st, &a, f)?;
     let input = a.arg_layer("input")?;
     let groups = a.arg_uint("groups")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
     if groups <= 1 || channels % groups != 0 {
         return Err(EvalError::value_error(format!(
             "maxout_layer(): groups ({groups}) must be > 1 and divide the {channels} channels"
         )));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "maxout",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -454,7 +465,7 @@ fn maxout_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
         },
     )?;
     Ok(LayerOutput::new(st, &name, "maxout", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -481,13 +492,13 @@ fn pad_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
     let (pc, ph, pw) = (pair("pad_c")?, pair("pad_h")?, pair("pad_w")?);
     let in_ch = channels_of(input, &Value::None, f)?;
     let out_ch = in_ch + pc[0] as u64 + pc[1] as u64;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "pad",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -504,10 +515,7 @@ fn pad_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
             b.set_cnn_layer(added.index, out_h, out_w, out_ch)
         },
     )?;
-    Ok(LayerOutput::new(st, &name, "pad", Some(size))
-        .with_filters(Some(out_ch))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    image_output(st, &a, &name, "pad", Some(size), Some(out_ch))
 }
 
 fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -515,7 +523,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let name = layer_name(st, &a, f)?;
     let input = a.arg_layer("input")?;
     let attr = param_attr(
-        a.get("param_attr"),
+        a.arg("param_attr")?,
         || ParamAttrs {
             initial_mean: Some(Real::Float(0.25)),
             initial_std: Some(Real::Float(0.0)),
@@ -524,14 +532,13 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
         },
         f,
     )?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
     let mut partial_sum = a.arg_uint("partial_sum")?;
     if let Some(shared) = a.opt("channel_shared") {
-        let (h, w) = {
-            let b = st.b();
-            let l = b.layer(&input.full_name.borrow()).cfg()?;
-            (l.height.unwrap_or(0), l.width.unwrap_or(0))
-        };
+        let (h, w) = with_builder(st, |b| {
+            let l = b.layer(&input.full_name.borrow())?;
+            Ok((l.height.unwrap_or(0), l.width.unwrap_or(0)))
+        })?;
         if h == 0 || w == 0 {
             return Err(EvalError::value_error(
                 "prelu_layer(): input height and width must be set",
@@ -543,7 +550,7 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
             h * w
         };
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
@@ -569,18 +576,15 @@ fn prelu_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
             b.create_input_parameter(added, 0, s / partial_sum, vec![1, s / partial_sum])
         },
     )?;
-    Ok(LayerOutput::new(st, &name, "prelu", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    image_output(st, &a, &name, "prelu", Some(size), Some(channels))
 }
 
 fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "block_expand_layer";
     let name = layer_name(st, &a, f)?;
     let input = a.arg_layer("input")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
-    let u = |k: &str| uint_arg(a.get(k), f, k).map(|v| v as u32);
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
+    let u = |k: &str| uint_arg(a.arg(k)?, f, k).map(|v| v as u32);
     let (bx, by, sx, sy, px, py) = (
         u("block_x")?,
         u("block_y")?,
@@ -589,13 +593,13 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         u("padding_x")?,
         u("padding_y")?,
     );
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "blockexpand",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -627,7 +631,7 @@ fn block_expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         },
     )?;
     Ok(LayerOutput::new(st, &name, "blockexpand", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -636,7 +640,7 @@ fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<
     let name = layer_name(st, &a, "cross_channel_norm")?;
     let input = a.arg_layer("input")?;
     let channels = channels_of(input, &Value::None, f)?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let attr = a.arg_param(smart_param)?;
     let norm = image::NormSpec {
         norm_type: "cross-channel-norm".into(),
         channels: channels as u32,
@@ -645,20 +649,20 @@ fn cross_channel_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<
         pow: Real::Int(0),
         blocked: false,
     };
-    let idx = image::norm_layer(
-        &mut st.b(),
-        &name,
-        InputSpec::with_param(input.name.clone(), attr),
-        &norm,
-        "",
-        &Default::default(),
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
-    Ok(LayerOutput::new(st, &name, "norm", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    let idx = st
+        .with_builder(|b| {
+            image::norm_layer(
+                b,
+                &name,
+                InputSpec::with_param(input.name.clone(), attr),
+                &norm,
+                "",
+                &Default::default(),
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
+    image_output(st, &a, &name, "norm", Some(size), Some(channels))
 }
 
 fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -666,13 +670,13 @@ fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let name = layer_name(st, &a, f)?;
     a.arg_layer("input")?;
     let (h, w) = (a.arg_uint("height")?, a.arg_uint("width")?);
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "rotate",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &extra,
         |b, added| {
@@ -682,7 +686,7 @@ fn rotate_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
         },
     )?;
     Ok(LayerOutput::new(st, &name, "rotate", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -690,7 +694,7 @@ fn scale_sub_region_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
     let name = layer_name(st, &a, "scale_sub_region")?;
     let input = a.arg_layer("input")?;
     a.arg_layer("indices")?;
-    let value = match a.get("value") {
+    let value = match a.arg("value")? {
         Value::Float(x) => Real::Float(*x),
         v => {
             return Err(EvalError::type_error(format!(
@@ -704,7 +708,7 @@ fn scale_sub_region_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
         &name,
         "scale_sub_region",
         0,
-        vec![spec(a.get("input")), spec(a.get("indices"))],
+        vec![a.arg_spec("input")?, a.arg_spec("indices")?],
         "",
         &Default::default(),
         |b, added| {
@@ -730,7 +734,7 @@ fn scale_sub_region_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Va
     Ok(
         LayerOutput::new(st, &name, "scale_sub_region", input.size.get())
             .with_filters(input.num_filters)
-            .with_parents(vec![a.get("input").clone(), a.get("indices").clone()])
+            .with_parents(vec![a.arg("input")?.clone(), a.arg("indices")?.clone()])
             .value(),
     )
 }
@@ -739,8 +743,8 @@ fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let f = "img_pool3d_layer";
     let name = layer_name(st, &a, "pool3d")?;
     let input = a.arg_layer("input")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
-    let pool_type = match a.get("pool_type") {
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
+    let pool_type = match a.arg("pool_type")? {
         Value::None => "max-projection".to_string(),
         v => match v.downcast_host::<Pooling>() {
             Some(p) if p.class == "MaxPooling" => "max-projection".into(),
@@ -753,70 +757,53 @@ fn img_pool3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
             }
         },
     };
-    let (sx, sy, sz) = triple(a.get("pool_size"), f, "pool_size")?;
-    let (tx, ty, tz) = triple(a.get("stride"), f, "stride")?;
+    let (sx, sy, sz) = triple(a.arg("pool_size")?, f, "pool_size")?;
+    let (tx, ty, tz) = triple(a.arg("stride")?, f, "stride")?;
     // Paddle's helper unpacks a padding triple into (padding, padding_y, padding_y): the z
     // padding of a triple is dropped and the scalar's used instead.
-    let (px, py, pz) = if is_sequence(a.get("padding")) {
-        let (x, _, z) = triple(a.get("padding"), f, "padding")?;
+    let (px, py, pz) = if is_sequence(a.arg("padding")?) {
+        let (x, _, z) = triple(a.arg("padding")?, f, "padding")?;
         (x, z, x)
     } else {
-        triple(a.get("padding"), f, "padding")?
+        triple(a.arg("padding")?, f, "padding")?
     };
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let idx = image::pool_layer(
-        &mut st.b(),
-        image::PoolLayer {
-            name: name.clone(),
-            layer_type: "pool3d".into(),
-            input: InputSpec::new(input.name.clone()),
-            pool: PoolSpec {
-                pool_type,
-                channels: channels as u32,
-                size_x: sx as u32,
-                size_y: Some(sy as u32),
-                size_z: Some(sz as u32),
-                stride: tx as u32,
-                stride_y: Some(ty as u32),
-                stride_z: Some(tz as u32),
-                padding: Some(px as u32),
-                padding_y: Some(py as u32),
-                padding_z: Some(pz as u32),
-                exclude_mode: None,
-            },
-            ceil_mode: a.bool("ceil_mode"),
-            active_type: String::new(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
-    Ok(LayerOutput::new(st, &name, "pool", Some(size))
-        .with_filters(Some(channels))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    let pool = PoolSpec {
+        pool_type,
+        channels: channels as u32,
+        size_x: sx as u32,
+        size_y: Some(sy as u32),
+        size_z: Some(sz as u32),
+        stride: tx as u32,
+        stride_y: Some(ty as u32),
+        stride_z: Some(tz as u32),
+        padding: Some(px as u32),
+        padding_y: Some(py as u32),
+        padding_z: Some(pz as u32),
+        exclude_mode: None,
+    };
+    add_pool(st, &a, &name, lt::POOL3D, pool)
 }
 
 fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "img_conv3d_layer";
     let name = layer_name(st, &a, "conv3d")?;
     let input = a.arg_layer("input")?;
-    let channels = channels_of(input, a.get("num_channels"), f)?;
+    let channels = channels_of(input, a.arg("num_channels")?, f)?;
     let num_filters = a.arg_uint("num_filters")?;
-    let act = act_arg(a.get("act"), "ReluActivation", f, "act")?;
-    let (fx, fy, fz) = triple(a.get("filter_size"), f, "filter_size")?;
-    let (sx, sy, sz) = triple(a.get("stride"), f, "stride")?;
-    let (px, py, pz) = triple(a.get("padding"), f, "padding")?;
+    let act = a.arg_act("act", "ReluActivation")?;
+    let (fx, fy, fz) = triple(a.arg("filter_size")?, f, "filter_size")?;
+    let (sx, sy, sz) = triple(a.arg("stride")?, f, "stride")?;
+    let (px, py, pz) = triple(a.arg("padding")?, f, "padding")?;
     let groups = a.arg_uint("groups")?;
-    let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let mut attr = a.arg_param(smart_param)?;
     if attr.initial_smart == Some(true) {
         attr.initial_mean = Some(Real::Float(0.0));
         attr.initial_std = Some(Real::Float((2.0 / ((fx * fx * channels) as f64)).sqrt()));
         attr.initial_strategy = Some(0);
         attr.initial_smart = Some(false);
     }
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT])?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT])?;
     let trans = a.bool("trans");
     let lt = match a.arg_opt_str("layer_type")? {
         Some(t) => t,
@@ -839,30 +826,32 @@ fn img_conv3d_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
         dilation: None,
         dilation_y: None,
     };
-    let idx = image::conv_layer(
-        &mut st.b(),
-        image::ConvLayer {
-            name: name.clone(),
-            layer_type: lt.clone(),
-            inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
-            num_filters: num_filters as u32,
-            bias,
-            shared_biases: a.bool("shared_biases"),
-            active_type: act_name(&act).into(),
-            extra,
-        },
-    )
-    .cfg()?;
-    let size = st.b().layer_at(idx).size();
+    let idx = st
+        .with_builder(|b| {
+            image::conv_layer(
+                b,
+                image::ConvLayer {
+                    name: name.clone(),
+                    layer_type: lt.clone(),
+                    inputs: vec![(InputSpec::with_param(input.name.clone(), attr), conv)],
+                    num_filters: num_filters as u32,
+                    bias,
+                    shared_biases: a.bool("shared_biases"),
+                    active_type: act_name(&act).into(),
+                    extra,
+                },
+            )
+        })
+        .cfg()?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
     Ok(LayerOutput::new(st, &name, &lt, Some(size))
         .with_act(&act)
         .with_filters(Some(num_filters))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "switch_order_layer";
     let name = layer_name(st, &a, "switch_order")?;
     a.arg_layer("input")?;
     let axis = a.arg_uint("reshape_axis")?;
@@ -871,14 +860,14 @@ fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
             "switch_order_layer(): reshape_axis must be 1, 2 or 3, got {axis}"
         )));
     }
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let extra = a.arg_extra(&[])?;
     let size = with_layer(
         st,
         &name,
         "switch_order",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         act_name(&act),
         &extra,
         |b, added| {
@@ -908,7 +897,7 @@ fn switch_order_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
     )?;
     Ok(LayerOutput::new(st, &name, "switch_order", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -922,11 +911,13 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         ));
     }
     let axis = a.arg_int("axis")?;
-    let offset: Vec<u32> = items(a.get("offset"))
+    let offset: Vec<u32> = a
+        .arg_items("offset")?
         .iter()
         .map(|v| uint_arg(v, f, "offset").map(|u| u as u32))
         .collect::<Result<_, _>>()?;
-    let shape: Vec<u32> = items(a.get("shape"))
+    let shape: Vec<u32> = a
+        .arg_items("shape")?
         .iter()
         .map(|v| uint_arg(v, f, "shape").map(|u| u as u32))
         .collect::<Result<_, _>>()?;
@@ -935,7 +926,7 @@ fn crop_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
             "crop_layer(): without a reference layer, give shape=[N, C, H, W]",
         ));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let specs = inputs.iter().map(spec).collect();
     let size = with_layer(st, &name, "crop", 0, specs, "", &extra, |b, added| {
         let input = b.input_layer(added.index, 0).clone();

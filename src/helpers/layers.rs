@@ -8,29 +8,26 @@ use super::objects::*;
 use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
 use crate::graph::layers::general;
+use crate::graph::layers::simple::{self, SimpleKind, SimpleLayer};
 use crate::graph::{ClipConfig, InputSpec, LayerExtra};
 use std::rc::Rc;
 
 fn data_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "data_layer";
     let name = a.arg_str("name")?;
     let size = a.arg_uint("size")?;
     let depth = a.arg_opt_uint("depth")?;
     let height = a.arg_opt_uint("height")?;
     let width = a.arg_opt_uint("width")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    {
-        let mut b = st.b();
-        let added = b.add_layer(&name, "data", size, vec![], "", &extra).cfg()?;
-        if let (Some(h), Some(w)) = (height, width) {
-            if h > 0 && w > 0 {
-                b.set_height_width(added.index, h, w);
-            }
-        }
-        if let Some(d) = depth.filter(|&d| d > 0) {
-            b.layer_at_mut(added.index).depth = Some(d);
-        }
-    }
+    let extra = a.arg_extra(&[])?;
+    let layer = general::DataLayer {
+        name: name.clone(),
+        size,
+        depth,
+        height,
+        width,
+        extra,
+    };
+    with_builder(st, |b| general::data_layer(b, layer))?;
     let mut num_filters = None;
     if let (Some(h), Some(w)) = (height, width) {
         let d = depth.unwrap_or(1);
@@ -52,10 +49,10 @@ fn fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
     let name = layer_name(st, &a, "fc_layer")?;
     let inputs = a.arg_layers("input")?;
     let size = a.arg_uint("size")?;
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let attrs = param_attrs_per_input(a.arg("param_attr")?, inputs.len(), f)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let specs = inputs
         .iter()
         .zip(attrs)
@@ -82,10 +79,10 @@ fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
     let inputs = a.arg_layers("input")?;
     let size = a.arg_uint("size")?;
     let select = a.arg_layer("select")?;
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let attrs = param_attrs_per_input(a.arg("param_attr")?, inputs.len(), f)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let pass_generation = a.bool("pass_generation");
     let has_selected = a.bool("has_selected_colums");
     let ratio = a.arg_real("mul_ratio")?;
@@ -96,39 +93,67 @@ fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
         .collect();
     specs.push(InputSpec::new(select.name.clone()));
     {
-        let mut b = st.b();
-        let added = b
-            .add_layer(&name, "selective_fc", size, specs, act_name(&act), &extra)
-            .cfg()?;
-        {
-            let l = b.layer_at_mut(added.index);
-            l.selective_fc_pass_generation = Some(pass_generation);
-            l.has_selected_colums = Some(has_selected);
-            l.selective_fc_full_mul_ratio = Some(ratio);
-        }
-        let n = if has_selected {
-            inputs.len()
-        } else {
-            inputs.len() + 1
-        };
-        for i in 0..n {
-            let in_size = b.input_layer(added.index, i).size();
-            b.create_input_parameter_sparse(
-                &added,
-                i,
-                size * in_size,
-                vec![size, in_size],
-                Some(false),
-            )
-            .cfg()?;
-        }
-        b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
-            .cfg()?;
+        st.with_builder(|b| {
+            let added = b
+                .add_layer(&name, "selective_fc", size, specs, act_name(&act), &extra)
+                .cfg()?;
+            {
+                let l = b.layer_at_mut(added.index);
+                l.selective_fc_pass_generation = Some(pass_generation);
+                l.has_selected_colums = Some(has_selected);
+                l.selective_fc_full_mul_ratio = Some(ratio);
+            }
+            let n = if has_selected {
+                inputs.len()
+            } else {
+                inputs.len() + 1
+            };
+            for i in 0..n {
+                let in_size = b.input_layer(added.index, i).size();
+                b.create_input_parameter_sparse(
+                    &added,
+                    i,
+                    size * in_size,
+                    vec![size, in_size],
+                    Some(false),
+                )
+                .cfg()?;
+            }
+            b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
+                .cfg()?;
+            Ok::<(), EvalError>(())
+        })?;
     }
     let mut parents = inputs;
-    parents.push(a.get("select").clone());
+    parents.push(a.arg("select")?.clone());
     Ok(LayerOutput::new(st, &name, "selective_fc", Some(size))
         .with_act(&act)
+        .with_parents(parents)
+        .value())
+}
+
+/// A layer through config_parser's class of `kind`; the output's parents are `parents`.
+fn add_simple(
+    st: &Rc<State>,
+    a: &Bound,
+    prefix: &str,
+    kind: SimpleKind,
+    parents: Vec<Value>,
+    inputs: Vec<Value>,
+) -> Result<Value, EvalError> {
+    let name = layer_name(st, a, prefix)?;
+    let extra = a.arg_extra(&[])?;
+    let out_type = kind.layer_type();
+    let layer = SimpleLayer {
+        name: name.clone(),
+        kind,
+        inputs: inputs.iter().map(spec).collect(),
+        active_type: String::new(),
+        extra,
+    };
+    let idx = with_builder(st, |b| simple::simple_layer(b, layer))?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
+    Ok(LayerOutput::new(st, &name, out_type, Some(size))
         .with_parents(parents)
         .value())
 }
@@ -137,125 +162,60 @@ fn selective_fc_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
 fn same_size(
     st: &Rc<State>,
     a: &Bound,
-    f: &str,
     prefix: &str,
-    layer_type: &str,
-    out_type: &str,
+    kind: SimpleKind,
 ) -> Result<Value, EvalError> {
-    let name = layer_name(st, a, prefix)?;
-    let input = a.arg_layer("input")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(&name, layer_type, vec![InputSpec::new(input.name.clone())]);
-    s.extra = extra;
-    let size = s.add(st, |_| {})?;
-    Ok(LayerOutput::new(st, &name, out_type, Some(size))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    a.arg_layer("input")?;
+    let input = vec![a.arg("input")?.clone()];
+    add_simple(st, a, prefix, kind, input.clone(), input)
 }
 
 fn trans_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(st, &a, "trans_layer", "trans_layer", "trans", "trans")
+    same_size(st, &a, "trans_layer", SimpleKind::Trans)
 }
 
 fn sum_to_one_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(
-        st,
-        &a,
-        "sum_to_one_norm_layer",
-        "sum_to_one_norm_layer",
-        "sum_to_one_norm",
-        "sum_to_one_norm",
-    )
+    same_size(st, &a, "sum_to_one_norm_layer", SimpleKind::SumToOneNorm)
 }
 
 fn row_l2_norm_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(
-        st,
-        &a,
-        "row_l2_norm_layer",
-        "row_l2_norm_layer",
-        "row_l2_norm",
-        "row_l2_norm",
-    )
+    same_size(st, &a, "row_l2_norm_layer", SimpleKind::RowL2Norm)
 }
 
 fn sampling_id_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    same_size(
-        st,
-        &a,
-        "sampling_id_layer",
-        "sampling_id_layer",
-        "sampling_id",
-        "sampling_id",
-    )
+    same_size(st, &a, "sampling_id_layer", SimpleKind::SamplingId)
 }
 
 fn maxid_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "maxid_layer";
-    let name = layer_name(st, &a, "maxid_layer")?;
-    let input = a.arg_layer("input")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let beam = {
-        let b = st.b();
-        b.current_submodel()
-            .generator
-            .as_ref()
-            .and_then(|g| g.beam_size)
-    };
-    let mut s = Simple::new(&name, "maxid", vec![InputSpec::new(input.name.clone())]);
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        if let Some(beam) = beam {
-            l.beam_size = Some(beam as u32);
-        }
-    })?;
-    Ok(LayerOutput::new(st, &name, "maxid", Some(size))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    same_size(st, &a, "maxid_layer", SimpleKind::MaxId { beam_size: None })
 }
 
 fn eos_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "eos_layer";
     let name = layer_name(st, &a, "eos_layer")?;
     let input = a.arg_layer("input")?;
     let eos_id = a.arg_uint("eos_id")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(&name, "eos_id", vec![InputSpec::new(input.name.clone())]);
     s.extra = extra;
     s.size_of = None;
     s.size = 2;
     let size = s.add(st, |l| l.eos_id = Some(eos_id as u32))?;
     Ok(LayerOutput::new(st, &name, "eos_id", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn slope_intercept_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "slope_intercept_layer";
-    let name = layer_name(st, &a, "slope_intercept_layer")?;
-    let input = a.arg_layer("input")?;
-    let slope = a.arg_real("slope")?;
-    let intercept = a.arg_real("intercept")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(
-        &name,
-        "slope_intercept",
-        vec![InputSpec::new(input.name.clone())],
-    );
-    s.extra = extra;
-    let size = s.add(st, |l| {
-        l.slope = Some(slope);
-        l.intercept = Some(intercept);
-    })?;
-    Ok(LayerOutput::new(st, &name, "slope_intercept", Some(size))
-        .with_parents(vec![a.get("input").clone()])
-        .value())
+    let kind = SimpleKind::SlopeIntercept {
+        slope: a.arg_real("slope")?,
+        intercept: a.arg_real("intercept")?,
+    };
+    same_size(st, &a, "slope_intercept_layer", kind)
 }
 
 /// Two-input layers `(weight, input)` sized like the second: scaling and power.
-fn weighted(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Value, EvalError> {
-    let name = layer_name(st, a, f)?;
-    let input = a.arg_layer("input")?;
+fn weighted(st: &Rc<State>, a: &Bound, f: &str, kind: SimpleKind) -> Result<Value, EvalError> {
+    a.arg_layer("input")?;
     let weight = a.arg_layer("weight")?;
     if weight.size.get().is_some_and(|s| s != 1) {
         return Err(EvalError::value_error(format!(
@@ -264,58 +224,34 @@ fn weighted(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Valu
             weight.size.get().unwrap_or(0)
         )));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(
-        &name,
-        layer_type,
-        vec![
-            InputSpec::new(weight.name.clone()),
-            InputSpec::new(input.name.clone()),
-        ],
-    );
-    s.extra = extra;
-    s.size_of = Some(1);
-    let size = s.add(st, |_| {})?;
-    let parents = if layer_type == "power" {
-        vec![a.get("input").clone(), a.get("weight").clone()]
-    } else {
-        vec![a.get("weight").clone(), a.get("input").clone()]
+    let (input, weight) = (a.arg("input")?.clone(), a.arg("weight")?.clone());
+    let parents = match kind {
+        SimpleKind::Power => vec![input.clone(), weight.clone()],
+        _ => vec![weight.clone(), input.clone()],
     };
-    Ok(LayerOutput::new(st, &name, layer_type, Some(size))
-        .with_parents(parents)
-        .value())
+    add_simple(st, a, f, kind, parents, vec![weight, input])
 }
 
 fn scaling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    weighted(st, &a, "scaling_layer", "scaling")
+    weighted(st, &a, "scaling_layer", SimpleKind::Scaling)
 }
 
 fn power_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    weighted(st, &a, "power_layer", "power")
+    weighted(st, &a, "power_layer", SimpleKind::Power)
 }
 
 fn interpolation_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "interpolation_layer";
-    let name = layer_name(st, &a, f)?;
     let inputs = a.arg_layers("input")?;
     if inputs.len() != 2 {
         return Err(EvalError::value_error(
             "interpolation_layer(): input must be two layers",
         ));
     }
-    let weight = a.arg_layer("weight")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut specs = vec![InputSpec::new(weight.name.clone())];
-    specs.extend(names(&inputs));
-    let mut s = Simple::new(&name, "interpolation", specs);
-    s.extra = extra;
-    s.size_of = Some(1);
-    let size = s.add(st, |_| {})?;
-    let mut parents = vec![a.get("weight").clone()];
-    parents.extend(inputs);
-    Ok(LayerOutput::new(st, &name, "interpolation", Some(size))
-        .with_parents(parents)
-        .value())
+    a.arg_layer("weight")?;
+    let mut all = vec![a.arg("weight")?.clone()];
+    all.extend(inputs);
+    let kind = SimpleKind::Interpolation;
+    add_simple(st, &a, "interpolation_layer", kind, all.clone(), all)
 }
 
 fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -325,7 +261,7 @@ fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
     let y = a.arg_layer("b")?;
     let scale = a.arg_real("scale")?;
     let size = a.arg_uint("size")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let specs = vec![
         InputSpec::new(x.name.clone()),
         InputSpec::new(y.name.clone()),
@@ -343,7 +279,7 @@ fn cos_sim(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError>
     s.extra = extra;
     s.add(st, |l| l.cos_scale = Some(scale))?;
     Ok(LayerOutput::new(st, &name, "cos", Some(size))
-        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
+        .with_parents(vec![a.arg("a")?.clone(), a.arg("b")?.clone()])
         .value())
 }
 
@@ -386,10 +322,10 @@ fn scalar_pair_layer(
     check: impl Fn(&LayerOutput, &LayerOutput) -> Result<(), EvalError>,
 ) -> Result<Value, EvalError> {
     let name = layer_name(st, a, f)?;
-    let x = layer_arg(a.get(keys[0]), f, keys[0])?;
-    let y = layer_arg(a.get(keys[1]), f, keys[1])?;
+    let x = layer_arg(a.arg(keys[0])?, f, keys[0])?;
+    let y = layer_arg(a.arg(keys[1])?, f, keys[1])?;
     check(x, y)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         ty,
@@ -403,7 +339,7 @@ fn scalar_pair_layer(
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, ty, Some(1))
-        .with_parents(vec![a.get(keys[0]).clone(), a.get(keys[1]).clone()])
+        .with_parents(vec![a.arg(keys[0])?.clone(), a.arg(keys[1])?.clone()])
         .value())
 }
 
@@ -412,7 +348,7 @@ fn out_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     let name = layer_name(st, &a, f)?;
     let x = a.arg_layer("input1")?;
     let y = a.arg_layer("input2")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = x.size.get().unwrap_or(0) * y.size.get().unwrap_or(0);
     let mut s = Simple::new(
         &name,
@@ -427,7 +363,7 @@ fn out_prod_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "out_prod", Some(size))
-        .with_parents(vec![a.get("input1").clone(), a.get("input2").clone()])
+        .with_parents(vec![a.arg("input1")?.clone(), a.arg("input2")?.clone()])
         .value())
 }
 
@@ -441,7 +377,7 @@ fn conv_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
             "conv_shift_layer(): the size of b must be odd",
         ));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         "conv_shift",
@@ -453,7 +389,7 @@ fn conv_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     s.extra = extra;
     let size = s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "conv_shift", Some(size))
-        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
+        .with_parents(vec![a.arg("a")?.clone(), a.arg("b")?.clone()])
         .value())
 }
 
@@ -463,29 +399,31 @@ fn tensor_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let x = a.arg_layer("a")?;
     let y = a.arg_layer("b")?;
     let size = a.arg_uint("size")?;
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let attr = a.arg_param(smart_param)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     {
-        let mut b = st.b();
-        let specs = vec![
-            InputSpec::with_param(x.name.clone(), attr),
-            InputSpec::new(y.name.clone()),
-        ];
-        let added = b
-            .add_layer(&name, "tensor", size, specs, act_name(&act), &extra)
-            .cfg()?;
-        let s0 = b.input_layer(added.index, 0).size();
-        let s1 = b.input_layer(added.index, 1).size();
-        b.create_input_parameter(&added, 0, size * s0 * s1, vec![s0, s1, size])
-            .cfg()?;
-        b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
-            .cfg()?;
+        st.with_builder(|b| {
+            let specs = vec![
+                InputSpec::with_param(x.name.clone(), attr),
+                InputSpec::new(y.name.clone()),
+            ];
+            let added = b
+                .add_layer(&name, "tensor", size, specs, act_name(&act), &extra)
+                .cfg()?;
+            let s0 = b.input_layer(added.index, 0).size();
+            let s1 = b.input_layer(added.index, 1).size();
+            b.create_input_parameter(&added, 0, size * s0 * s1, vec![s0, s1, size])
+                .cfg()?;
+            b.create_bias_parameter(added.index, bias.as_ref(), size, None, true)
+                .cfg()?;
+            Ok::<(), EvalError>(())
+        })?;
     }
     Ok(LayerOutput::new(st, &name, "tensor", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
+        .with_parents(vec![a.arg("a")?.clone(), a.arg("b")?.clone()])
         .value())
 }
 
@@ -513,7 +451,7 @@ fn linear_comb_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         }
     }
     let size = size.unwrap_or(0);
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         "convex_comb",
@@ -527,17 +465,16 @@ fn linear_comb_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "convex_comb", Some(size))
-        .with_parents(vec![a.get("weights").clone(), a.get("vectors").clone()])
+        .with_parents(vec![a.arg("weights")?.clone(), a.arg("vectors")?.clone()])
         .value())
 }
 
 fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "addto_layer";
     let name = layer_name(st, &a, "addto")?;
     let inputs = a.arg_layers("input")?;
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let bias = a.arg_bias(false)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let num_filters = inputs.iter().filter_map(|l| lo(l).num_filters).next_back();
     let layer = general::AddToLayer {
         caller: "addto_layer()",
@@ -560,9 +497,9 @@ fn addto_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 
 fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "concat_layer";
-    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
+    let act = a.arg_act("act", "IdentityActivation")?;
     let name = layer_name(st, &a, "concat")?;
-    let list = items(a.get("input"));
+    let list = a.arg_items("input")?;
     if list.is_empty() {
         return Err(EvalError::value_error("concat_layer(): input is empty"));
     }
@@ -572,13 +509,13 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let all_projs = list
         .iter()
         .all(|v| v.downcast_host::<ProjectionObj>().is_some());
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     if all_layers {
         let layer = general::ConcatLayer {
             caller: "concat_layer()",
             name: name.clone(),
             inputs: names(&list),
-            bias: a.get("bias_attr").truthy(),
+            bias: a.arg("bias_attr")?.truthy(),
             active_type: act_name(&act).to_string(),
             extra,
         };
@@ -598,7 +535,7 @@ fn concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     }
     // Paddle passes `ParamAttr.to_bias(bias_attr)` straight to config_parser: only a ParamAttr
     // makes a bias; True, like None and False, makes none (benchmark GoogLeNet passes True).
-    let bias = match a.get("bias_attr") {
+    let bias = match a.arg("bias_attr")? {
         Value::None | Value::Bool(_) => None,
         v => bias_attr(v, false, f)?,
     };
@@ -616,8 +553,8 @@ fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let input = a.arg_layer("input")?;
     let n = a.arg_uint("num_repeats")?;
     let as_row = a.bool("as_row_vector");
-    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "IdentityActivation")?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(
         &name,
         "featmap_expand",
@@ -635,7 +572,7 @@ fn repeat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     })?;
     Ok(LayerOutput::new(st, &name, "featmap_expand", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -650,7 +587,7 @@ fn get_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
             input.outputs.join(",")
         )));
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let size = input.size.get().unwrap_or(0);
     let mut spec = InputSpec::new(input.name.clone());
     spec.input_layer_argument = Some(arg);
@@ -660,7 +597,7 @@ fn get_output_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "get_output", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -668,27 +605,28 @@ fn print_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
     let name = layer_name(st, &a, "print")?;
     let inputs = a.arg_layers("input")?;
     let format = a.arg_opt_str("format")?;
-    let mut b = st.b();
-    let added = b
-        .add_layer(
-            &name,
-            "print",
-            0,
-            names(&inputs),
-            "",
-            &LayerExtra::default(),
-        )
-        .cfg()?;
-    let format = format.unwrap_or_else(|| {
-        b.layer_at(added.index)
-            .inputs
-            .iter()
-            .map(|i| format!("layer={} %s", i.input_layer_name))
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
-    b.layer_at_mut(added.index).user_arg = Some(format);
-    Ok(Value::None)
+    st.with_builder(|b| {
+        let added = b
+            .add_layer(
+                &name,
+                "print",
+                0,
+                names(&inputs),
+                "",
+                &LayerExtra::default(),
+            )
+            .cfg()?;
+        let format = format.unwrap_or_else(|| {
+            b.layer_at(added.index)
+                .inputs
+                .iter()
+                .map(|i| format!("layer={} %s", i.input_layer_name))
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+        b.layer_at_mut(added.index).user_arg = Some(format);
+        Ok(Value::None)
+    })
 }
 
 fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -705,7 +643,7 @@ fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         &name,
         "clip",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &Default::default(),
         |b, added| {
@@ -716,16 +654,15 @@ fn clip_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
         },
     )?;
     Ok(LayerOutput::new(st, &name, "clip", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "scale_shift_layer";
     let name = layer_name(st, &a, "scale_shift")?;
     let input = a.arg_layer("input")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
+    let attr = a.arg_param(smart_param)?;
+    let bias = a.arg_bias(true)?;
     let size = with_layer(
         st,
         &name,
@@ -743,7 +680,7 @@ fn scale_shift_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
         },
     )?;
     Ok(LayerOutput::new(st, &name, "scale_shift", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -751,12 +688,12 @@ fn resize_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
     let name = layer_name(st, &a, "resize")?;
     let input = a.arg_layer("input")?;
     let size = a.arg_uint("size")?;
-    let mut s = Simple::new(&name, "resize", vec![spec(a.get("input"))]);
+    let mut s = Simple::new(&name, "resize", vec![a.arg_spec("input")?]);
     s.size = size;
     s.size_of = None;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "resize", input.size.get())
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -770,9 +707,9 @@ fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
             "the factor_size must be greater than 0.",
         ));
     }
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let attr = a.arg_param(smart_param)?;
+    let extra = a.arg_extra(&[])?;
     with_layer(
         st,
         &name,
@@ -790,7 +727,7 @@ fn factorization_machine(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Val
     Ok(
         LayerOutput::new(st, &name, "factorization_machine", Some(1))
             .with_act(&act)
-            .with_parents(vec![a.get("input").clone()])
+            .with_parents(vec![a.arg("input")?.clone()])
             .value(),
     )
 }
@@ -812,7 +749,7 @@ fn multiplex_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
             ));
         }
     }
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut s = Simple::new(&name, "multiplex", inputs.iter().map(spec).collect());
     s.size = size;
     s.size_of = None;

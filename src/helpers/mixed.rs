@@ -23,15 +23,15 @@ fn proj_value(kind: ProjKind, input: &Value, param: ParamAttrs, size: u64) -> Va
     })
 }
 
-fn weighted_proj(a: &Bound, f: &str, kind: ProjKind) -> Result<Value, EvalError> {
+fn weighted_proj(a: &Bound, kind: ProjKind) -> Result<Value, EvalError> {
     a.arg_layer("input")?;
     let size = a.arg_uint("size")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    Ok(proj_value(kind, a.get("input"), attr, size))
+    let attr = a.arg_param(smart_param)?;
+    Ok(proj_value(kind, a.arg("input")?, attr, size))
 }
 
 fn full_matrix_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    weighted_proj(&a, "full_matrix_projection", ProjKind::Fc)
+    weighted_proj(&a, ProjKind::Fc)
 }
 
 fn trans_full_matrix_projection(
@@ -39,11 +39,11 @@ fn trans_full_matrix_projection(
     _: &mut Interp,
     a: Bound,
 ) -> Result<Value, EvalError> {
-    weighted_proj(&a, "trans_full_matrix_projection", ProjKind::TransFc)
+    weighted_proj(&a, ProjKind::TransFc)
 }
 
 fn table_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    weighted_proj(&a, "table_projection", ProjKind::Table)
+    weighted_proj(&a, ProjKind::Table)
 }
 
 fn identity_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -51,7 +51,7 @@ fn identity_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
     match a.arg_opt_uint("offset")? {
         None => Ok(proj_value(
             ProjKind::Identity,
-            a.get("input"),
+            a.arg("input")?,
             ParamAttrs::default(),
             0,
         )),
@@ -62,7 +62,7 @@ fn identity_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
             };
             Ok(proj_value(
                 ProjKind::IdentityOffset { offset },
-                a.get("input"),
+                a.arg("input")?,
                 ParamAttrs::default(),
                 size,
             ))
@@ -75,7 +75,7 @@ fn slice_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     a.arg_layer("input")?;
     let mut slices = Vec::new();
     let mut start = 0;
-    for s in items(a.get("slices")) {
+    for s in a.arg_items("slices")? {
         let pair = items(&s);
         if pair.len() != 2 {
             return Err(EvalError::value_error(
@@ -101,25 +101,23 @@ fn slice_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     }
     Ok(proj_value(
         ProjKind::Slice { slices },
-        a.get("input"),
+        a.arg("input")?,
         ParamAttrs::default(),
         0,
     ))
 }
 
 fn scaling_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "scaling_projection";
     a.arg_layer("input")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    Ok(proj_value(ProjKind::Scaling, a.get("input"), attr, 0))
+    let attr = a.arg_param(smart_param)?;
+    Ok(proj_value(ProjKind::Scaling, a.arg("input")?, attr, 0))
 }
 
 fn dotmul_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "dotmul_projection";
     let input = a.arg_layer("input")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let attr = a.arg_param(smart_param)?;
     let size = input.size.get().unwrap_or(0);
-    Ok(proj_value(ProjKind::DotMul, a.get("input"), attr, size))
+    Ok(proj_value(ProjKind::DotMul, a.arg("input")?, attr, size))
 }
 
 fn context_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -133,7 +131,7 @@ fn context_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     };
     // Paddle's wrap_bias_attr_default: an unset padding_attr means a trainable, zero padding.
     let padding = if a.is_given("padding_attr") {
-        a.get("padding_attr")
+        a.arg("padding_attr")?
     } else {
         &Value::None
     };
@@ -156,7 +154,7 @@ fn context_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
             length: len as i32,
             trainable_padding: trainable,
         },
-        a.get("input"),
+        a.arg("input")?,
         attr,
         0,
     ))
@@ -164,13 +162,13 @@ fn context_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
 
 fn conv_spec(a: &Bound, f: &str, channels: u64, groups: u64) -> Result<ConvSpec, EvalError> {
     let (fx, fy) = pair(
-        a.get("filter_size"),
-        a.get("filter_size_y"),
+        a.arg("filter_size")?,
+        a.arg("filter_size_y")?,
         f,
         "filter_size",
     )?;
-    let (sx, sy) = pair(a.get("stride"), a.get("stride_y"), f, "stride")?;
-    let (px, py) = pair(a.get("padding"), a.get("padding_y"), f, "padding")?;
+    let (sx, sy) = pair(a.arg("stride")?, a.arg("stride_y")?, f, "stride")?;
+    let (px, py) = pair(a.arg("padding")?, a.arg("padding_y")?, f, "padding")?;
     Ok(ConvSpec {
         filter_size: fx as u32,
         filter_size_y: fy as u32,
@@ -203,7 +201,7 @@ fn conv_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     };
     let groups = a.arg_uint("groups")?;
     let conv = conv_spec(&a, f, channels, groups)?;
-    let mut attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let mut attr = a.arg_param(smart_param)?;
     if attr.initial_smart == Some(true) {
         let fx = conv.filter_size as f64;
         attr.initial_mean = Some(crate::graph::Real::Float(0.0));
@@ -220,7 +218,7 @@ fn conv_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             num_filters,
             trans: a.bool("trans"),
         },
-        a.get("input"),
+        a.arg("input")?,
         attr,
         0,
     ))
@@ -228,8 +226,8 @@ fn conv_projection(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
 
 fn dotmul_operator(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "dotmul_operator";
-    let mut x = a.get("a").clone();
-    let mut y = a.get("b").clone();
+    let mut x = a.arg("a")?.clone();
+    let mut y = a.arg("b")?.clone();
     for (k, v) in &a.kwargs {
         match &**k {
             "x" => x = v.clone(),
@@ -278,7 +276,7 @@ fn conv_operator(_: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
             },
             inputs: vec![img.name.clone(), filter.name.clone()],
         },
-        origin: vec![a.get("img").clone(), a.get("filter").clone()],
+        origin: vec![a.arg("img")?.clone(), a.arg("filter")?.clone()],
     }))
 }
 
@@ -312,21 +310,22 @@ pub fn build_mixed(
             )));
         }
     }
-    let mut b = st.b();
-    let idx = mixed::mixed_layer(
-        &mut b,
-        mixed::MixedLayer {
-            name: name.to_string(),
-            layer_type: layer_type.to_string(),
-            size,
-            inputs: mixed_inputs,
-            bias,
-            active_type: active_type.to_string(),
-            extra,
-        },
-    )
-    .cfg()?;
-    Ok((b.layer_at(idx).size(), parents))
+    st.with_builder(|b| {
+        let idx = mixed::mixed_layer(
+            b,
+            mixed::MixedLayer {
+                name: name.to_string(),
+                layer_type: layer_type.to_string(),
+                size,
+                inputs: mixed_inputs,
+                bias,
+                active_type: active_type.to_string(),
+                extra,
+            },
+        )
+        .cfg()?;
+        Ok((b.layer_at(idx).size(), parents))
+    })
 }
 
 pub fn add_to_mixed(layer: &LayerOutput, m: &MixedPending, other: &Value) -> Result<(), EvalError> {
@@ -397,19 +396,18 @@ pub fn pending_mixed(
 }
 
 fn mixed_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "mixed_layer";
     let name = layer_name(st, &a, "mixed")?;
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let bias = a.arg_bias(false)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let size = a.arg_uint("size")?;
     let out = pending_mixed(st, &name, size, act, bias, extra);
-    if a.get("input").is_none() {
+    if a.arg("input")?.is_none() {
         return Ok(out.value());
     }
     {
         let m = out.mixed.as_ref().expect("just made");
-        for v in items(a.get("input")) {
+        for v in a.arg_items("input")? {
             add_to_mixed(&out, m, &v)?;
         }
         finish_mixed(&out, m)?;
@@ -418,19 +416,18 @@ fn mixed_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalEr
 }
 
 fn embedding_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "embedding_layer";
     let name = layer_name(st, &a, "embedding")?;
     a.arg_layer("input")?;
     let size = a.arg_uint("size")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let attr = a.arg_param(smart_param)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let out = pending_mixed(st, &name, size, activation("LinearActivation"), None, extra);
     {
         let m = out.mixed.as_ref().expect("just made");
         add_to_mixed(
             &out,
             m,
-            &proj_value(ProjKind::Table, a.get("input"), attr, size),
+            &proj_value(ProjKind::Table, a.arg("input")?, attr, size),
         )?;
         finish_mixed(&out, m)?;
     }
@@ -452,10 +449,10 @@ pub fn register_layer_math(m: &Module, st: &Rc<State>) {
     ] {
         let st = st.clone();
         m.add_native(op, "input, name=None", move |_, a| {
-            layer_arg(a.get("input"), op, "input")?;
+            layer_arg(a.arg("input")?, op, "input")?;
             let name = match a.opt("name") {
                 Some(v) => str_arg(v, op, "name")?,
-                None => st.b().unique_name(op),
+                None => st.with_builder(|b| b.unique_name(op)),
             };
             let out = pending_mixed(&st, &name, 0, activation(act), None, LayerExtra::default());
             {
@@ -463,7 +460,12 @@ pub fn register_layer_math(m: &Module, st: &Rc<State>) {
                 add_to_mixed(
                     &out,
                     m,
-                    &proj_value(ProjKind::Identity, a.get("input"), ParamAttrs::default(), 0),
+                    &proj_value(
+                        ProjKind::Identity,
+                        a.arg("input")?,
+                        ParamAttrs::default(),
+                        0,
+                    ),
                 )?;
                 finish_mixed(&out, m)?;
             }

@@ -79,7 +79,7 @@ fn install(interp: &mut Interp, st: &Rc<State>) {
         let st2 = st.clone();
         m.add_native("__unique_name__", "prefix", move |_, a| {
             let p = a.str("prefix")?;
-            Ok(Value::str(&st2.b().unique_name(&p)))
+            Ok(Value::str(&st2.with_builder(|b| b.unique_name(&p))))
         });
     }
     for (label, src) in PRELUDES {

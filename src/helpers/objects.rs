@@ -38,7 +38,7 @@ pub struct MixedPending {
 
 impl LayerOutput {
     pub fn new(state: &Rc<State>, name: &str, layer_type: &str, size: Option<u64>) -> LayerOutput {
-        let full = state.b().name_in_submodel(name);
+        let full = state.with_builder(|b| b.name_in_submodel(name));
         LayerOutput {
             name: name.to_string(),
             full_name: RefCell::new(full),
@@ -79,16 +79,17 @@ impl LayerOutput {
     }
 
     fn shape(&self, field: &str) -> Value {
-        let b = self.state.b();
-        let Ok(layer) = b.layer(&self.full_name.borrow()) else {
-            return Value::None;
-        };
-        let v = match field {
-            "width" => layer.width,
-            "height" => layer.height,
-            _ => layer.depth,
-        };
-        Value::Int(v.unwrap_or(0) as i64)
+        self.state.with_builder(|b| {
+            let Ok(layer) = b.layer(&self.full_name.borrow()) else {
+                return Value::None;
+            };
+            let v = match field {
+                "width" => layer.width,
+                "height" => layer.height,
+                _ => layer.depth,
+            };
+            Value::Int(v.unwrap_or(0) as i64)
+        })
     }
 }
 
@@ -133,12 +134,13 @@ impl HostObject for LayerOutput {
                         ));
                     }
                     let input = layer_arg(args.get("input"), "set_input", "input")?;
-                    let mut b = st.b();
-                    let mem = b.name_in_submodel(&lo.name);
-                    let target = b.name_in_submodel(&input.name);
-                    super::recurrent::set_memory_input(&mut b, &mem, &target)
-                        .map_err(super::state::config_error)?;
-                    Ok(Value::None)
+                    st.with_builder(|b| {
+                        let mem = b.name_in_submodel(&lo.name);
+                        let target = b.name_in_submodel(&input.name);
+                        super::recurrent::set_memory_input(b, &mem, &target)
+                            .map_err(super::state::config_error)?;
+                        Ok(Value::None)
+                    })
                 })
             }
             _ => return Ok(None),

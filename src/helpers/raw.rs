@@ -5,13 +5,15 @@
 
 use super::args::*;
 use super::objects::{OperatorObj, ProjectionObj};
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, HostObject, Interp, Module, Value};
-use crate::graph::layers::general;
+use crate::graph::layer_types as lt;
 use crate::graph::layers::image::{self, ConvSpec, NormSpec, PoolSpec};
 use crate::graph::layers::mixed::{OpKind, Operator, ProjKind, Projection};
-use crate::graph::layers::recurrent as group;
+use crate::graph::layers::recurrent::{self as group, RecurrentKind, RecurrentLayer};
 use crate::graph::layers::sequence as seq;
+use crate::graph::layers::simple::{self, SimpleKind, SimpleLayer};
+use crate::graph::layers::{cost, general};
 use crate::graph::settings::Setting;
 use crate::graph::{DataConfig, FileGroupConf, InputSpec, LayerExtra, ParamAttrs, Real};
 use std::any::Any;
@@ -232,226 +234,262 @@ fn layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
         )));
     }
     let cfg = |i: usize, key: &str| sub_cfg(&inputs[i].1, key);
-    let mut b = st.b();
-    match t.as_str() {
-        "data" => {
-            let added = b.add_layer(&name, "data", size, vec![], "", &extra).cfg()?;
-            let (h, w) = (opt_uint(&kw("height"), f, "height")?, opt_uint(&kw("width"), f, "width")?);
-            if let (Some(h), Some(w)) = (h, w) {
-                b.set_height_width(added.index, h, w);
-            }
-        }
-        "fc" => {
-            let layer = general::FcLayer {
-                name,
-                size,
-                inputs: specs,
-                bias: bias_of(&kw("bias"), f, true)?,
-                active_type,
-                extra,
-            };
-            general::fc_layer(&mut b, layer).cfg()?;
-        }
-        // config_parser's AddToLayer has a bias unless told otherwise; ConcatenateLayer refuses one.
-        "addto" => {
-            let layer = general::AddToLayer {
-                caller: "Layer()",
-                name,
-                inputs: specs,
-                bias: bias_of(&kw("bias"), f, true)?,
-                active_type,
-                extra,
-            };
-            general::addto_layer(&mut b, layer).cfg()?;
-        }
-        "concat" => {
-            let layer = general::ConcatLayer {
-                caller: "Layer()",
-                name,
-                inputs: specs,
-                bias: kw("bias").truthy(),
-                active_type,
-                extra,
-            };
-            general::concat_layer(&mut b, layer).cfg()?;
-        }
-        "conv" | "exconv" | "cudnn_conv" => {
-            let convs = (0..inputs.len())
-                .map(|i| cfg(i, "conv").ok_or_else(|| EvalError::value_error(format!("Layer {name}: each input needs conv=Conv(...)"))).and_then(|c| conv_of(c, f)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let num_filters = uint_arg(&kw("num_filters"), f, "num_filters")? as u32;
-            let shared = kw("shared_biases").is_none() || kw("shared_biases").truthy();
-            let bias = bias_of(&kw("bias"), f, true)?;
-            image::conv_layer(
-                &mut b,
-                image::ConvLayer {
-                    name: name.clone(),
-                    layer_type: "exconv".into(),
-                    inputs: specs.into_iter().zip(convs).collect(),
-                    num_filters,
-                    bias,
-                    shared_biases: shared,
-                    active_type,
-                    extra,
-                },
-            )
-            .cfg()?;
-        }
-        "pool" => {
-            let p = cfg(0, "pool").ok_or_else(|| EvalError::value_error(format!("Layer {name}: the input needs pool=Pool(...)")))?;
-            let pool = PoolSpec {
-                pool_type: str_arg(p.get("pool_type"), f, "pool_type")?,
-                channels: uint_arg(p.get("channels"), f, "channels")? as u32,
-                size_x: uint_arg(p.get("size_x"), f, "size_x")? as u32,
-                size_y: opt_uint(p.get("size_y"), f, "size_y")?.map(|v| v as u32),
-                stride: opt_uint(p.get("stride"), f, "stride")?.unwrap_or(1) as u32,
-                stride_y: opt_uint(p.get("stride_y"), f, "stride_y")?.map(|v| v as u32),
-                padding: opt_uint(p.get("padding"), f, "padding")?.map(|v| v as u32),
-                padding_y: opt_uint(p.get("padding_y"), f, "padding_y")?.map(|v| v as u32),
-                ..Default::default()
-            };
-            let ceil = kw("ceil_mode").is_none() || kw("ceil_mode").truthy();
-            image::pool_layer(
-                &mut b,
-                image::PoolLayer { name, layer_type: "pool".into(), input: specs[0].clone(), pool, ceil_mode: ceil, active_type, extra },
-            )
-            .cfg()?;
-        }
-        "norm" => {
-            let n = cfg(0, "norm").ok_or_else(|| EvalError::value_error(format!("Layer {name}: the input needs norm=Norm(...)")))?;
-            let norm = NormSpec {
-                norm_type: str_arg(n.get("norm_type"), f, "norm_type")?,
-                channels: uint_arg(n.get("channels"), f, "channels")? as u32,
-                size: uint_arg(n.get("size"), f, "size")? as u32,
-                scale: real_arg(n.get("scale"), f, "scale")?.as_f64(),
-                pow: real_arg(n.get("pow"), f, "pow")?,
-                blocked: n.get("blocked").truthy(),
-            };
-            image::norm_layer(&mut b, &name, specs[0].clone(), &norm, &active_type, &extra).cfg()?;
-        }
-        "batch_norm" | "cudnn_batch_norm" => {
-            let channels = match cfg(0, "image") {
-                Some(i) => uint_arg(i.get("channels"), f, "channels")?,
-                None => return Err(EvalError::value_error(format!("Layer {name}: the input needs image=Image(channels)"))),
-            };
-            let bias = bias_of(&kw("bias"), f, true)?;
-            image::batch_norm_layer(
-                &mut b,
-                image::BatchNormLayer {
+    st.with_builder(|b| {
+        match t.as_str() {
+            "data" => {
+                let layer = general::DataLayer {
                     name,
-                    layer_type: "batch_norm".into(),
-                    input: specs[0].clone(),
-                    channels: channels as u32,
-                    img3d: false,
-                    bias,
-                    use_global_stats: (!kw("use_global_stats").is_none()).then(|| kw("use_global_stats").truthy()),
-                    moving_average_fraction: opt_real(&kw("moving_average_fraction"), f, "moving_average_fraction")?
-                        .unwrap_or(Real::Float(0.9)),
-                    epsilon: opt_real(&kw("epsilon"), f, "epsilon")?.unwrap_or(Real::Float(1e-5)),
-                    mean_var_names: None,
+                    size,
+                    depth: opt_uint(&kw("depth"), f, "depth")?,
+                    height: opt_uint(&kw("height"), f, "height")?,
+                    width: opt_uint(&kw("width"), f, "width")?,
+                    extra,
+                };
+                general::data_layer(b, layer).cfg()?;
+            }
+            "fc" => {
+                let layer = general::FcLayer {
+                    name,
+                    size,
+                    inputs: specs,
+                    bias: bias_of(&kw("bias"), f, true)?,
                     active_type,
                     extra,
-                },
-            )
-            .cfg()?;
-        }
-        "seqlastins" | "seqfirstins" | "max" | "average" => {
+                };
+                general::fc_layer(b, layer).cfg()?;
+            }
+            // config_parser's AddToLayer has a bias unless told otherwise; ConcatenateLayer refuses one.
+            "addto" => {
+                let layer = general::AddToLayer {
+                    caller: "Layer()",
+                    name,
+                    inputs: specs,
+                    bias: bias_of(&kw("bias"), f, true)?,
+                    active_type,
+                    extra,
+                };
+                general::addto_layer(b, layer).cfg()?;
+            }
+            "concat" => {
+                let layer = general::ConcatLayer {
+                    caller: "Layer()",
+                    name,
+                    inputs: specs,
+                    bias: kw("bias").truthy(),
+                    active_type,
+                    extra,
+                };
+                general::concat_layer(b, layer).cfg()?;
+            }
+            "conv" | "exconv" | "cudnn_conv" => {
+                let convs = (0..inputs.len())
+                    .map(|i| cfg(i, "conv").ok_or_else(|| EvalError::value_error(format!("Layer {name}: each input needs conv=Conv(...)"))).and_then(|c| conv_of(c, f)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let num_filters = uint_arg(&kw("num_filters"), f, "num_filters")? as u32;
+                let shared = kw("shared_biases").is_none() || kw("shared_biases").truthy();
+                let bias = bias_of(&kw("bias"), f, true)?;
+                image::conv_layer(
+                    b,
+                    image::ConvLayer {
+                        name: name.clone(),
+                        layer_type: "exconv".into(),
+                        inputs: specs.into_iter().zip(convs).collect(),
+                        num_filters,
+                        bias,
+                        shared_biases: shared,
+                        active_type,
+                        extra,
+                    },
+                )
+                .cfg()?;
+            }
+            "pool" => {
+                let p = cfg(0, "pool").ok_or_else(|| EvalError::value_error(format!("Layer {name}: the input needs pool=Pool(...)")))?;
+                let pool = PoolSpec {
+                    pool_type: str_arg(p.get("pool_type"), f, "pool_type")?,
+                    channels: uint_arg(p.get("channels"), f, "channels")? as u32,
+                    size_x: uint_arg(p.get("size_x"), f, "size_x")? as u32,
+                    size_y: opt_uint(p.get("size_y"), f, "size_y")?.map(|v| v as u32),
+                    stride: opt_uint(p.get("stride"), f, "stride")?.unwrap_or(1) as u32,
+                    stride_y: opt_uint(p.get("stride_y"), f, "stride_y")?.map(|v| v as u32),
+                    padding: opt_uint(p.get("padding"), f, "padding")?.map(|v| v as u32),
+                    padding_y: opt_uint(p.get("padding_y"), f, "padding_y")?.map(|v| v as u32),
+                    ..Default::default()
+                };
+                let ceil = kw("ceil_mode").is_none() || kw("ceil_mode").truthy();
+                image::pool_layer(
+                    b,
+                    image::PoolLayer { name, layer_type: "pool".into(), input: specs[0].clone(), pool, ceil_mode: ceil, active_type, extra },
+                )
+                .cfg()?;
+            }
+            "norm" => {
+                let n = cfg(0, "norm").ok_or_else(|| EvalError::value_error(format!("Layer {name}: the input needs norm=Norm(...)")))?;
+                let norm = NormSpec {
+                    norm_type: str_arg(n.get("norm_type"), f, "norm_type")?,
+                    channels: uint_arg(n.get("channels"), f, "channels")? as u32,
+                    size: uint_arg(n.get("size"), f, "size")? as u32,
+                    scale: real_arg(n.get("scale"), f, "scale")?.as_f64(),
+                    pow: real_arg(n.get("pow"), f, "pow")?,
+                    blocked: n.get("blocked").truthy(),
+                };
+                image::norm_layer(b, &name, specs[0].clone(), &norm, &active_type, &extra).cfg()?;
+            }
+            "batch_norm" | "cudnn_batch_norm" => {
+                let channels = match cfg(0, "image") {
+                    Some(i) => uint_arg(i.get("channels"), f, "channels")?,
+                    None => return Err(EvalError::value_error(format!("Layer {name}: the input needs image=Image(channels)"))),
+                };
+                let bias = bias_of(&kw("bias"), f, true)?;
+                image::batch_norm_layer(
+                    b,
+                    image::BatchNormLayer {
+                        name,
+                        layer_type: "batch_norm".into(),
+                        input: specs[0].clone(),
+                        channels: channels as u32,
+                        img3d: false,
+                        bias,
+                        use_global_stats: (!kw("use_global_stats").is_none()).then(|| kw("use_global_stats").truthy()),
+                        moving_average_fraction: opt_real(&kw("moving_average_fraction"), f, "moving_average_fraction")?
+                            .unwrap_or(Real::Float(0.9)),
+                        epsilon: opt_real(&kw("epsilon"), f, "epsilon")?.unwrap_or(Real::Float(1e-5)),
+                        mean_var_names: None,
+                        active_type,
+                        extra,
+                    },
+                )
+                .cfg()?;
+            }
+            "seqlastins" | "seqfirstins" | "max" | "average" => {
+                let kind = match t.as_str() {
+                    "seqlastins" => seq::SeqPoolKind::Last,
+                    "seqfirstins" => seq::SeqPoolKind::First,
+                    "max" => seq::SeqPoolKind::Max {
+                        output_max_index: (!kw("output_max_index").is_none()).then(|| kw("output_max_index").truthy()),
+                    },
+                    _ => seq::SeqPoolKind::Average {
+                        strategy: opt_str(&kw("average_strategy"), f, "average_strategy")?.unwrap_or_else(|| "average".into()),
+                    },
+                };
+                let layer = seq::SeqPoolLayer {
+                    caller: "Layer()",
+                    name,
+                    input: specs.into_iter().next().ok_or_else(|| {
+                        EvalError::new("ConfigError", format!("Layer(): a {t} layer must have 1 input"))
+                    })?,
+                    kind,
+                    trans_type: opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()),
+                    stride: match kw("stride") {
+                        Value::None => -1,
+                        v => int_arg(&v, f, "stride")?,
+                    },
+                    bias: bias_of(&kw("bias"), f, false)?,
+                    active_type,
+                    extra,
+                };
+                seq::seq_pool_layer(b, layer).cfg()?;
+            }
+            "trans" | "expand" | "sum_to_one_norm" | "maxid" | "sampling_id" | "row_l2_norm"
+        | "slope_intercept" | "scaling" | "power" | "interpolation" => {
+            let real_or = |k: &str, default: f64| -> Result<Real, EvalError> {
+                Ok(opt_real(&kw(k), f, k)?.unwrap_or(Real::Float(default)))
+            };
             let kind = match t.as_str() {
-                "seqlastins" => seq::SeqPoolKind::Last,
-                "seqfirstins" => seq::SeqPoolKind::First,
-                "max" => seq::SeqPoolKind::Max {
-                    output_max_index: (!kw("output_max_index").is_none()).then(|| kw("output_max_index").truthy()),
+                "trans" => SimpleKind::Trans,
+                "sum_to_one_norm" => SimpleKind::SumToOneNorm,
+                "row_l2_norm" => SimpleKind::RowL2Norm,
+                "sampling_id" => SimpleKind::SamplingId,
+                "maxid" => SimpleKind::MaxId {
+                    beam_size: opt_uint(&kw("beam_size"), f, "beam_size")?.map(|v| v as u32),
                 },
-                _ => seq::SeqPoolKind::Average {
-                    strategy: opt_str(&kw("average_strategy"), f, "average_strategy")?.unwrap_or_else(|| "average".into()),
+                "slope_intercept" => SimpleKind::SlopeIntercept {
+                    slope: real_or("slope", 1.0)?,
+                    intercept: real_or("intercept", 0.0)?,
+                },
+                "scaling" => SimpleKind::Scaling,
+                "power" => SimpleKind::Power,
+                "interpolation" => SimpleKind::Interpolation,
+                _ => SimpleKind::Expand {
+                    trans_type: opt_str(&kw("trans_type"), f, "trans_type")?
+                        .unwrap_or_else(|| "non-seq".into()),
+                    bias: bias_of(&kw("bias"), f, false)?,
                 },
             };
-            let layer = seq::SeqPoolLayer {
-                caller: "Layer()",
+            let layer = SimpleLayer {
                 name,
-                input: specs.into_iter().next().ok_or_else(|| {
-                    EvalError::new("ConfigError", format!("Layer(): a {t} layer must have 1 input"))
-                })?,
                 kind,
-                trans_type: opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()),
-                stride: match kw("stride") {
-                    Value::None => -1,
-                    v => int_arg(&v, f, "stride")?,
-                },
-                bias: bias_of(&kw("bias"), f, false)?,
+                inputs: specs,
                 active_type,
                 extra,
             };
-            seq::seq_pool_layer(&mut b, layer).cfg()?;
-        }
-        "trans" | "expand" | "sum_to_one_norm"
-        | "maxid" | "sampling_id" | "row_l2_norm" | "slope_intercept" | "scaling" | "power" | "interpolation" => {
-            let bias = bias_of(&kw("bias"), f, false)?;
-            let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
-            let size = match t.as_str() {
-                "scaling" | "power" | "interpolation" => b.input_layer(added.index, 1).size(),
-                _ => b.input_layer(added.index, 0).size(),
-            };
-            b.set_layer_size(added.index, size).cfg()?;
-            {
-                let l = b.layer_at_mut(added.index);
-                if t == "expand" {
-                    l.trans_type = Some(opt_str(&kw("trans_type"), f, "trans_type")?.unwrap_or_else(|| "non-seq".into()));
-                }
-                if t == "slope_intercept" {
-                    l.slope = Some(opt_real(&kw("slope"), f, "slope")?.unwrap_or(Real::Float(1.0)));
-                    l.intercept = Some(opt_real(&kw("intercept"), f, "intercept")?.unwrap_or(Real::Float(0.0)));
-                }
-            }
-            if t == "expand" {
-                b.create_bias_parameter(added.index, bias.as_ref(), size, None, true).cfg()?;
-            }
+            simple::simple_layer(b, layer).cfg()?;
         }
         "lstmemory" | "gated_recurrent" | "recurrent" => {
-            let bias = bias_of(&kw("bias"), f, true)?;
-            let added = b.add_layer(&name, &t, 0, specs, &active_type, &extra).cfg()?;
-            let in_size = b.input_layer(added.index, 0).size();
-            let div = match t.as_str() {
-                "lstmemory" => 4,
-                "gated_recurrent" => 3,
-                _ => 1,
-            };
-            if in_size % div != 0 {
-                return Err(EvalError::new("ConfigError", format!("Layer {name}: the input size {in_size} must be a multiple of {div}")));
+                let gate = || -> Result<String, EvalError> {
+                    Ok(opt_str(&kw("active_gate_type"), f, "active_gate_type")?.unwrap_or_else(|| "sigmoid".into()))
+                };
+                let kind = match t.as_str() {
+                    "lstmemory" => RecurrentKind::Lstm {
+                        active_gate_type: gate()?,
+                        active_state_type: opt_str(&kw("active_state_type"), f, "active_state_type")?
+                            .unwrap_or_else(|| "sigmoid".into()),
+                    },
+                    "gated_recurrent" => RecurrentKind::Gru { active_gate_type: gate()? },
+                    _ => RecurrentKind::Recurrent,
+                };
+                let layer = RecurrentLayer {
+                    name,
+                    kind,
+                    inputs: specs,
+                    reversed: kw("reversed").truthy(),
+                    bias: bias_of(&kw("bias"), f, true)?,
+                    active_type,
+                    extra,
+                };
+                group::recurrent_layer(b, layer).cfg()?;
             }
-            let size = in_size / div;
-            b.set_layer_size(added.index, size).cfg()?;
+            t if cost::CostKind::defined(t).is_some()
+                || t == lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM
+                || t == lt::HUBER_REGRESSION =>
             {
-                let l = b.layer_at_mut(added.index);
-                l.reversed = Some(kw("reversed").truthy());
-                if t != "recurrent" {
-                    l.active_gate_type = Some(opt_str(&kw("active_gate_type"), f, "active_gate_type")?.unwrap_or_else(|| "sigmoid".into()));
-                }
-                if t == "lstmemory" {
-                    l.active_state_type = Some(opt_str(&kw("active_state_type"), f, "active_state_type")?.unwrap_or_else(|| "sigmoid".into()));
-                }
+                let real_or = |k: &str, default: f64| -> Result<Real, EvalError> {
+                    Ok(opt_real(&kw(k), f, k)?.unwrap_or(Real::Float(default)))
+                };
+                let kind = match t {
+                    lt::MULTI_CLASS_CROSS_ENTROPY_WITH_SELFNORM => cost::CostKind::SelfNorm {
+                        softmax_selfnorm_alpha: real_or("softmax_selfnorm_alpha", 0.1)?,
+                    },
+                    lt::HUBER_REGRESSION => cost::CostKind::HuberRegression {
+                        delta: real_or("delta", 1.0)?,
+                        coeff: real_or("coeff", 1.0)?,
+                    },
+                    _ => cost::CostKind::defined(t).ok_or_else(|| {
+                        EvalError::value_error(format!("Layer(): '{t}' is not a cost type"))
+                    })?,
+                };
+                // define_cost's classes take only name, inputs, device and coeff (1. by default).
+                let coeff = match kind {
+                    cost::CostKind::HuberRegression { .. } => None,
+                    _ => Some(real_or("coeff", 1.0)?),
+                };
+                let layer = cost::CostLayer {
+                    name,
+                    kind,
+                    inputs: specs,
+                    coeff,
+                    extra: LayerExtra { device: extra.device, ..Default::default() },
+                };
+                cost::cost_layer(b, layer).cfg()?;
             }
-            let (psize, dims, bsize) = match t.as_str() {
-                "lstmemory" => (size * size * 4, vec![size, size, 4], size * 7),
-                "gated_recurrent" => (size * size * 3, vec![size, size * 3], size * 3),
-                _ => (size * size, vec![size, size], size),
-            };
-            b.create_input_parameter(&added, 0, psize, dims).cfg()?;
-            b.create_bias_parameter(added.index, bias.as_ref(), bsize, None, true).cfg()?;
+            other => {
+                return Err(EvalError::value_error(format!(
+                    "Layer(): layer type '{other}' is not supported through Layer(); use its trainer_config_helpers function"
+                )))
+            }
         }
-        "multi-class-cross-entropy" | "rank-cost" | "square_error" | "multi_binary_label_cross_entropy"
-        | "soft_binary_class_cross_entropy" | "huber_classification" | "sum_cost" | "smooth_l1" | "auc-validation"
-        | "pnpair-validation" => {
-            let coeff = Some(Real::Float(extra.coeff.map_or(1.0, |c| c.as_f64())));
-            b.add_layer(&name, &t, 1, specs, "", &LayerExtra { coeff, device: extra.device, ..Default::default() }).cfg()?;
-        }
-        other => {
-            return Err(EvalError::value_error(format!(
-                "Layer(): layer type '{other}' is not supported through Layer(); use its trainer_config_helpers function"
-            )))
-        }
-    }
-    Ok(Value::None)
+        Ok(Value::None)
+    })
 }
 
 /// `Layer(type='mixed', inputs=[FullMatrixProjection(...), ...])`.
@@ -511,24 +549,27 @@ fn memory_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErr
     let name = a.arg_opt_str("name")?;
     let size = a.arg_uint("size")?;
     let boot_layer = a.arg_opt_str("boot_layer")?;
-    let boot_bias = match a.get("boot_bias") {
+    let boot_bias = match a.arg("boot_bias")? {
         Value::None | Value::Bool(false) => None,
         v => bias_of(v, f, false)?,
     };
     let act = a.arg_opt_str("boot_bias_active_type")?.unwrap_or_default();
     let const_id = a.arg_opt_uint("boot_with_const_id")?.map(|v| v as u32);
     let memory_name = a.arg_opt_str("memory_name")?;
-    let agent = group::memory(
-        &mut st.b(),
-        name.as_deref(),
-        size,
-        memory_name.as_deref(),
-        boot_layer.as_deref(),
-        boot_bias.as_ref(),
-        &act,
-        const_id,
-    )
-    .cfg()?;
+    let agent = st
+        .with_builder(|b| {
+            group::memory(
+                b,
+                name.as_deref(),
+                size,
+                memory_name.as_deref(),
+                boot_layer.as_deref(),
+                boot_bias.as_ref(),
+                &act,
+                const_id,
+            )
+        })
+        .cfg()?;
     Ok(Value::str(&agent))
 }
 
@@ -539,18 +580,19 @@ fn link_names(v: &Value, f: &str) -> Result<Vec<String>, EvalError> {
 fn group_begin(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "RecurrentLayerGroupBegin";
     let name = a.arg_str("name")?;
-    let in_links = link_names(a.get("in_links"), f)?;
-    let out_links = link_names(a.get("out_links"), f)?;
-    let mut b = st.b();
-    group::begin_group(&mut b, &name, &in_links, a.bool("seq_reversed")).cfg()?;
-    for link in &out_links {
-        group::set_out_link(&mut b, link);
-    }
-    Ok(Value::None)
+    let in_links = link_names(a.arg("in_links")?, f)?;
+    let out_links = link_names(a.arg("out_links")?, f)?;
+    st.with_builder(|b| {
+        group::begin_group(b, &name, &in_links, a.bool("seq_reversed")).cfg()?;
+        for link in &out_links {
+            group::set_out_link(b, link);
+        }
+        Ok(Value::None)
+    })
 }
 
 fn group_end(st: &Rc<State>, _: &mut Interp, _a: Bound) -> Result<Value, EvalError> {
-    group::end_group(&mut st.b()).cfg()?;
+    with_builder(st, group::end_group)?;
     Ok(Value::None)
 }
 
@@ -569,10 +611,11 @@ fn settings_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalE
             Value::Str(s) => Some(Setting::Str(s.to_string())),
             v => Some(Setting::Num(real_arg(v, "Settings", k)?)),
         };
-        st.b()
-            .settings
-            .set_checked(k, setting)
-            .map_err(|e| EvalError::new("ConfigError", format!("Unkown setting: {k} ({})", e.0)))?;
+        st.with_builder(|b| {
+            b.settings.set_checked(k, setting).map_err(|e| {
+                EvalError::new("ConfigError", format!("Unkown setting: {k} ({})", e.0))
+            })
+        })?;
     }
     Ok(Value::None)
 }
@@ -632,7 +675,7 @@ fn train_or_test(
 ) -> Result<Value, EvalError> {
     let f = if for_test { "TestData" } else { "TrainData" };
     let d = a
-        .get("data_config")
+        .arg("data_config")?
         .downcast_host::<DataObj>()
         .ok_or_else(|| {
             EvalError::type_error(format!(
@@ -645,19 +688,7 @@ fn train_or_test(
         d.async_load_data = Some(v.truthy());
     }
     d.declared_at = Some(super::config::declaration(st, interp));
-    let mut b = st.b();
-    let slot = if for_test {
-        &mut b.trainer.test_data_config
-    } else {
-        &mut b.trainer.data_config
-    };
-    if slot.is_some() {
-        return Err(EvalError::new(
-            "ConfigError",
-            format!("Only one {f} definition is allowed"),
-        ));
-    }
-    *slot = Some(d);
+    super::config::set_data_config(st, d, for_test)?;
     Ok(Value::None)
 }
 
@@ -665,16 +696,13 @@ fn evaluator_raw(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     let f = "Evaluator";
     let name = a.arg_str("name")?;
     let t = a.arg_str("type")?;
-    let inputs: Vec<String> = items(a.get("inputs"))
+    let inputs: Vec<String> = a
+        .arg_items("inputs")?
         .iter()
         .map(|v| str_arg(v, f, "inputs"))
         .collect::<Result<_, _>>()?;
     let top_k = a.opt("top_k").map(|v| int_arg(v, f, "top_k")).transpose()?;
-    let threshold = opt_real(
-        a.get("classification_threshold"),
-        f,
-        "classification_threshold",
-    )?;
+    let threshold = a.arg_opt_real("classification_threshold")?;
     super::costs::add_evaluator(st, &name, &t, inputs, |e| {
         e.top_k = top_k.map(|k| k as i32);
         e.classification_threshold = threshold;
@@ -710,7 +738,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "IdentityOffsetProjection",
         |a| {
             Ok(ProjKind::IdentityOffset {
-                offset: uint_arg(a.get("offset"), "IdentityOffsetProjection", "offset")?,
+                offset: uint_arg(a.arg("offset")?, "IdentityOffsetProjection", "offset")?,
             })
         },
         "offset, ",
@@ -729,7 +757,8 @@ pub fn register(m: &Module, st: &Rc<State>) {
     );
     m.add_native("DotMulOperator", "input_layer_names, scale=None", |_, a| {
         let f = "DotMulOperator";
-        let names: Vec<String> = items(a.get("input_layer_names"))
+        let names: Vec<String> = a
+            .arg_items("input_layer_names")?
             .iter()
             .map(|v| str_arg(v, f, "input_layer_names"))
             .collect::<Result<_, _>>()?;
@@ -768,37 +797,43 @@ pub fn register(m: &Module, st: &Rc<State>) {
         st.b().add_outputs(&names).cfg().map(|_| Value::None)
     });
     def(m, st, "HasInputsSet", "", |st, _, _| {
-        Ok(Value::Bool(
-            !st.b().current_submodel().input_layer_names.is_empty(),
-        ))
+        Ok(Value::Bool(!st.with_builder(|b| {
+            b.current_submodel().input_layer_names.is_empty()
+        })))
     });
     def(m, st, "model_type", "name", |st, _, a| {
-        st.b().model_mut().r#type = str_arg(a.get("name"), "model_type", "name")?;
+        let v = str_arg(a.arg("name")?, "model_type", "name")?;
+        st.with_builder(|b| b.model_mut().r#type = v);
         Ok(Value::None)
     });
     def(m, st, "default_initial_std", "val", |st, _, a| {
-        st.b().defaults.initial_std = real_arg(a.get("val"), "default_initial_std", "val")?;
+        let v = real_arg(a.arg("val")?, "default_initial_std", "val")?;
+        st.with_builder(|b| b.defaults.initial_std = v);
         Ok(Value::None)
     });
     def(m, st, "default_initial_mean", "val", |st, _, a| {
-        st.b().defaults.initial_mean = real_arg(a.get("val"), "default_initial_mean", "val")?;
+        let v = real_arg(a.arg("val")?, "default_initial_mean", "val")?;
+        st.with_builder(|b| b.defaults.initial_mean = v);
         Ok(Value::None)
     });
     def(m, st, "default_initial_strategy", "val", |st, _, a| {
-        st.b().defaults.initial_strategy =
-            int_arg(a.get("val"), "default_initial_strategy", "val")? as i32;
+        let v = int_arg(a.arg("val")?, "default_initial_strategy", "val")? as i32;
+        st.with_builder(|b| b.defaults.initial_strategy = v);
         Ok(Value::None)
     });
     def(m, st, "default_initial_smart", "val", |st, _, a| {
-        st.b().defaults.initial_smart = a.get("val").truthy();
+        let v = a.arg("val")?.truthy();
+        st.with_builder(|b| b.defaults.initial_smart = v);
         Ok(Value::None)
     });
     def(m, st, "default_momentum", "val", |st, _, a| {
-        st.b().defaults.momentum = opt_real(a.get("val"), "default_momentum", "val")?;
+        let v = opt_real(a.arg("val")?, "default_momentum", "val")?;
+        st.with_builder(|b| b.defaults.momentum = v);
         Ok(Value::None)
     });
     def(m, st, "default_decay_rate", "val", |st, _, a| {
-        st.b().defaults.decay_rate = opt_real(a.get("val"), "default_decay_rate", "val")?;
+        let v = opt_real(a.arg("val")?, "default_decay_rate", "val")?;
+        st.with_builder(|b| b.defaults.decay_rate = v);
         Ok(Value::None)
     });
     def(
@@ -807,8 +842,8 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "default_gradient_clipping_threshold",
         "val",
         |st, _, a| {
-            st.b().defaults.gradient_clipping_threshold =
-                opt_real(a.get("val"), "default_gradient_clipping_threshold", "val")?;
+            let v = opt_real(a.arg("val")?, "default_gradient_clipping_threshold", "val")?;
+            st.with_builder(|b| b.defaults.gradient_clipping_threshold = v);
             Ok(Value::None)
         },
     );
@@ -818,14 +853,15 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "default_num_batches_regularization",
         "val",
         |st, _, a| {
-            st.b().defaults.num_batches_regularization =
-                opt_uint(a.get("val"), "default_num_batches_regularization", "val")?
-                    .map(|v| v as i32);
+            let v = opt_uint(a.arg("val")?, "default_num_batches_regularization", "val")?
+                .map(|v| v as i32);
+            st.with_builder(|b| b.defaults.num_batches_regularization = v);
             Ok(Value::None)
         },
     );
     def(m, st, "default_device", "val", |st, _, a| {
-        st.b().defaults.device = opt_uint(a.get("val"), "default_device", "val")?.map(|v| v as i32);
+        let v = opt_uint(a.arg("val")?, "default_device", "val")?.map(|v| v as i32);
+        st.with_builder(|b| b.defaults.device = v);
         Ok(Value::None)
     });
     def(
@@ -852,8 +888,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
                 .map(|v| uint_arg(v, f, "dims"))
                 .collect::<Result<_, _>>()?;
             let attrs = param_attrs_of(&c, f)?;
-            st.b()
-                .create_parameter(&name, size, device, dims, &attrs, None)
+            st.with_builder(|b| b.create_parameter(&name, size, device, dims, &attrs, None))
                 .cfg()?;
             Ok(Value::None)
         },
@@ -872,7 +907,7 @@ pub fn register(m: &Module, st: &Rc<State>) {
         )?)))
     });
     m.add_native("ProtoData", data_spec, |_, a| {
-        let t = opt_str(a.get("type"), "ProtoData", "type")?.unwrap_or_else(|| "proto".into());
+        let t = opt_str(a.arg("type")?, "ProtoData", "type")?.unwrap_or_else(|| "proto".into());
         Ok(Value::host(DataObj(data_config(&a, "ProtoData", &t)?)))
     });
     def(

@@ -3,7 +3,7 @@
 use super::args::*;
 use super::build::{def, layer_name, Native, Simple};
 use super::objects::*;
-use super::state::{OrConfigError, State};
+use super::state::{with_builder, OrConfigError, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
 use crate::graph::layers::recurrent as group;
 use crate::graph::{Builder, GeneratorConfig, GraphError, InputSpec};
@@ -22,7 +22,7 @@ fn memory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
     // Paddle draws a default memory name on every call, even when `name` is given.
     let drawn = match a.opt("memory_name") {
         Some(v) => str_arg(v, f, "memory_name")?,
-        None => st.b().unique_name("memory"),
+        None => st.with_builder(|b| b.unique_name("memory")),
     };
     let name = a.arg_opt_str("name")?;
     let size = a.arg_uint("size")?;
@@ -40,29 +40,27 @@ fn memory(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> 
                 })?,
         ),
     };
-    let act = act_arg(
-        a.get("boot_bias_active_type"),
-        "LinearActivation",
-        f,
-        "boot_bias_active_type",
-    )?;
+    let act = a.arg_act("boot_bias_active_type", "LinearActivation")?;
     let const_id = a.arg_opt_uint("boot_with_const_id")?.map(|v| v as u32);
     let memory_name = if name.is_some() {
         None
     } else {
         Some(drawn.as_str())
     };
-    let agent = group::memory(
-        &mut st.b(),
-        name.as_deref(),
-        size,
-        memory_name,
-        boot_layer.as_deref(),
-        boot_bias.as_ref(),
-        act_name(&act),
-        const_id,
-    )
-    .cfg()?;
+    let agent = st
+        .with_builder(|b| {
+            group::memory(
+                b,
+                name.as_deref(),
+                size,
+                memory_name,
+                boot_layer.as_deref(),
+                boot_bias.as_ref(),
+                act_name(&act),
+                const_id,
+            )
+        })
+        .cfg()?;
     let parents = a
         .opt("boot_layer")
         .map(|v| vec![v.clone()])
@@ -83,7 +81,7 @@ fn run_group(
     name: &str,
 ) -> Result<Value, EvalError> {
     let f = "recurrent_group";
-    st.b().model_mut().r#type = "recurrent_nn".into();
+    st.with_builder(|b| b.model_mut().r#type = "recurrent_nn".into());
     let mut in_links = Vec::new();
     for v in inputs {
         if let Some(l) = v.downcast_host::<LayerOutput>() {
@@ -95,27 +93,33 @@ fn run_group(
             )));
         }
     }
-    group::begin_group(&mut st.b(), name, &in_links, reverse).cfg()?;
+    st.with_builder(|b| group::begin_group(b, name, &in_links, reverse))
+        .cfg()?;
     let mut args = Vec::new();
     for v in inputs {
         if let Some(s) = v.downcast_host::<StaticInput>() {
             let input = lo(&s.input);
-            let mem_name = st.b().unique_name("memory");
-            let agent = group::memory(
-                &mut st.b(),
-                None,
-                input.size.get().unwrap_or(0),
-                Some(&mem_name),
-                Some(&input.name),
-                None,
-                "",
-                None,
-            )
-            .cfg()?;
+            let mem_name = st.with_builder(|b| b.unique_name("memory"));
+            let agent = st
+                .with_builder(|b| {
+                    group::memory(
+                        b,
+                        None,
+                        input.size.get().unwrap_or(0),
+                        Some(&mem_name),
+                        Some(&input.name),
+                        None,
+                        "",
+                        None,
+                    )
+                })
+                .cfg()?;
             {
-                let mut b = st.b();
-                let link = b.name_in_submodel(&agent);
-                group::set_memory_input(&mut b, &link, &link).cfg()?;
+                st.with_builder(|b| {
+                    let link = b.name_in_submodel(&agent);
+                    group::set_memory_input(b, &link, &link).cfg()?;
+                    Ok::<(), EvalError>(())
+                })?;
             }
             args.push(
                 LayerOutput::new(st, &agent, "memory", input.size.get())
@@ -140,12 +144,12 @@ fn run_group(
             ))
         })?;
         l.reverse.set(Some(reverse));
-        group::set_out_link(&mut st.b(), &l.name);
+        st.with_builder(|b| group::set_out_link(b, &l.name));
     }
-    group::end_group(&mut st.b()).cfg()?;
+    with_builder(st, group::end_group)?;
     for o in &outs {
         let l = lo(o);
-        *l.full_name.borrow_mut() = st.b().name_in_submodel(&l.name);
+        *l.full_name.borrow_mut() = st.with_builder(|b| b.name_in_submodel(&l.name));
     }
     Ok(if outs.len() == 1 {
         outs[0].clone()
@@ -156,8 +160,15 @@ fn run_group(
 
 fn recurrent_group(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let name = layer_name(st, &a, "recurrent_group")?;
-    let inputs = items(a.get("input"));
-    run_group(st, interp, a.get("step"), &inputs, a.bool("reverse"), &name)
+    let inputs = a.arg_items("input")?;
+    run_group(
+        st,
+        interp,
+        a.arg("step")?,
+        &inputs,
+        a.bool("reverse"),
+        &name,
+    )
 }
 
 fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, EvalError> {
@@ -170,7 +181,7 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
     let num_results = a
         .arg_opt_uint("num_results_per_sample")?
         .unwrap_or(beam_size);
-    let inputs = items(a.get("input"));
+    let inputs = a.arg_items("input")?;
     let mut gen_index = None;
     let mut real_inputs = Vec::new();
     for (i, v) in inputs.iter().enumerate() {
@@ -195,7 +206,7 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
     let gen = inputs[gen_index].clone();
     let eos_name = format!("__{name}_eos_layer__");
     // Moved into the step closure, which the group calls once.
-    let step = a.get("step").clone();
+    let step = a.arg("step")?.clone();
     let st2 = st.clone();
     let eos2 = eos_name.clone();
     // The step the group runs: the generated word's embedding joins the real inputs, and
@@ -204,16 +215,14 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
         let g = gen
             .downcast_host::<GeneratedInput>()
             .expect("checked above");
-        group::set_generator(
-            &mut st2.b(),
-            GeneratorConfig {
-                max_num_frames: max_length as u32,
-                eos_layer_name: eos2.clone(),
-                num_results_per_sample: Some(num_results as i32),
-                beam_size: Some(beam_size as i32),
-                log_prob: None,
-            },
-        );
+        let generator = GeneratorConfig {
+            max_num_frames: max_length as u32,
+            eos_layer_name: eos2.clone(),
+            num_results_per_sample: Some(num_results as i32),
+            beam_size: Some(beam_size as i32),
+            log_prob: None,
+        };
+        st2.with_builder(|b| group::set_generator(b, generator));
         let mut args = b.varargs.clone();
         let mem = interp.call(
             &st2.prelude_fn("memory")?,
@@ -275,7 +284,6 @@ fn beam_search(st: &Rc<State>, interp: &mut Interp, a: Bound) -> Result<Value, E
 }
 
 fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "lstm_step_layer";
     let name = layer_name(st, &a, "lstm_step")?;
     let input = a.arg_layer("input")?;
     let state = a.arg_layer("state")?;
@@ -287,11 +295,11 @@ fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
             )));
         }
     }
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let gate = act_arg(a.get("gate_act"), "SigmoidActivation", f, "gate_act")?;
-    let state_act = act_arg(a.get("state_act"), "TanhActivation", f, "state_act")?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let gate = a.arg_act("gate_act", "SigmoidActivation")?;
+    let state_act = a.arg_act("state_act", "TanhActivation")?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[])?;
     if input.size.get() != Some(4 * size) {
         return Err(EvalError::value_error(format!(
             "lstm_step_layer(): input_layer0.size != 4 * layer.size: the input '{}' has size {}, expected {}",
@@ -313,32 +321,33 @@ fn lstm_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
     s.active_type = act_name(&act);
     s.extra = extra;
     {
-        let mut b = st.b();
-        let added = b
-            .add_layer(
-                s.name,
-                s.layer_type,
-                s.size,
-                s.inputs,
-                s.active_type,
-                &s.extra,
-            )
-            .cfg()?;
-        let l = b.layer_at_mut(added.index);
-        l.active_gate_type = Some(act_name(&gate).into());
-        l.active_state_type = Some(act_name(&state_act).into());
-        b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
-            .cfg()?;
+        st.with_builder(|b| {
+            let added = b
+                .add_layer(
+                    s.name,
+                    s.layer_type,
+                    s.size,
+                    s.inputs,
+                    s.active_type,
+                    &s.extra,
+                )
+                .cfg()?;
+            let l = b.layer_at_mut(added.index);
+            l.active_gate_type = Some(act_name(&gate).into());
+            l.active_state_type = Some(act_name(&state_act).into());
+            b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
+                .cfg()?;
+            Ok::<(), EvalError>(())
+        })?;
     }
     Ok(LayerOutput::new(st, &name, "lstm_step", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone(), a.get("state").clone()])
+        .with_parents(vec![a.arg("input")?.clone(), a.arg("state")?.clone()])
         .with_outputs(&["default", "state"])
         .value())
 }
 
 fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "gru_step_layer";
     let name = layer_name(st, &a, "gru_step")?;
     let input = a.arg_layer("input")?;
     let mem = a.arg_layer("output_mem")?;
@@ -349,37 +358,39 @@ fn gru_step_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
         )));
     }
     let size = a.arg_opt_uint("size")?.unwrap_or(in_size / 3);
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let gate = act_arg(a.get("gate_act"), "SigmoidActivation", f, "gate_act")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let gate = a.arg_act("gate_act", "SigmoidActivation")?;
+    let attr = a.arg_param(smart_param)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[])?;
     {
-        let mut b = st.b();
-        let specs = vec![
-            InputSpec::with_param(input.name.clone(), attr),
-            InputSpec::new(mem.name.clone()),
-        ];
-        let added = b
-            .add_layer(&name, "gru_step", size, specs, act_name(&act), &extra)
-            .cfg()?;
-        if b.input_layer(added.index, 0).size() != 3 * size
-            || b.input_layer(added.index, 1).size() != size
-        {
-            return Err(EvalError::new(
-                "ConfigError",
-                format!("gru_step_layer(): the input must have size 3 * {size} and output_mem size {size}"),
-            ));
-        }
-        b.layer_at_mut(added.index).active_gate_type = Some(act_name(&gate).into());
-        b.create_input_parameter(&added, 0, size * size * 3, vec![size, size * 3])
-            .cfg()?;
-        b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
-            .cfg()?;
+        st.with_builder(|b| {
+            let specs = vec![
+                InputSpec::with_param(input.name.clone(), attr),
+                InputSpec::new(mem.name.clone()),
+            ];
+            let added = b
+                .add_layer(&name, "gru_step", size, specs, act_name(&act), &extra)
+                .cfg()?;
+            if b.input_layer(added.index, 0).size() != 3 * size
+                || b.input_layer(added.index, 1).size() != size
+            {
+                return Err(EvalError::new(
+                    "ConfigError",
+                    format!("gru_step_layer(): the input must have size 3 * {size} and output_mem size {size}"),
+                ));
+            }
+            b.layer_at_mut(added.index).active_gate_type = Some(act_name(&gate).into());
+            b.create_input_parameter(&added, 0, size * size * 3, vec![size, size * 3])
+                .cfg()?;
+            b.create_bias_parameter(added.index, bias.as_ref(), size * 3, None, true)
+                .cfg()?;
+            Ok::<(), EvalError>(())
+        })?;
     }
     Ok(LayerOutput::new(st, &name, "gru_step", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone(), a.get("output_mem").clone()])
+        .with_parents(vec![a.arg("input")?.clone(), a.arg("output_mem")?.clone()])
         .value())
 }
 

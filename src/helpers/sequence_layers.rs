@@ -4,20 +4,22 @@
 use super::args::*;
 use super::build::*;
 use super::objects::*;
-use super::state::{with_builder, OrConfigError, State};
+use super::state::{with_builder, State};
 use crate::eval::{Bound, EvalError, Interp, Module, Value};
+use crate::graph::layer_types as lt;
+use crate::graph::layers::recurrent::{self as rnn, RecurrentKind, RecurrentLayer};
 use crate::graph::layers::sequence as seq;
+use crate::graph::layers::simple::{self, SimpleKind, SimpleLayer};
 use crate::graph::{InputSpec, LayerConfig, RowConvConfig};
 use std::rc::Rc;
 
 fn seq_concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "seq_concat_layer";
     let name = layer_name(st, &a, "seqconcat")?;
     let x = a.arg_layer("a")?;
     let y = a.arg_layer("b")?;
-    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "IdentityActivation")?;
+    let bias = a.arg_bias(false)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let mut s = Simple::new(
         &name,
         "seqconcat",
@@ -32,18 +34,17 @@ fn seq_concat_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, E
     let size = s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "seqconcat", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("a").clone(), a.get("b").clone()])
+        .with_parents(vec![a.arg("a")?.clone(), a.arg("b")?.clone()])
         .value())
 }
 
 fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "seq_reshape_layer";
     let name = layer_name(st, &a, "seqreshape")?;
     let input = a.arg_layer("input")?;
     let size = a.arg_uint("reshape_size")?;
-    let act = act_arg(a.get("act"), "IdentityActivation", f, "act")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT, ERROR_CLIPPING])?;
+    let act = a.arg_act("act", "IdentityActivation")?;
+    let bias = a.arg_bias(false)?;
+    let extra = a.arg_extra(&[DROPOUT, ERROR_CLIPPING])?;
     let mut s = Simple::new(
         &name,
         "seqreshape",
@@ -56,7 +57,7 @@ fn seq_reshape_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, 
     s.extra = extra;
     s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "seqreshape", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -82,7 +83,7 @@ fn seq_instance(
         stride: a.arg_int("stride")?,
         bias: None,
         active_type: String::new(),
-        extra: extra_attr(a.get("layer_attr"), f, &[])?,
+        extra: a.arg_extra(&[])?,
     };
     let size = with_builder(st, |b| {
         let idx = seq::seq_pool_layer(b, layer)?;
@@ -90,7 +91,7 @@ fn seq_instance(
     })?;
     let t = if first { "seqfirstins" } else { "seqlastins" };
     Ok(LayerOutput::new(st, &name, t, Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -103,10 +104,9 @@ fn first_seq(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
 }
 
 fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
-    let f = "pooling_layer";
     let name = layer_name(st, &a, "seq_pooling")?;
     let input = a.arg_layer("input")?;
-    let pooling = a.get("pooling_type");
+    let pooling = a.arg("pooling_type")?;
     let kind = if pooling.is_none() {
         seq::SeqPoolKind::Max {
             output_max_index: None,
@@ -147,40 +147,40 @@ fn pooling_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
         kind,
         trans_type: a.arg_str("agg_level")?,
         stride: a.arg_int("stride")?,
-        bias: bias_attr(a.get("bias_attr"), false, f)?,
+        bias: a.arg_bias(false)?,
         active_type: String::new(),
-        extra: extra_attr(a.get("layer_attr"), f, &[])?,
+        extra: a.arg_extra(&[])?,
     };
     let size = with_builder(st, |b| {
         let idx = seq::seq_pool_layer(b, layer)?;
         Ok(b.layer_at(idx).size())
     })?;
     Ok(LayerOutput::new(st, &name, layer_type, Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
 fn expand_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError> {
     let f = "expand_layer";
     let name = layer_name(st, &a, f)?;
-    let input = a.arg_layer("input")?;
-    let expand_as = a.arg_layer("expand_as")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
-    let level = a.arg_str("expand_level")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
-    let mut s = Simple::new(
-        &name,
-        "expand",
-        vec![
-            InputSpec::new(input.name.clone()),
-            InputSpec::new(expand_as.name.clone()),
-        ],
-    );
-    s.bias = bias;
-    s.extra = extra;
-    let size = s.add(st, |l| l.trans_type = Some(level.clone()))?;
-    Ok(LayerOutput::new(st, &name, "expand", Some(size))
-        .with_parents(vec![a.get("input").clone(), a.get("expand_as").clone()])
+    a.arg_layer("input")?;
+    a.arg_layer("expand_as")?;
+    let kind = SimpleKind::Expand {
+        trans_type: a.arg_str("expand_level")?,
+        bias: a.arg_bias(false)?,
+    };
+    let inputs = vec![a.arg("input")?.clone(), a.arg("expand_as")?.clone()];
+    let layer = SimpleLayer {
+        name: name.clone(),
+        kind,
+        inputs: inputs.iter().map(spec).collect(),
+        active_type: String::new(),
+        extra: a.arg_extra(&[])?,
+    };
+    let idx = with_builder(st, |b| simple::simple_layer(b, layer))?;
+    let size = st.with_builder(|b| b.layer_at(idx).size());
+    Ok(LayerOutput::new(st, &name, lt::EXPAND, Some(size))
+        .with_parents(inputs)
         .value())
 }
 
@@ -189,15 +189,15 @@ fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Va
     let name = layer_name(st, a, prefix)?;
     let input = a.arg_layer("input")?;
     let in_size = input.size.get().unwrap_or(0);
-    let act = act_arg(a.get("act"), "TanhActivation", f, "act")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let act = a.arg_act("act", "TanhActivation")?;
+    let attr = a.arg_param(smart_param)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[])?;
     let reverse = a.bool("reverse");
-    let (layer_type, out_type, div) = match f {
-        "lstmemory" => ("lstmemory", "lstmemory", 4),
-        "grumemory" => ("gated_recurrent", "gated_recurrent", 3),
-        _ => ("recurrent", "recurrent", 1),
+    let (out_type, div) = match f {
+        "lstmemory" => (lt::LSTMEMORY, 4),
+        "grumemory" => (lt::GATED_RECURRENT, 3),
+        _ => (lt::RECURRENT, 1),
     };
     if in_size % div != 0 {
         return Err(EvalError::value_error(format!(
@@ -219,57 +219,39 @@ fn recurrent_like(st: &Rc<State>, a: &Bound, f: &str, prefix: &str) -> Result<Va
     let gate = if f == "recurrent_layer" {
         None
     } else {
-        Some(act_arg(
-            a.get("gate_act"),
-            "SigmoidActivation",
-            f,
-            "gate_act",
-        )?)
+        Some(a.arg_act("gate_act", "SigmoidActivation")?)
     };
     let state_act = if f == "lstmemory" {
-        Some(act_arg(
-            a.get("state_act"),
-            "TanhActivation",
-            f,
-            "state_act",
-        )?)
+        Some(a.arg_act("state_act", "TanhActivation")?)
     } else {
         None
     };
-    {
-        let mut b = st.b();
-        let added = b
-            .add_layer(
-                &name,
-                layer_type,
-                0,
-                vec![InputSpec::with_param(input.name.clone(), attr)],
-                act_name(&act),
-                &extra,
-            )
-            .cfg()?;
-        b.set_layer_size(added.index, size).cfg()?;
-        {
-            let l = b.layer_at_mut(added.index);
-            l.reversed = Some(reverse);
-            if let Some(g) = &gate {
-                l.active_gate_type = Some(act_name(g).into());
-            }
-            if let Some(s) = &state_act {
-                l.active_state_type = Some(act_name(s).into());
-            }
-        }
-        let (psize, dims, bsize) = match f {
-            "lstmemory" => (size * size * 4, vec![size, size, 4], size * 7),
-            "grumemory" => (size * size * 3, vec![size, size * 3], size * 3),
-            _ => (size * size, vec![size, size], size),
-        };
-        b.create_input_parameter(&added, 0, psize, dims).cfg()?;
-        b.create_bias_parameter(added.index, bias.as_ref(), bsize, None, true)
-            .cfg()?;
-    }
+    let kind = match (gate, state_act) {
+        (Some(g), Some(s)) => RecurrentKind::Lstm {
+            active_gate_type: act_name(&g).into(),
+            active_state_type: act_name(&s).into(),
+        },
+        (Some(g), None) => RecurrentKind::Gru {
+            active_gate_type: act_name(&g).into(),
+        },
+        _ => RecurrentKind::Recurrent,
+    };
+    with_builder(st, |b| {
+        rnn::recurrent_layer(
+            b,
+            RecurrentLayer {
+                name: name.clone(),
+                kind,
+                inputs: vec![InputSpec::with_param(input.name.clone(), attr)],
+                reversed: reverse,
+                bias,
+                active_type: act_name(&act).into(),
+                extra,
+            },
+        )
+    })?;
     let out = LayerOutput::new(st, &name, out_type, Some(size))
-        .with_parents(vec![a.get("input").clone()]);
+        .with_parents(vec![a.arg("input")?.clone()]);
     out.reverse.set(Some(reverse));
     let out = if f == "recurrent_layer" {
         out.with_act(&act)
@@ -306,7 +288,7 @@ fn kmax_seq_score_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Valu
         &name,
         "kmax_seq_score",
         0,
-        vec![spec(a.get("input"))],
+        vec![a.arg_spec("input")?],
         "",
         &Default::default(),
         |b, added| {
@@ -316,7 +298,7 @@ fn kmax_seq_score_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Valu
     )?;
     Ok(
         LayerOutput::new(st, &name, "kmax_seq_score", input.size.get())
-            .with_parents(vec![a.get("input").clone()])
+            .with_parents(vec![a.arg("input")?.clone()])
             .value(),
     )
 }
@@ -329,11 +311,11 @@ fn sub_nested_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Valu
     let s = Simple::new(
         &name,
         "sub_nested_seq",
-        vec![spec(a.get("input")), spec(a.get("selected_indices"))],
+        vec![a.arg_spec("input")?, a.arg_spec("selected_indices")?],
     );
     let size = s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "sub_nested_seq", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -347,7 +329,7 @@ fn seq_slice_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
             "start and end indices cannot be set to None at the same time, at least one of them should be given.",
         ));
     }
-    let mut specs = vec![spec(a.get("input"))];
+    let mut specs = vec![a.arg_spec("input")?];
     for (v, what) in [(starts, "starts"), (ends, "ends")] {
         if let Some(v) = v {
             specs.push(InputSpec::new(layer_arg(v, f, what)?.name.clone()));
@@ -368,7 +350,7 @@ fn seq_slice_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Ev
         }
     })?;
     Ok(LayerOutput::new(st, &name, "seq_slice", Some(size))
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 
@@ -376,17 +358,17 @@ fn sub_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     let f = "sub_seq_layer";
     let name = layer_name(st, &a, "sub_seq")?;
     for k in ["input", "offsets", "sizes"] {
-        layer_arg(a.get(k), f, k)?;
+        layer_arg(a.arg(k)?, f, k)?;
     }
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let bias = bias_attr(a.get("bias_attr"), false, f)?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let bias = a.arg_bias(false)?;
     let mut s = Simple::new(
         &name,
         "subseq",
         vec![
-            spec(a.get("input")),
-            spec(a.get("offsets")),
-            spec(a.get("sizes")),
+            a.arg_spec("input")?,
+            a.arg_spec("offsets")?,
+            a.arg_spec("sizes")?,
         ],
     );
     s.active_type = act_name(&act);
@@ -394,9 +376,9 @@ fn sub_seq_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eval
     let size = s.add(st, |_| {})?;
     Ok(LayerOutput::new(st, &name, "subseq", Some(size))
         .with_parents(vec![
-            a.get("input").clone(),
-            a.get("offsets").clone(),
-            a.get("sizes").clone(),
+            a.arg("input")?.clone(),
+            a.arg("offsets")?.clone(),
+            a.arg("sizes")?.clone(),
         ])
         .value())
 }
@@ -411,9 +393,9 @@ fn row_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
             "the context_len must be greatet than 0.",
         ));
     }
-    let act = act_arg(a.get("act"), "LinearActivation", f, "act")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[DROPOUT])?;
+    let act = a.arg_act("act", "LinearActivation")?;
+    let attr = a.arg_param(smart_param)?;
+    let extra = a.arg_extra(&[DROPOUT])?;
     let size = with_layer(
         st,
         &name,
@@ -433,7 +415,7 @@ fn row_conv_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, Eva
     )?;
     Ok(LayerOutput::new(st, &name, "row_conv", Some(size))
         .with_act(&act)
-        .with_parents(vec![a.get("input").clone()])
+        .with_parents(vec![a.arg("input")?.clone()])
         .value())
 }
 

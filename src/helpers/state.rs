@@ -23,7 +23,8 @@ impl State {
         }
     }
 
-    /// The builder. Never hold this across a call back into the interpreter.
+    /// The builder, borrowed. Only `Inputs`/`Outputs` in raw.rs still use it; everything else
+    /// goes through [`State::with_builder`], whose borrow cannot outlive its closure.
     pub fn b(&self) -> RefMut<'_, Builder> {
         self.builder.borrow_mut()
     }
@@ -37,6 +38,13 @@ impl State {
         if let Ok(mut b) = self.builder.try_borrow_mut() {
             b.note_layer_origins(from, &at);
         }
+    }
+
+    /// Runs `f` with the graph builder. The borrow ends with the closure, so it can never be
+    /// held across a call back into the interpreter (a nested helper call would find the
+    /// builder already borrowed).
+    pub fn with_builder<T>(&self, f: impl FnOnce(&mut Builder) -> T) -> T {
+        f(&mut self.builder.borrow_mut())
     }
 
     pub fn take_builder(&self) -> Builder {
@@ -60,7 +68,7 @@ pub fn with_builder<T>(
     st: &State,
     f: impl FnOnce(&mut Builder) -> Result<T, GraphError>,
 ) -> Result<T, EvalError> {
-    f(&mut st.b()).map_err(config_error)
+    st.with_builder(f).map_err(config_error)
 }
 
 /// A graph error as the config sees it: Paddle's config parser reported these as fatal

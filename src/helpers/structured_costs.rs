@@ -22,9 +22,9 @@ fn hsigmoid(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
             "hsigmoid label size must larger than 2.",
         ));
     }
-    let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let attrs = param_attrs_per_input(a.arg("param_attr")?, inputs.len(), f)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[])?;
     let mut specs: Vec<InputSpec> = inputs
         .iter()
         .zip(attrs)
@@ -42,7 +42,7 @@ fn hsigmoid(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalError
         Ok(())
     })?;
     let mut parents = inputs;
-    parents.push(a.get("label").clone());
+    parents.push(a.arg("label")?.clone());
     Ok(LayerOutput::new(st, &name, "hsigmoid", Some(size))
         .with_parents(parents)
         .value())
@@ -66,7 +66,7 @@ fn ctc_like(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Valu
         }
     }
     let size = size.unwrap_or(0);
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let norm = a.bool("norm_by_times");
     let blank = if layer_type == "warp_ctc" {
         Some(a.arg_uint("blank")? as u32)
@@ -99,7 +99,7 @@ fn ctc_like(st: &Rc<State>, a: &Bound, f: &str, layer_type: &str) -> Result<Valu
         l.blank = blank;
     })?;
     Ok(LayerOutput::new(st, &name, layer_type, Some(size))
-        .with_parents(vec![a.get("input").clone(), a.get("label").clone()])
+        .with_parents(vec![a.arg("input")?.clone(), a.arg("label")?.clone()])
         .value())
 }
 
@@ -126,14 +126,14 @@ fn crf_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
         size.get_or_insert(is);
     }
     let size = size.unwrap_or(0);
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
+    let attr = a.arg_param(smart_param)?;
     let coeff = a.arg_real("coeff")?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let extra = a.arg_extra(&[])?;
     let mut specs = vec![
         InputSpec::with_param(input.name.clone(), attr),
         InputSpec::new(label.name.clone()),
     ];
-    let mut parents = vec![a.get("input").clone(), a.get("label").clone()];
+    let mut parents = vec![a.arg("input")?.clone(), a.arg("label")?.clone()];
     if let Some(w) = a.opt("weight") {
         specs.push(InputSpec::new(layer_arg(w, f, "weight")?.name.clone()));
         parents.push(w.clone());
@@ -153,10 +153,10 @@ fn crf_decoding_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value,
     let name = layer_name(st, &a, f)?;
     let input = a.arg_layer("input")?;
     let size = a.arg_uint("size")?;
-    let attr = param_attr(a.get("param_attr"), smart_param, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let attr = a.arg_param(smart_param)?;
+    let extra = a.arg_extra(&[])?;
     let mut specs = vec![InputSpec::with_param(input.name.clone(), attr)];
-    let mut parents = vec![a.get("input").clone()];
+    let mut parents = vec![a.arg("input")?.clone()];
     if let Some(l) = a.opt("label") {
         specs.push(InputSpec::new(layer_arg(l, f, "label")?.name.clone()));
         parents.push(l.clone());
@@ -212,9 +212,9 @@ fn nce_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
             d
         }
     };
-    let attrs = param_attrs_per_input(a.get("param_attr"), inputs.len(), f)?;
-    let bias = bias_attr(a.get("bias_attr"), true, f)?;
-    let extra = extra_attr(a.get("layer_attr"), f, &[])?;
+    let attrs = param_attrs_per_input(a.arg("param_attr")?, inputs.len(), f)?;
+    let bias = a.arg_bias(true)?;
+    let extra = a.arg_extra(&[])?;
     let num_neg = a.arg_int("num_neg_samples")?;
     let mut specs: Vec<InputSpec> = inputs
         .iter()
@@ -223,7 +223,7 @@ fn nce_layer(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<Value, EvalErro
         .collect();
     specs.push(InputSpec::new(label.name.clone()));
     let mut parents = inputs.clone();
-    parents.push(a.get("label").clone());
+    parents.push(a.arg("label")?.clone());
     if let Some(w) = a.opt("weight") {
         let wl = layer_arg(w, f, "weight")?;
         specs.push(InputSpec::new(wl.name.clone()));
@@ -261,7 +261,7 @@ fn cross_entropy_over_beam(st: &Rc<State>, _: &mut Interp, a: Bound) -> Result<V
     let f = "cross_entropy_over_beam";
     let name = layer_name(st, &a, f)?;
     let mut inputs = Vec::new();
-    for beam in items(a.get("input")) {
+    for beam in a.arg_items("input")? {
         let beam = beam.downcast_host::<BeamInput>().ok_or_else(|| {
             EvalError::type_error("input for cross_entropy_over_beam should be a BeamInput object.")
         })?;
@@ -335,12 +335,12 @@ pub fn register(m: &Module, st: &Rc<State>) {
         |_, a| {
             let f = "BeamInput";
             for k in ["candidate_scores", "selected_candidates", "gold"] {
-                layer_arg(a.get(k), f, k)?;
+                layer_arg(a.arg(k)?, f, k)?;
             }
             Ok(Value::host(BeamInput {
-                candidate_scores: a.get("candidate_scores").clone(),
-                selected_candidates: a.get("selected_candidates").clone(),
-                gold: a.get("gold").clone(),
+                candidate_scores: a.arg("candidate_scores")?.clone(),
+                selected_candidates: a.arg("selected_candidates")?.clone(),
+                gold: a.arg("gold")?.clone(),
             }))
         },
     );

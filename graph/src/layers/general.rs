@@ -1,9 +1,33 @@
-//! config_parser's general layer classes: `FCLayer` (fc), `AddToLayer` (addto) and
+//! config_parser's general layer classes: `DataLayer` (data), `FCLayer` (fc), `AddToLayer` (addto) and
 //! `ConcatenateLayer` (concat). Each builder owns the class's size inference, parameters and
 //! checks; fc_layer/addto_layer/concat_layer and `Layer(type=...)` both call them.
 
 use crate::builder::{check, Builder, InputSpec, LayerExtra, ParamAttrs, Result};
 use crate::layer_types as lt;
+
+/// `DataLayer`: no inputs; an image shape when height and width are both given and not 0, a
+/// depth when given and not 0.
+pub struct DataLayer {
+    pub name: String,
+    pub size: u64,
+    pub depth: Option<u64>,
+    pub height: Option<u64>,
+    pub width: Option<u64>,
+    pub extra: LayerExtra,
+}
+
+pub fn data_layer(b: &mut Builder, l: DataLayer) -> Result<usize> {
+    let added = b.add_layer(&l.name, lt::DATA, l.size, vec![], "", &l.extra)?;
+    if let (Some(h), Some(w)) = (l.height, l.width) {
+        if h > 0 && w > 0 {
+            b.set_height_width(added.index, h, w);
+        }
+    }
+    if let Some(d) = l.depth.filter(|&d| d > 0) {
+        b.layer_at_mut(added.index).depth = Some(d);
+    }
+    Ok(added.index)
+}
 
 /// `FCLayer`: one weight matrix per input, `[input size, size]`, and a bias of `size`.
 pub struct FcLayer {

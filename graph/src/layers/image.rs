@@ -117,46 +117,7 @@ pub fn parse_conv(
     num_filters: u32,
     trans: bool,
 ) -> Result<ConvConfig> {
-    check(conv.groups > 0, || "groups must be positive".into())?;
-    let mut c = ConvConfig {
-        filter_size: conv.filter_size,
-        filter_size_y: conv.filter_size_y,
-        channels: conv.channels,
-        padding: conv.padding,
-        padding_y: conv.padding_y,
-        stride: conv.stride,
-        stride_y: conv.stride_y,
-        groups: conv.groups,
-        caffe_mode: conv.caffe_mode,
-        dilation: conv.dilation,
-        dilation_y: conv.dilation_y,
-        ..Default::default()
-    };
-    // A dilated filter covers (size - 1) * dilation + 1 pixels.
-    let fx = (conv.filter_size.max(1) - 1) * conv.dilation.unwrap_or(1) + 1;
-    let fy = (conv.filter_size_y.max(1) - 1) * conv.dilation_y.unwrap_or(1) + 1;
-    if !trans {
-        c.filter_channels = conv.channels / conv.groups;
-        let (x, y) = img_size(b, input_layer, conv.channels)?;
-        c.img_size = x;
-        c.img_size_y = Some(y);
-        c.output_x = cnn_output_size(x, fx, c.padding, c.stride, c.caffe_mode)?;
-        c.output_y = Some(cnn_output_size(
-            y,
-            fy,
-            c.padding_y,
-            c.stride_y,
-            c.caffe_mode,
-        )?);
-    } else {
-        c.filter_channels = num_filters / conv.groups;
-        let (x, y) = img_size(b, input_layer, conv.channels)?;
-        c.output_x = x;
-        c.output_y = Some(y);
-        c.img_size = cnn_image_size(x, fx, c.padding, c.stride, c.caffe_mode);
-        c.img_size_y = Some(cnn_image_size(y, fy, c.padding_y, c.stride_y, c.caffe_mode));
-    }
-    Ok(c)
+    parse_conv_nd(b, conv, input_layer, num_filters, trans, false)
 }
 
 /// `parse_conv3d`.
@@ -167,63 +128,85 @@ pub fn parse_conv3d(
     num_filters: u32,
     trans: bool,
 ) -> Result<ConvConfig> {
+    parse_conv_nd(b, conv, input_layer, num_filters, trans, true)
+}
+
+/// config_parser's `parse_conv` and `parse_conv3d`, which differ only in the z axis and in
+/// dilation (2-D only).
+fn parse_conv_nd(
+    b: &Builder,
+    conv: &ConvSpec,
+    input_layer: &str,
+    num_filters: u32,
+    trans: bool,
+    is3d: bool,
+) -> Result<ConvConfig> {
     check(conv.groups > 0, || "groups must be positive".into())?;
     let mut c = ConvConfig {
         filter_size: conv.filter_size,
         filter_size_y: conv.filter_size_y,
-        filter_size_z: Some(conv.filter_size_z),
         channels: conv.channels,
         padding: conv.padding,
         padding_y: conv.padding_y,
-        padding_z: Some(conv.padding_z),
         stride: conv.stride,
         stride_y: conv.stride_y,
-        stride_z: Some(conv.stride_z),
         groups: conv.groups,
         caffe_mode: conv.caffe_mode,
         ..Default::default()
     };
-    let (x, y, z) = img3d_size(b, input_layer, conv.channels)?;
-    if !trans {
-        c.filter_channels = conv.channels / conv.groups;
-        c.img_size = x;
-        c.img_size_y = Some(y);
-        c.img_size_z = Some(z);
-        c.output_x = cnn_output_size(x, c.filter_size, c.padding, c.stride, c.caffe_mode)?;
-        c.output_y = Some(cnn_output_size(
-            y,
-            c.filter_size_y,
-            c.padding_y,
-            c.stride_y,
-            c.caffe_mode,
-        )?);
-        c.output_z = Some(cnn_output_size(
-            z,
-            conv.filter_size_z,
-            conv.padding_z,
-            conv.stride_z,
-            c.caffe_mode,
-        )?);
+    let (x, y, z) = if is3d {
+        c.filter_size_z = Some(conv.filter_size_z);
+        c.padding_z = Some(conv.padding_z);
+        c.stride_z = Some(conv.stride_z);
+        img3d_size(b, input_layer, conv.channels)?
     } else {
-        c.filter_channels = num_filters / conv.groups;
-        c.output_x = x;
-        c.output_y = Some(y);
-        c.output_z = Some(z);
-        c.img_size = cnn_image_size(x, c.filter_size, c.padding, c.stride, c.caffe_mode);
-        c.img_size_y = Some(cnn_image_size(
+        c.dilation = conv.dilation;
+        c.dilation_y = conv.dilation_y;
+        let (x, y) = img_size(b, input_layer, conv.channels)?;
+        (x, y, 1)
+    };
+    // A dilated filter covers (size - 1) * dilation + 1 pixels.
+    let covered = |f: u32, d: Option<u32>| {
+        if is3d {
+            f
+        } else {
+            (f.max(1) - 1) * d.unwrap_or(1) + 1
+        }
+    };
+    let axes = [
+        (
+            x,
+            covered(conv.filter_size, conv.dilation),
+            conv.padding,
+            conv.stride,
+        ),
+        (
             y,
-            c.filter_size_y,
-            c.padding_y,
-            c.stride_y,
-            c.caffe_mode,
-        ));
-        c.img_size_z = Some(cnn_image_size(
-            z,
-            conv.filter_size_z,
-            conv.padding_z,
-            conv.stride_z,
-            c.caffe_mode,
-        ));
+            covered(conv.filter_size_y, conv.dilation_y),
+            conv.padding_y,
+            conv.stride_y,
+        ),
+        (z, conv.filter_size_z, conv.padding_z, conv.stride_z),
+    ];
+    // A transposed convolution's input is the output of the convolution it undoes.
+    let (mut image, mut output) = ([0; 3], [0; 3]);
+    for (i, &(size, f, p, s)) in axes.iter().take(if is3d { 3 } else { 2 }).enumerate() {
+        if trans {
+            output[i] = size;
+            image[i] = cnn_image_size(size, f, p, s, c.caffe_mode);
+        } else {
+            image[i] = size;
+            output[i] = cnn_output_size(size, f, p, s, c.caffe_mode)?;
+        }
+    }
+    c.filter_channels = if trans { num_filters } else { conv.channels } / conv.groups;
+    c.img_size = image[0];
+    c.img_size_y = Some(image[1]);
+    c.output_x = output[0];
+    c.output_y = Some(output[1]);
+    if is3d {
+        c.img_size_z = Some(image[2]);
+        c.output_z = Some(output[2]);
     }
     Ok(c)
 }
@@ -270,33 +253,17 @@ pub fn conv_layer(b: &mut Builder, l: ConvLayer) -> Result<usize> {
         b.layer_at_mut(idx).inputs[i].conv_conf = Some(conf.clone());
         b.create_input_parameter(&added, i, psize, vec![])?;
         let nf = l.num_filters as u64;
-        match (is3d, trans) {
-            (false, false) => b.set_cnn_layer(
-                idx,
-                conf.output_y.unwrap_or(0) as u64,
-                conf.output_x as u64,
-                nf,
-            )?,
-            (false, true) => b.set_cnn_layer(
-                idx,
-                conf.img_size_y.unwrap_or(0) as u64,
-                conf.img_size as u64,
-                nf,
-            )?,
-            (true, false) => b.set_cnn_layer_3d(
-                idx,
-                conf.output_z.unwrap_or(1) as u64,
-                conf.output_y.unwrap_or(0) as u64,
-                conf.output_x as u64,
-                nf,
-            )?,
-            (true, true) => b.set_cnn_layer_3d(
-                idx,
-                conf.img_size_z.unwrap_or(1) as u64,
-                conf.img_size_y.unwrap_or(0) as u64,
-                conf.img_size as u64,
-                nf,
-            )?,
+        // A transposed convolution's output is its input image; a plain one's, the conv output.
+        let (z, y, x) = if trans {
+            (conf.img_size_z, conf.img_size_y, conf.img_size)
+        } else {
+            (conf.output_z, conf.output_y, conf.output_x)
+        };
+        let (z, y, x) = (z.unwrap_or(1) as u64, y.unwrap_or(0) as u64, x as u64);
+        if is3d {
+            b.set_cnn_layer_3d(idx, z, y, x, nf)?
+        } else {
+            b.set_cnn_layer(idx, y, x, nf)?
         }
     }
     let psize = if l.shared_biases {

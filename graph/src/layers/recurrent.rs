@@ -181,3 +181,105 @@ pub fn set_memory_input(b: &mut Builder, memory_link: &str, layer_name: &str) ->
         None => fail(format!("Nonexistent memory name: {memory_link}")),
     }
 }
+
+/// Which of config_parser's one-input recurrent classes: `RecurrentLayer` (recurrent),
+/// `LstmLayer` (lstmemory) or `GatedRecurrentLayer` (gated_recurrent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecurrentKind {
+    Recurrent,
+    Lstm {
+        active_gate_type: String,
+        active_state_type: String,
+    },
+    Gru {
+        active_gate_type: String,
+    },
+}
+
+impl RecurrentKind {
+    pub fn layer_type(&self) -> &'static str {
+        match self {
+            RecurrentKind::Recurrent => crate::layer_types::RECURRENT,
+            RecurrentKind::Lstm { .. } => crate::layer_types::LSTMEMORY,
+            RecurrentKind::Gru { .. } => crate::layer_types::GATED_RECURRENT,
+        }
+    }
+
+    /// config_parser's class name, as its messages spell it.
+    fn class(&self) -> &'static str {
+        match self {
+            RecurrentKind::Recurrent => "RecurrentLayer",
+            RecurrentKind::Lstm { .. } => "LstmLayer",
+            RecurrentKind::Gru { .. } => "GatedRecurrentLayer",
+        }
+    }
+
+    /// How many gates share the input: the layer's size is the input's divided by this.
+    pub fn gates(&self) -> u64 {
+        match self {
+            RecurrentKind::Recurrent => 1,
+            RecurrentKind::Lstm { .. } => 4,
+            RecurrentKind::Gru { .. } => 3,
+        }
+    }
+}
+
+/// A one-input recurrent layer: the weight is `size x size` per gate, the bias one `size`
+/// per gate (LSTM: 4 gates plus 3 peepholes).
+pub struct RecurrentLayer {
+    pub name: String,
+    pub kind: RecurrentKind,
+    pub inputs: Vec<crate::InputSpec>,
+    pub reversed: bool,
+    pub bias: Option<ParamAttrs>,
+    pub active_type: String,
+    pub extra: LayerExtra,
+}
+
+pub fn recurrent_layer(b: &mut Builder, l: RecurrentLayer) -> Result<usize> {
+    let class = l.kind.class();
+    let added = b.add_layer(
+        &l.name,
+        l.kind.layer_type(),
+        0,
+        l.inputs,
+        &l.active_type,
+        &l.extra,
+    )?;
+    let idx = added.index;
+    check(added.inputs.len() == 1, || {
+        format!("{class} must have 1 input")
+    })?;
+    let in_size = b.input_layer(idx, 0).size();
+    let gates = l.kind.gates();
+    check(in_size % gates == 0, || {
+        format!("size % {gates} should be 0!")
+    })?;
+    let size = in_size / gates;
+    b.set_layer_size(idx, size)?;
+    {
+        let c = b.layer_at_mut(idx);
+        c.reversed = Some(l.reversed);
+        match &l.kind {
+            RecurrentKind::Recurrent => {}
+            RecurrentKind::Lstm {
+                active_gate_type,
+                active_state_type,
+            } => {
+                c.active_gate_type = Some(active_gate_type.clone());
+                c.active_state_type = Some(active_state_type.clone());
+            }
+            RecurrentKind::Gru { active_gate_type } => {
+                c.active_gate_type = Some(active_gate_type.clone());
+            }
+        }
+    }
+    let (dims, bias_size) = match l.kind {
+        RecurrentKind::Recurrent => (vec![size, size], size),
+        RecurrentKind::Lstm { .. } => (vec![size, size, 4], size * 7),
+        RecurrentKind::Gru { .. } => (vec![size, size * 3], size * 3),
+    };
+    b.create_input_parameter(&added, 0, size * size * gates, dims)?;
+    b.create_bias_parameter(idx, l.bias.as_ref(), bias_size, None, true)?;
+    Ok(idx)
+}
