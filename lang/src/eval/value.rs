@@ -707,3 +707,11 @@ pub(crate) fn simple_iter(interp: &mut Interp, v: &Value) -> Result<Option<Vec<V
         _ => return Ok(None),
     }))
 }
+
+/// A dict's items in the order a config iterates them.
+pub(crate) fn dict_items(d: &Rc<RefCell<Dict>>) -> Vec<(Key, Value)> {
+    d.borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
