@@ -330,3 +330,35 @@ fn docs_list_the_sandbox_modules() {
         "docs/language.md's module table and SANDBOX_MODULES differ"
     );
 }
+
+/// `--seed` reaches the config's `random` wherever a config is parsed: the same seed gives the
+/// same graph, another seed (here) another one.
+#[test]
+fn the_trainer_seed_decides_a_random_config_graph() {
+    let dir = std::env::temp_dir().join(format!("paddlers-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("random_width.cfg");
+    std::fs::write(
+        &cfg,
+        "from paddle.trainer_config_helpers import *\nimport random\n\
+         settings(batch_size=8, learning_rate=0.1)\n\
+         x = data_layer(name='x', size=4)\n\
+         outputs(fc_layer(input=x, size=random.randint(1, 10**6)))\n",
+    )
+    .unwrap();
+    let width = |seed: u64| {
+        let t = paddlers::helpers::parse_config_seeded(&cfg, "", seed).unwrap();
+        paddlers::graph::protostr::model_config_text(&t.model_config)
+    };
+    assert_eq!(width(7), width(7));
+    assert_ne!(width(7), width(8));
+    // parse_config is --seed's default, 1.
+    let default = paddlers::helpers::parse_config(&cfg, "").unwrap();
+    assert_eq!(
+        paddlers::graph::protostr::model_config_text(&default.model_config),
+        width(1)
+    );
+    // random.seed(1); random.randint(1, 10**6) is 1 + int(0.13436424411240122 * 10**6).
+    assert!(width(1).contains("size: 134365\n"), "{}", width(1));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
