@@ -838,3 +838,58 @@ fn pickle_writes_and_numpy_are_refused_with_what_to_do() {
     assert!(text.contains("cPickle.load(open(path, 'rb'))"), "{text}");
     assert!(text.contains("a config may import"), "{text}");
 }
+
+/// Python 2's tuple parameters (issue 16): unpacked when the call starts, nested, with
+/// defaults, in lambdas and defs.
+#[test]
+fn tuple_parameters() {
+    assert_eq!(r("f = lambda (a, b): a + b\nr = f((1, 2))"), "3");
+    assert_eq!(
+        r("r = map(lambda (k, v): '%s=%s' % (k, v), [('a', 1), ('b', 2)])"),
+        "['a=1', 'b=2']"
+    );
+    assert_eq!(
+        r("def f(x, (w, (h, d)), scale=2):\n    return x + (w * h * d) * scale\nr = f(1, (2, (3, 4)))"),
+        "49"
+    );
+    assert_eq!(r("def f((a, b)=(3, 4)):\n    return a - b\nr = f()"), "-1");
+    assert_eq!(
+        r("r = sorted([(1, 'b'), (0, 'c')], key=lambda (n, s): s)"),
+        "[(1, 'b'), (0, 'c')]"
+    );
+    // Unpacking a value of the wrong length is Python's ValueError, at the call.
+    assert!(err("f = lambda (a, b): a\nf((1, 2, 3))").contains("ValueError"));
+    assert!(err("def f((a, b), a):\n    pass\n").contains("duplicate argument 'a'"));
+}
+
+/// `Inputs()`/`Outputs()` naming a layer that does not exist points at that call, though
+/// Paddle checks the names only after the whole config has run.
+#[test]
+fn unknown_input_or_output_layer_points_at_the_call() {
+    let dir = std::env::temp_dir().join(format!("paddlers-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (call, kind) in [("Inputs('nope')", "input"), ("Outputs('nope')", "output")] {
+        let cfg = dir.join("net.cfg");
+        std::fs::write(
+            &cfg,
+            format!(
+                "from paddle.trainer_config_helpers import *\n\
+                 x = data_layer(name='x', size=4)\n\
+                 y = fc_layer(input=x, size=2)\n\
+                 {call}\n\
+                 outputs(y)\n"
+            ),
+        )
+        .unwrap();
+        let e = paddlers::helpers::parse_config(&cfg, "")
+            .unwrap_err()
+            .to_string();
+        let head = format!(
+            "{}:4:1: ConfigError: {kind} name \"nope\" does not correspond to a layer name",
+            cfg.display()
+        );
+        assert!(e.starts_with(&head), "{call}: {e}");
+        assert!(e.contains(call), "the source line is shown: {e}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
