@@ -893,3 +893,53 @@ fn unknown_input_or_output_layer_points_at_the_call() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Dicts iterate in CPython 2.7's table order (64-bit build, no -R), derived from its
+/// string/int/tuple hashes, probe sequence and resize rule.
+#[test]
+fn dict_iteration_follows_cpython_2_hash_order() {
+    // The classic: hash('a') & 7 == 0, hash('b') & 7 == 3, hash('c') & 7 == 2.
+    assert_eq!(r("r = {'a': 1, 'b': 2, 'c': 3}.keys()"), "['a', 'c', 'b']");
+    assert_eq!(
+        r("r = {'a': 1, 'b': 2, 'c': 3}"),
+        "{'a': 1, 'c': 3, 'b': 2}"
+    );
+    assert_eq!(r("r = [k for k in dict(c=3, b=2, a=1)]"), "['a', 'c', 'b']");
+    assert_eq!(
+        r("d = {}\nd['c'] = 3\nd['b'] = 2\nd['a'] = 1\nr = d.items()"),
+        "[('a', 1), ('c', 3), ('b', 2)]"
+    );
+    // Small ints hash to themselves: slot order is numeric order below the table size...
+    assert_eq!(r("r = {3: 'c', 1: 'a', 2: 'b'}.keys()"), "[1, 2, 3]");
+    // ...and wraps modulo the size: in an 8-slot table 9 lands in slot 1, before 2.
+    assert_eq!(r("r = {9: 0, 2: 0}.keys()"), "[9, 2]");
+    // Collisions probe i = 5*i + perturb + 1: 0 takes slot 0, 8 (slot 0 taken) goes to
+    // (5*0 + 8 + 1) & 7 = 1, and 1 (slot 1 taken) to (5*1 + 1 + 1) & 7 = 7.
+    assert_eq!(
+        r("d = {}\nd[0] = 0\nd[8] = 0\nd[1] = 0\nr = d.keys()"),
+        "[0, 8, 1]"
+    );
+    // The sixth key fills the 8-slot table to 2/3: it grows to 32 slots, where 9 stays
+    // after 2..6 (slot 9).
+    assert_eq!(
+        r("d = {}\nfor k in [9, 2, 3, 4, 5, 6]:\n    d[k] = 0\nr = d.keys()"),
+        "[2, 3, 4, 5, 6, 9]"
+    );
+    assert_eq!(
+        r("d = {}\nfor k in [9, 2, 3, 4, 5]:\n    d[k] = 0\nr = d.keys()"),
+        "[9, 2, 3, 4, 5]"
+    );
+    // -1 hashes as -2 (slot 6 of 8), -2 then collides and probes on.
+    assert_eq!(r("r = {-1: 0, 0: 0}.keys()"), "[0, -1]");
+    // hash(('a', 1)) and friends come from tuplehash: orders as CPython 2.7 prints them.
+    assert_eq!(r("r = {'x': 1, 'y': 2, 'z': 3}.keys()"), "['y', 'x', 'z']");
+    assert_eq!(
+        r("r = {'one': 1, 'two': 2, 'three': 3}.keys()"),
+        "['three', 'two', 'one']"
+    );
+    // values() and items() agree with keys(); sorted() is unaffected.
+    assert_eq!(
+        r("d = {'a': 1, 'b': 2, 'c': 3}\nr = (d.values(), sorted(d))"),
+        "([1, 3, 2], ['a', 'b', 'c'])"
+    );
+}

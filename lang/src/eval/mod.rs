@@ -64,6 +64,7 @@ mod builtins;
 mod call;
 mod class;
 mod config_args;
+mod dict_order;
 mod error;
 mod exceptions;
 mod exec;
