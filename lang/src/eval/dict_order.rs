@@ -76,7 +76,7 @@ fn long_hash(l: &num_bigint::BigInt) -> i64 {
             let bit = bits.get(d * 30 + b).copied().unwrap_or(false);
             digit = digit << 1 | bit as u64;
         }
-        x = (x << 30) | (x >> (64 - 30));
+        x = x.rotate_left(30);
         x = x.wrapping_add(digit);
         if x < digit {
             x = x.wrapping_add(1);

@@ -14,9 +14,9 @@ const MAX_DEPTH: usize = 500;
 pub(crate) fn install(interp: &mut Interp) {
     let m = interp.module("copy");
     m.add_native("copy", "x", |_, a| Ok(shallow(a.get("x"))));
-    m.add_native("deepcopy", "x, memo=None", |interp, a| {
+    m.add_native("deepcopy", "x, memo=None", |_, a| {
         let mut memo = HashMap::new();
-        deep(interp, a.get("x"), &mut memo, 0)
+        deep(a.get("x"), &mut memo, 0)
     });
 }
 
@@ -44,12 +44,7 @@ fn identity(v: &Value) -> Option<usize> {
     })
 }
 
-fn deep(
-    interp: &mut Interp,
-    v: &Value,
-    memo: &mut HashMap<usize, Value>,
-    depth: usize,
-) -> Result<Value, EvalError> {
+fn deep(v: &Value, memo: &mut HashMap<usize, Value>, depth: usize) -> Result<Value, EvalError> {
     if depth > MAX_DEPTH {
         return Err(EvalError::runtime_error(
             "maximum recursion depth exceeded while calling deepcopy",
@@ -68,7 +63,7 @@ fn deep(
             let items = l.borrow().clone();
             let mut copied = Vec::with_capacity(items.len());
             for x in &items {
-                copied.push(deep(interp, x, memo, depth + 1)?);
+                copied.push(deep(x, memo, depth + 1)?);
             }
             if let Value::List(n) = &new {
                 *n.borrow_mut() = copied;
@@ -86,7 +81,7 @@ fn deep(
             memo.insert(id, new.clone());
             let items = super::super::value::dict_items(d);
             for (k, x) in items {
-                let x = deep(interp, &x, memo, depth + 1)?;
+                let x = deep(&x, memo, depth + 1)?;
                 new_inner.borrow_mut().insert(k, x);
             }
             new
@@ -94,7 +89,7 @@ fn deep(
         Value::Tuple(t) => {
             let mut copied = Vec::with_capacity(t.len());
             for x in t.iter() {
-                copied.push(deep(interp, x, memo, depth + 1)?);
+                copied.push(deep(x, memo, depth + 1)?);
             }
             let new = Value::tuple(copied);
             memo.insert(id, new.clone());
@@ -111,7 +106,7 @@ fn deep(
                 .map(|(k, x)| (k.clone(), x.clone()))
                 .collect();
             for (k, x) in attrs {
-                let x = deep(interp, &x, memo, depth + 1)?;
+                let x = deep(&x, memo, depth + 1)?;
                 copy.attrs.borrow_mut().insert(k, x);
             }
             new

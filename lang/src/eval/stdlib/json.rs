@@ -82,6 +82,11 @@ fn apply_hook(
     hook: &Value,
     depth: usize,
 ) -> Result<Value, EvalError> {
+    if depth > MAX_DEPTH {
+        return Err(EvalError::value_error(
+            "JSON nested too deeply for the sandbox",
+        ));
+    }
     match &v {
         Value::List(l) => {
             let items = l.borrow().clone();

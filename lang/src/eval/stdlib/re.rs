@@ -439,7 +439,7 @@ fn expand(m: &MatchData, template: &str) -> Result<String, EvalError> {
         };
         if let Some(g) = group {
             match &m.group(g) {
-                Value::Str(s) => out.push_str(&s),
+                Value::Str(s) => out.push_str(s),
                 _ => return Err(re_error("unmatched group")),
             }
         }
