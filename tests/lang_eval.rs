@@ -389,7 +389,8 @@ fn config_args() {
     assert_eq!(m.get("g").unwrap().repr(), "None");
     assert_eq!(
         m.get("all_args").unwrap().repr(),
-        "{'is_predict': '1', 'layer_num': '50', 'lr': '0.1', 'name': 'resnet', 'flag': 'False'}"
+        // CPython 2's dict order, as Paddle's get_config_args() dict printed.
+        "{'lr': '0.1', 'flag': 'False', 'layer_num': '50', 'is_predict': '1', 'name': 'resnet'}"
     );
     let mut i = Interp::new();
     i.set_config_args("x=maybe").unwrap();
@@ -415,7 +416,7 @@ fn files_are_readable_not_writable() {
     let m = run(&src);
     assert_eq!(
         m.get("word_dict").unwrap().repr(),
-        "{'apple': 0, 'banana': 1, 'cherry': 2}"
+        "{'cherry': 2, 'apple': 0, 'banana': 1}"
     );
     assert_eq!(m.get("n").unwrap().repr(), "3");
     assert_eq!(m.get("first").unwrap().repr(), "'apple\\n'");
@@ -576,7 +577,7 @@ fn namespace_snapshots() {
     );
     assert_eq!(
         r("def f(p, q=2):\n    z = p + q\n    return locals()\nr = f(1)"),
-        "{'p': 1, 'q': 2, 'z': 3}"
+        "{'q': 2, 'p': 1, 'z': 3}"
     );
     assert_eq!(r("x = 5\nr = vars()['x']"), "5");
 }
@@ -837,4 +838,109 @@ fn pickle_writes_and_numpy_are_refused_with_what_to_do() {
     );
     assert!(text.contains("cPickle.load(open(path, 'rb'))"), "{text}");
     assert!(text.contains("a config may import"), "{text}");
+}
+
+/// Python 2's tuple parameters (issue 16): unpacked when the call starts, nested, with
+/// defaults, in lambdas and defs.
+#[test]
+fn tuple_parameters() {
+    assert_eq!(r("f = lambda (a, b): a + b\nr = f((1, 2))"), "3");
+    assert_eq!(
+        r("r = map(lambda (k, v): '%s=%s' % (k, v), [('a', 1), ('b', 2)])"),
+        "['a=1', 'b=2']"
+    );
+    assert_eq!(
+        r("def f(x, (w, (h, d)), scale=2):\n    return x + (w * h * d) * scale\nr = f(1, (2, (3, 4)))"),
+        "49"
+    );
+    assert_eq!(r("def f((a, b)=(3, 4)):\n    return a - b\nr = f()"), "-1");
+    assert_eq!(
+        r("r = sorted([(1, 'b'), (0, 'c')], key=lambda (n, s): s)"),
+        "[(1, 'b'), (0, 'c')]"
+    );
+    // Unpacking a value of the wrong length is Python's ValueError, at the call.
+    assert!(err("f = lambda (a, b): a\nf((1, 2, 3))").contains("ValueError"));
+    assert!(err("def f((a, b), a):\n    pass\n").contains("duplicate argument 'a'"));
+}
+
+/// `Inputs()`/`Outputs()` naming a layer that does not exist points at that call, though
+/// Paddle checks the names only after the whole config has run.
+#[test]
+fn unknown_input_or_output_layer_points_at_the_call() {
+    let dir = std::env::temp_dir().join(format!("paddlers-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (call, kind) in [("Inputs('nope')", "input"), ("Outputs('nope')", "output")] {
+        let cfg = dir.join("net.cfg");
+        std::fs::write(
+            &cfg,
+            format!(
+                "from paddle.trainer_config_helpers import *\n\
+                 x = data_layer(name='x', size=4)\n\
+                 y = fc_layer(input=x, size=2)\n\
+                 {call}\n\
+                 outputs(y)\n"
+            ),
+        )
+        .unwrap();
+        let e = paddlers::helpers::parse_config(&cfg, "")
+            .unwrap_err()
+            .to_string();
+        let head = format!(
+            "{}:4:1: ConfigError: {kind} name \"nope\" does not correspond to a layer name",
+            cfg.display()
+        );
+        assert!(e.starts_with(&head), "{call}: {e}");
+        assert!(e.contains(call), "the source line is shown: {e}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Dicts iterate in CPython 2.7's table order (64-bit build, no -R), derived from its
+/// string/int/tuple hashes, probe sequence and resize rule.
+#[test]
+fn dict_iteration_follows_cpython_2_hash_order() {
+    // The classic: hash('a') & 7 == 0, hash('b') & 7 == 3, hash('c') & 7 == 2.
+    assert_eq!(r("r = {'a': 1, 'b': 2, 'c': 3}.keys()"), "['a', 'c', 'b']");
+    assert_eq!(
+        r("r = {'a': 1, 'b': 2, 'c': 3}"),
+        "{'a': 1, 'c': 3, 'b': 2}"
+    );
+    assert_eq!(r("r = [k for k in dict(c=3, b=2, a=1)]"), "['a', 'c', 'b']");
+    assert_eq!(
+        r("d = {}\nd['c'] = 3\nd['b'] = 2\nd['a'] = 1\nr = d.items()"),
+        "[('a', 1), ('c', 3), ('b', 2)]"
+    );
+    // Small ints hash to themselves: slot order is numeric order below the table size...
+    assert_eq!(r("r = {3: 'c', 1: 'a', 2: 'b'}.keys()"), "[1, 2, 3]");
+    // ...and wraps modulo the size: in an 8-slot table 9 lands in slot 1, before 2.
+    assert_eq!(r("r = {9: 0, 2: 0}.keys()"), "[9, 2]");
+    // Collisions probe i = 5*i + perturb + 1: 0 takes slot 0, 8 (slot 0 taken) goes to
+    // (5*0 + 8 + 1) & 7 = 1, and 1 (slot 1 taken) to (5*1 + 1 + 1) & 7 = 7.
+    assert_eq!(
+        r("d = {}\nd[0] = 0\nd[8] = 0\nd[1] = 0\nr = d.keys()"),
+        "[0, 8, 1]"
+    );
+    // The sixth key fills the 8-slot table to 2/3: it grows to 32 slots, where 9 stays
+    // after 2..6 (slot 9).
+    assert_eq!(
+        r("d = {}\nfor k in [9, 2, 3, 4, 5, 6]:\n    d[k] = 0\nr = d.keys()"),
+        "[2, 3, 4, 5, 6, 9]"
+    );
+    assert_eq!(
+        r("d = {}\nfor k in [9, 2, 3, 4, 5]:\n    d[k] = 0\nr = d.keys()"),
+        "[9, 2, 3, 4, 5]"
+    );
+    // -1 hashes as -2 (slot 6 of 8), -2 then collides and probes on.
+    assert_eq!(r("r = {-1: 0, 0: 0}.keys()"), "[0, -1]");
+    // hash(('a', 1)) and friends come from tuplehash: orders as CPython 2.7 prints them.
+    assert_eq!(r("r = {'x': 1, 'y': 2, 'z': 3}.keys()"), "['y', 'x', 'z']");
+    assert_eq!(
+        r("r = {'one': 1, 'two': 2, 'three': 3}.keys()"),
+        "['three', 'two', 'one']"
+    );
+    // values() and items() agree with keys(); sorted() is unaffected.
+    assert_eq!(
+        r("d = {'a': 1, 'b': 2, 'c': 3}\nr = (d.values(), sorted(d))"),
+        "([1, 3, 2], ['a', 'b', 'c'])"
+    );
 }

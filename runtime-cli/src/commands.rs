@@ -70,8 +70,13 @@ pub fn device(d: &DeviceArgs) -> anyhow::Result<Device> {
     })
 }
 
-/// Parses `config` with `config_args`, as Paddle's config parser would.
-pub fn load_config(config: &std::path::Path, config_args: &str) -> anyhow::Result<TrainerConfig> {
+/// Parses `config` with `config_args`, as Paddle's config parser would; the config's `random`
+/// starts from `seed` (the trainer's `--seed`).
+pub fn load_config(
+    config: &std::path::Path,
+    config_args: &str,
+    seed: u64,
+) -> anyhow::Result<TrainerConfig> {
     if config.is_dir() {
         anyhow::bail!(
             "--config={}: is a directory, not a config file",
@@ -81,8 +86,8 @@ pub fn load_config(config: &std::path::Path, config_args: &str) -> anyhow::Resul
     if !config.is_file() {
         anyhow::bail!("--config={}: no such file", config.display());
     }
-    let mut parsed =
-        paddlers::helpers::parse_config(config, config_args).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut parsed = paddlers::helpers::parse_config_seeded(config, config_args, seed)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     parsed.config_file = Some(config.display().to_string());
     Ok(parsed)
 }
@@ -114,7 +119,7 @@ pub fn validate(command: &Command) -> anyhow::Result<Validated> {
 
 fn train_like(args: &TrainArgs, job: Job) -> anyhow::Result<Validated> {
     let dev = device(&args.device)?;
-    let config = load_config(&args.config, &args.config_args)?;
+    let config = load_config(&args.config, &args.config_args, dev.seed)?;
     Ok(match job {
         Job::Train => {
             let opts = train_options(args, dev, &config)?;
@@ -209,10 +214,12 @@ fn predict_options(args: &PredictArgs) -> anyhow::Result<(TrainerConfig, Predict
     } else {
         format!("{},is_predict=1", args.config_args)
     };
-    let config = load_config(&args.config, &config_args)?;
+    // The same --seed as training, so a config that draws random numbers builds the graph
+    // the model was trained with.
+    let config = load_config(&args.config, &config_args, dev.seed)?;
     // The mean training subtracted: --mean, or the data source's mean_path as training read
     // it, found from the config's directory (never silently from the working directory).
-    let training = load_config(&args.config, &args.config_args);
+    let training = load_config(&args.config, &args.config_args, dev.seed);
     let mean = paddlers_runtime::predict_mean::resolve(
         args.mean.as_deref(),
         &args.config,

@@ -75,7 +75,7 @@ pub enum Command {
             "Number of model replicas; each test batch is split between them")),
         mut_arg("init_model_path", |a| a.help(
             "Test only this pass directory, instead of --save_dir's passes")),
-        mut_arg("seed", |a| a.help("Random seed for the test data's order")),
+        mut_arg("seed", |a| a.help("Random seed for the test data's order and the config's random module")),
     )]
     Test(TrainArgs),
     /// Print the graph a config builds, as Paddle's protobuf text
@@ -144,7 +144,7 @@ pub struct DeviceArgs {
     /// Number of model replicas; each batch is split between them and gradients are summed.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..))]
     pub trainer_count: i32,
-    /// Random seed for parameter initialization, shuffling and dropout.
+    /// Random seed for parameter initialization, shuffling, dropout and the config's `random`.
     #[arg(long, default_value_t = 1)]
     pub seed: i64,
 }
@@ -216,6 +216,10 @@ pub struct DumpConfigArgs {
     /// Print the whole TrainerConfig, not only the ModelConfig.
     #[arg(long, action = ArgAction::Set, value_parser = bool_value, default_value = "false", value_name = "BOOL")]
     pub whole: bool,
+    /// The trainer's --seed, which the config's `import random` starts from (0 is an
+    /// ordinary seed here, not the clock): the graph the trainer builds with that seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -224,7 +228,7 @@ pub struct DumpConfigArgs {
     mut_arg("trainer_count", |a| a.help(
         "Accepted for compatibility; prediction runs one replica")),
     mut_arg("seed", |a| a.help(
-        "Accepted for compatibility; prediction draws no random numbers")),
+        "Seed of the config's random module: use the training run's, so the graph is the same")),
     mut_arg("gpu_id", |a| a.help("The GPU to run on")),
 )]
 pub struct PredictArgs {

@@ -3,7 +3,7 @@
 
 use super::args::DumpConfigArgs;
 use crate::graph::protostr;
-use crate::helpers::parse_config;
+use crate::helpers::parse_config_seeded;
 use std::io::Write;
 
 pub fn run(args: &DumpConfigArgs) -> anyhow::Result<()> {
@@ -13,7 +13,7 @@ pub fn run(args: &DumpConfigArgs) -> anyhow::Result<()> {
             args.config.display()
         );
     }
-    let trainer = parse_config(&args.config, &args.config_args)?;
+    let trainer = parse_config_seeded(&args.config, &args.config_args, args.seed)?;
     let text = if args.whole {
         protostr::trainer_config_text(&trainer)
     } else {

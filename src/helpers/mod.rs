@@ -221,9 +221,58 @@ fn warn_unread_config_args(interp: &Interp, path: &Path) {
     }
 }
 
-/// `config_args` is Paddle's `name1=value1,name2=value2`, read by `get_config_arg`.
+/// The end-of-parse check's error, at the `Inputs(...)`/`Outputs(...)` call that named an
+/// unknown layer when the message is about one (Paddle's wording: `input name "x" does not
+/// correspond to a layer name`).
+fn finish_error(path: &Path, message: String) -> Diagnostic {
+    let plain = || Diagnostic::plain(&path.display().to_string(), "ConfigError", message.clone());
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(name, _)| name.to_string())
+    };
+    let site = match (named("input name \""), named("output name \"")) {
+        (Some(n), _) => raw::io_site("Inputs", &n),
+        (_, Some(n)) => raw::io_site("Outputs", &n),
+        _ => None,
+    };
+    let Some((file, line, col)) = site else {
+        return plain();
+    };
+    let source_line = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| t.lines().nth(line.saturating_sub(1)).map(str::to_string))
+        .unwrap_or_default();
+    let width = source_line.trim_end().chars().count();
+    let mut d = plain();
+    d.path = file;
+    d.line = line;
+    d.col = col;
+    d.caret_col = col;
+    d.caret_len = width.saturating_sub(col.saturating_sub(1)).max(1);
+    d.source_line = source_line;
+    d.notes.push(
+        "Paddle checks the names of Inputs() and Outputs() after the whole config has run".into(),
+    );
+    d
+}
+
+/// `config_args` is Paddle's `name1=value1,name2=value2`, read by `get_config_arg`. The
+/// config's `random` starts from Paddle's default `--seed` (1); see [`parse_config_seeded`].
 pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, ConfigError> {
+    parse_config_seeded(path, config_args, crate::eval::DEFAULT_SEED)
+}
+
+/// [`parse_config`] with the trainer's `--seed`, which a config's `import random` starts from
+/// (docs/language.md): the same seed gives the same graph.
+pub fn parse_config_seeded(
+    path: &Path,
+    config_args: &str,
+    seed: u64,
+) -> Result<TrainerConfig, ConfigError> {
     let mut interp = Interp::new();
+    interp.set_seed(seed);
     interp.set_config_args(config_args).map_err(ConfigError)?;
     let args: Vec<(String, String)> = interp
         .config_args()
@@ -232,18 +281,15 @@ pub fn parse_config(path: &Path, config_args: &str) -> Result<TrainerConfig, Con
         .collect();
     let st = Rc::new(State::new(Builder::new(args), path.to_path_buf()));
     install(&mut interp, &st);
+    raw::clear_io_sites();
     interp
         .run_file(path)
         .map_err(|d| ConfigError(Box::new(at_users_line(*d))))?;
     warn_unread_config_args(&interp, path);
     let builder = st.take_builder();
-    let mut trainer = builder.finish().map_err(|e| {
-        ConfigError(Box::new(Diagnostic::plain(
-            &path.display().to_string(),
-            "ConfigError",
-            e.0,
-        )))
-    })?;
+    let mut trainer = builder
+        .finish()
+        .map_err(|e| ConfigError(Box::new(finish_error(path, e.0))))?;
     trainer.config_file = None;
     Ok(trainer)
 }

@@ -596,6 +596,49 @@ fn group_end(st: &Rc<State>, _: &mut Interp, _a: Bound) -> Result<Value, EvalErr
     Ok(Value::None)
 }
 
+/// Where a config named each network input and output: (`Inputs`/`Outputs`, name, path,
+/// line, column). Paddle checks the names only when the whole config has run (a config may
+/// name a layer before defining it), so an unknown name is reported at the end of parsing;
+/// this lets that error point at the call that named it.
+type IoSite = (&'static str, String, String, usize, usize);
+
+thread_local! {
+    static IO_SITES: std::cell::RefCell<Vec<IoSite>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Enough for any real config; past it further calls go unrecorded (the error then has no
+/// line), so a long-running process that never finishes a parse cannot grow the list.
+const MAX_IO_SITES: usize = 10_000;
+
+fn record_io_sites(interp: &Interp, call: &'static str, names: &[String]) {
+    let Some((path, line, col)) = interp.call_sites().find(|(p, _, _)| !p.starts_with('<')) else {
+        return;
+    };
+    IO_SITES.with(|s| {
+        let mut s = s.borrow_mut();
+        for n in names {
+            if s.len() < MAX_IO_SITES {
+                s.push((call, n.clone(), path.clone(), line, col));
+            }
+        }
+    });
+}
+
+/// Forgets the recorded sites (at the start of each parse).
+pub(crate) fn clear_io_sites() {
+    IO_SITES.with(|s| s.borrow_mut().clear());
+}
+
+/// The `Inputs(...)`/`Outputs(...)` call that named `name`, for the end-of-parse check's error.
+pub(crate) fn io_site(call: &str, name: &str) -> Option<(String, usize, usize)> {
+    IO_SITES.with(|s| {
+        s.borrow()
+            .iter()
+            .find(|(c, n, ..)| *c == call && n == name)
+            .map(|(_, _, p, l, c)| (p.clone(), *l, *c))
+    })
+}
+
 fn names_of(a: &Bound, f: &str) -> Result<Vec<String>, EvalError> {
     a.varargs.iter().map(|v| str_arg(v, f, "name")).collect()
 }
@@ -788,12 +831,14 @@ pub fn register(m: &Module, st: &Rc<State>) {
         "norm_type, channels, size, scale, pow, output_x=None, img_size=None, blocked=None",
     );
     cfg_ctor(m, "Image", "channels, img_size=None");
-    def(m, st, "Inputs", "*args", |st, _, a| {
+    def(m, st, "Inputs", "*args", |st, interp, a| {
         let names = names_of(&a, "Inputs")?;
+        record_io_sites(interp, "Inputs", &names);
         st.b().add_inputs(&names).cfg().map(|_| Value::None)
     });
-    def(m, st, "Outputs", "*args", |st, _, a| {
+    def(m, st, "Outputs", "*args", |st, interp, a| {
         let names = names_of(&a, "Outputs")?;
+        record_io_sites(interp, "Outputs", &names);
         st.b().add_outputs(&names).cfg().map(|_| Value::None)
     });
     def(m, st, "HasInputsSet", "", |st, _, _| {

@@ -648,11 +648,8 @@ fn merge_sort(
 /// Key/value pairs from a dict or an iterable of pairs (for `dict(...)`, `update`).
 pub(crate) fn dict_pairs(i: &mut Interp, src: &Value) -> Result<Vec<(Key, Value)>, EvalError> {
     if let Value::Dict(d) = src {
-        return Ok(d
-            .borrow()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect());
+        // CPython merges a dict in its own iteration order.
+        return Ok(super::value::dict_items(d));
     }
     let mut out = Vec::new();
     for (n, item) in i.iterate(src)?.into_iter().enumerate() {

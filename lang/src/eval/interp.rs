@@ -14,6 +14,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+/// The seed `import random` starts from when no `--seed` is given: Paddle's default.
+pub const DEFAULT_SEED: u64 = 1;
+
 /// Sandbox limits.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -81,6 +84,8 @@ pub struct Interp {
     pub(crate) call_sites: Vec<(Rc<SourceFile>, crate::syntax::Span)>,
     /// Resident memory when the interpreter was made, the base `max_memory` counts from.
     pub(crate) memory_base: Option<u64>,
+    /// The trainer's `--seed`: `import random` starts from it (see `set_seed`).
+    pub(crate) seed: u64,
 }
 
 impl Default for Interp {
@@ -110,11 +115,20 @@ impl Interp {
             argv: vec![String::new()],
             call_sites: Vec::new(),
             memory_base: super::memory::resident_bytes(),
+            seed: DEFAULT_SEED,
         };
         super::builtins::install(&mut interp);
         super::stdlib::install(&mut interp);
         super::stdlib::refresh_argv(&mut interp);
         interp
+    }
+
+    /// Seeds the config's `random` module from the trainer's `--seed` (Paddle's default is
+    /// 1). Paddle reads `--seed=0` as "seed from the clock"; a config's graph must not depend
+    /// on the clock, so 0 is an ordinary seed here. A config that calls `random.seed(n)`
+    /// itself gets Python 2.7's numbers for n.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
     }
 
     pub fn with_limits(limits: Limits) -> Interp {
@@ -401,7 +415,9 @@ impl Interp {
             }
         }
         let mut err = EvalError::import_error(format!("No module named {dotted}"));
-        if let Some(hint) = super::stdlib::refused_module_hint(dotted) {
+        let hint = super::stdlib::refused_module_hint(dotted);
+        let is_standard = hint.is_some();
+        if let Some(hint) = hint {
             err = err.with_note(hint);
         }
         let known: Vec<&str> = self.modules.keys().map(|k| &**k).collect();
@@ -410,6 +426,13 @@ impl Interp {
         }
         let mut allowed: Vec<&str> = super::stdlib::SANDBOX_MODULES.to_vec();
         allowed.sort_unstable();
+        if is_standard {
+            // A standard module we refuse: where a user file would be is beside the point.
+            return Err(err.with_note(format!(
+                "a config may import {}, paddle.* and its own modules beside it",
+                allowed.join(", ")
+            )));
+        }
         err = err.with_note(format!(
             "a config may import {} and paddle.*, and its own modules ({dotted}.py beside the config{})",
             allowed.join(", "),

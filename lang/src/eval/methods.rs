@@ -642,18 +642,23 @@ fn dict_method(
         }
         "keys" | "iterkeys" => {
             arity(name, &args, 0, 0)?;
-            Value::list(d.borrow().keys().map(|k| k.0.clone()).collect())
+            Value::list(super::dict_order::keys(&d.borrow()))
         }
         "values" | "itervalues" => {
             arity(name, &args, 0, 0)?;
-            Value::list(d.borrow().values().cloned().collect())
+            Value::list(
+                super::dict_order::entries(&d.borrow())
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
+            )
         }
         "items" | "iteritems" => {
             arity(name, &args, 0, 0)?;
             Value::list(
-                d.borrow()
-                    .iter()
-                    .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
+                super::dict_order::entries(&d.borrow())
+                    .into_iter()
+                    .map(|(k, v)| Value::tuple(vec![k.0, v]))
                     .collect(),
             )
         }

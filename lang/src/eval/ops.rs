@@ -587,6 +587,11 @@ impl Interp {
                 }
                 None => false,
             }),
+            Value::Instance(i) if i.class.lookup("__contains__").is_some() => {
+                let m = i.class.lookup("__contains__").unwrap_or(Value::None);
+                let r = self.call_value(&m, vec![container.clone(), item.clone()], Vec::new())?;
+                Ok(r.truthy())
+            }
             _ => {
                 let items = self.iterate(container).map_err(|_| {
                     EvalError::type_error(format!(
@@ -778,6 +783,11 @@ impl Interp {
                     Some(_) => Ok(()),
                     None => Err(EvalError::key_error(key.repr())),
                 }
+            }
+            Value::Instance(i) if i.class.lookup("__delitem__").is_some() => {
+                let m = i.class.lookup("__delitem__").unwrap_or(Value::None);
+                self.call_value(&m, vec![obj.clone(), key], Vec::new())?;
+                Ok(())
             }
             other => Err(EvalError::type_error(format!(
                 "'{}' object doesn't support item deletion",

@@ -1,5 +1,12 @@
-//! The standard modules configs import: `math`, `os`, `os.path`, `sys`, and the Paddle
-//! module that defines `get_config_arg`.
+//! The standard modules configs import: `math`, `os`, `os.path`, `sys`, the read-only,
+//! deterministic subsets of `json`, `random`, `re`, `string`, `collections`, `itertools`,
+//! `functools` and `copy` (docs/language.md lists each), and the Paddle module that defines
+//! `get_config_arg`.
+
+mod copy;
+mod json;
+mod random;
+mod re;
 
 use super::host::HostObject;
 use super::value::Value;
@@ -8,15 +15,44 @@ use std::path::Path;
 use std::rc::Rc;
 
 /// The standard modules a config may import (docs/language.md lists what each offers).
-pub(crate) const SANDBOX_MODULES: &[&str] = &["math", "os", "os.path", "sys", "pickle", "cPickle"];
+pub const SANDBOX_MODULES: &[&str] = &[
+    "math",
+    "os",
+    "os.path",
+    "sys",
+    "pickle",
+    "cPickle",
+    "json",
+    "random",
+    "re",
+    "string",
+    "collections",
+    "itertools",
+    "functools",
+    "copy",
+];
+
+/// The standard modules written in the config language itself.
+const PY_MODULES: &[(&str, &str)] = &[
+    ("collections", include_str!("stdlib/collections.py")),
+    ("itertools", include_str!("stdlib/itertools.py")),
+    ("functools", include_str!("stdlib/functools.py")),
+    ("string", include_str!("stdlib/string.py")),
+];
 
 /// What to do instead, for modules configs are known to reach for.
 pub(crate) fn refused_module_hint(name: &str) -> Option<String> {
     let top = name.split('.').next().unwrap_or(name);
     Some(match top {
         "numpy" => "numpy is not available while a config is parsed: read arrays from a pickle (cPickle.load(open(path, 'rb')) gives them as lists) and compute with math and list comprehensions".into(),
-        "subprocess" | "socket" | "urllib" | "urllib2" | "httplib" | "shutil" | "tempfile" => {
-            format!("{top} is refused: a config may not start processes, reach the network or write files")
+        "subprocess" | "socket" | "urllib" | "urllib2" | "httplib" | "requests" | "shutil"
+        | "tempfile" | "multiprocessing" | "threading" | "ctypes" | "io" | "codecs"
+        | "commands" | "platform" | "signal" | "time" | "datetime" | "glob" | "getpass" => {
+            format!("{top} is refused: a config may not start processes, reach the network, write files, read the environment or the clock")
+        }
+        "cStringIO" | "StringIO" | "csv" | "yaml" | "logging" | "argparse" | "optparse"
+        | "heapq" | "bisect" | "operator" | "types" | "struct" | "hashlib" | "gzip" | "zipfile" => {
+            format!("{top} is not part of the sandbox's standard library")
         }
         _ => return None,
     })
@@ -27,6 +63,17 @@ pub(crate) fn install(interp: &mut Interp) {
     install_os(interp);
     install_sys(interp);
     super::pickle::install(interp);
+    json::install(interp);
+    random::install(interp);
+    re::install(interp);
+    copy::install(interp);
+    for &(name, src) in PY_MODULES {
+        interp.module(name).add_prelude(&format!("<{name}>"), src);
+    }
+    // functools.reduce is the builtin.
+    if let Some(r) = interp.builtins.get("reduce") {
+        interp.module("functools").set("reduce", r);
+    }
     // Data providers are Rust, but configs and helper files import this module; the helpers
     // register its names (input types, CacheType, provider) into it.
     interp.module("paddle.trainer.PyDataProvider2");

@@ -287,7 +287,7 @@ impl Value {
             }
             Value::Dict(d) => {
                 out.push('{');
-                for (i, (k, v)) in d.borrow().iter().enumerate() {
+                for (i, (k, v)) in super::dict_order::entries(&d.borrow()).iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }
@@ -688,7 +688,8 @@ pub(crate) fn simple_iter(interp: &mut Interp, v: &Value) -> Result<Option<Vec<V
             .chars()
             .map(|c| Value::Str(Rc::from(c.to_string())))
             .collect(),
-        Value::Dict(d) | Value::Set(d) => d.borrow().keys().map(|k| k.0.clone()).collect(),
+        Value::Dict(d) => super::dict_order::keys(&d.borrow()),
+        Value::Set(d) => d.borrow().keys().map(|k| k.0.clone()).collect(),
         Value::Range(a, b, s) => {
             let n = range_len(*a, *b, *s);
             interp.check_size(n.max(0) as usize)?;
@@ -706,4 +707,9 @@ pub(crate) fn simple_iter(interp: &mut Interp, v: &Value) -> Result<Option<Vec<V
         },
         _ => return Ok(None),
     }))
+}
+
+/// A dict's items in the order a config iterates them.
+pub(crate) fn dict_items(d: &Rc<RefCell<Dict>>) -> Vec<(Key, Value)> {
+    super::dict_order::entries(&d.borrow())
 }

@@ -132,6 +132,9 @@ pub struct Params {
     pub params: Vec<Param>,
     pub varargs: Option<Rc<str>>,
     pub kwargs: Option<Rc<str>>,
+    /// Tuple parameters (`def f((a, b))`): the hidden parameter (`.0`, as CPython 2 names
+    /// it) and the target it is unpacked into when the call starts.
+    pub unpack: Vec<(Rc<str>, Target)>,
 }
 
 #[derive(Debug, Clone)]

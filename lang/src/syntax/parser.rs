@@ -655,6 +655,25 @@ fn decorator(p: Pair<Rule>) -> PResult<Expr> {
 }
 
 fn make_function(name: Rc<str>, params: Params, body: Vec<Stmt>, span: Span) -> FunctionDef {
+    // Tuple parameters unpack first thing in the body, as CPython 2 compiles them.
+    let mut body = body;
+    let unpacks: Vec<Stmt> = params
+        .unpack
+        .iter()
+        .map(|(hidden, target)| Stmt {
+            kind: StmtKind::Assign {
+                targets: vec![target.clone()],
+                value: Expr {
+                    kind: ExprKind::Name(hidden.clone()),
+                    span: target.span,
+                },
+            },
+            span: target.span,
+        })
+        .collect();
+    if !unpacks.is_empty() {
+        body.splice(0..0, unpacks);
+    }
     let (locals, globals) = collect_scope(&params, &body);
     FunctionDef {
         name,
@@ -676,7 +695,14 @@ fn parameters(p: Pair<Rule>) -> PResult<Params> {
         let rule = q.as_rule();
         let mut qi = q.into_inner();
         let name_pair = next_pair(&mut qi, qs)?;
-        let name: Rc<str> = Rc::from(name_pair.as_str());
+        let name: Rc<str> = if name_pair.as_rule() == Rule::tuple_param {
+            let hidden: Rc<str> = Rc::from(format!(".{}", out.params.len()));
+            let target = tuple_param(name_pair, &mut seen)?;
+            out.unpack.push((hidden.clone(), target));
+            hidden
+        } else {
+            Rc::from(name_pair.as_str())
+        };
         if !seen.insert(name.clone()) {
             return Err(SyntaxError::syntax(
                 format!("duplicate argument '{name}' in function definition"),
@@ -711,6 +737,34 @@ fn parameters(p: Pair<Rule>) -> PResult<Params> {
         }
     }
     Ok(out)
+}
+
+/// The target a tuple parameter unpacks into; its names count as parameters for duplicates.
+fn tuple_param(p: Pair<Rule>, seen: &mut HashSet<Rc<str>>) -> PResult<Target> {
+    let span = span_of(&p);
+    let mut items = Vec::new();
+    for q in p.into_inner() {
+        let qs = span_of(&q);
+        if q.as_rule() == Rule::tuple_param {
+            items.push(tuple_param(q, seen)?);
+            continue;
+        }
+        let name: Rc<str> = Rc::from(q.as_str());
+        if !seen.insert(name.clone()) {
+            return Err(SyntaxError::syntax(
+                format!("duplicate argument '{name}' in function definition"),
+                qs,
+            ));
+        }
+        items.push(Target {
+            kind: TargetKind::Name(name),
+            span: qs,
+        });
+    }
+    Ok(Target {
+        kind: TargetKind::Tuple(items),
+        span,
+    })
 }
 
 // ------------------------------------------------------------------ expressions
