@@ -150,3 +150,35 @@ fn recommender_system_reads_its_pickled_meta_and_trains() {
     assert_eq!(field(test, "samples") as usize, test_lines, "{log}");
     assert!(field(test, "cost").is_finite(), "{log}");
 }
+
+#[test]
+fn label_semantic_roles_trains_its_stacked_lstms_and_crf() {
+    let dir = tempfile::tempdir().unwrap();
+    make_data(
+        "label_semantic_roles",
+        dir.path(),
+        &["--train", "3", "--test", "2"],
+    );
+    let log = train_chapter(
+        "label_semantic_roles",
+        "db_lstm.py",
+        dir.path(),
+        &["--num_passes=1"],
+    );
+    // batch_size=1: one sentence a batch. The sum evaluator prints crf_decoding's wrong tags
+    // per sentence (Paddle divides the sum by the samples), at most the test set's words.
+    let pass = lines_with(&log, " Pass=0 Batch=3 samples=3 ");
+    assert_eq!(pass.len(), 1, "{log}");
+    let words: usize = std::fs::read_to_string(dir.path().join("data/test_feature"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().split_whitespace().count())
+        .sum();
+    let test = last_test_line(&log);
+    assert_eq!(field(test, "samples"), 2.0, "{log}");
+    let wrong = field(test, "__sum_evaluator_0__");
+    assert!(
+        (0.0..=words as f64).contains(&wrong),
+        "{wrong} wrong tags of {words}: {log}"
+    );
+}
