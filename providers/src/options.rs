@@ -123,6 +123,20 @@ impl Options {
         }
     }
 
+    /// A list of any values.
+    pub fn get_list(&self, key: &str) -> Result<Option<Vec<ArgValue>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some((ArgValue::List(v), _)) => Ok(Some(v.clone())),
+            Some((v, o)) => Err(self.bad(key, o, format!("expected a list, got {}", short(v)))),
+        }
+    }
+
+    /// The value as given, for providers that walk nested `args` themselves.
+    pub fn value(&self, key: &str) -> Option<ArgValue> {
+        self.get(key).map(|(v, _)| v.clone())
+    }
+
     /// A number or a list of numbers.
     pub fn floats(&self, key: &str) -> Result<Option<Vec<f32>>> {
         match self.get(key) {
