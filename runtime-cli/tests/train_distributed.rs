@@ -102,7 +102,7 @@ fn ranks_step_as_trainer_count(world: usize) {
     let (frozen, step) = (args("0"), args("0.01"));
     let count = format!("--trainer_count={world}");
     train(&p("init"), &["--num_passes=1", &frozen]);
-    train(&p("local"), &["--num_passes=1", &count, &step]);
+    let local_log = train(&p("local"), &["--num_passes=1", &count, &step]);
     std::fs::create_dir_all(p("logs")).unwrap();
     let ranks = spawn_ranks(world, &p("dist"), &p("logs"), &["--num_passes=1", &step]);
     for (r, mut child) in ranks.into_iter().enumerate() {
@@ -117,21 +117,18 @@ fn ranks_step_as_trainer_count(world: usize) {
         diff < 1e-2,
         "{world} ranks and trainer_count={world} differ by {diff}"
     );
-    // Rank 0 prints the global batch's cost, as the one process does: the same cost (float32
-    // sums in other orders, hence 1e-4 relative).
-    let local = lines_with(
-        &train(&p("again"), &["--num_passes=1", &count, &step]),
-        " Pass=0 ",
-    )
-    .first()
-    .map(|l| field(l, "AvgCost"))
-    .unwrap();
+    // Rank 0 prints what the one process prints: the global batch's cost (float32 sums in
+    // other orders, hence 1e-4 relative) and the evaluator over every rank's share (gathered
+    // to each rank), over the same 1000 samples with the same parameters: equal but for a
+    // float tie (one sample).
+    let local = lines_with(&local_log, " Pass=0 ")[0];
     let log0 = log_of(&p("logs"), 0);
-    let dist = field(lines_with(&log0, " Pass=0 ")[0], "AvgCost");
-    assert!(
-        (local - dist).abs() < 1e-4 * local.abs(),
-        "{local} vs {dist}"
-    );
+    let dist = lines_with(&log0, " Pass=0 ")[0];
+    let (c1, c2) = (field(local, "AvgCost"), field(dist, "AvgCost"));
+    assert!((c1 - c2).abs() < 1e-4 * c1.abs(), "{local}\n{dist}");
+    let key = "classification_error_evaluator";
+    let (e1, e2) = (field(local, key), field(dist, key));
+    assert!((e1 - e2).abs() <= 0.001 + 1e-9, "{local}\n{dist}");
     // Only rank 0 wrote the save_dir: one pass, whole.
     assert!(pass("dist").join("done").is_file());
 }

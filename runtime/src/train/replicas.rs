@@ -154,6 +154,8 @@ impl Replicas {
         let mut sum = [cost];
         process_group::allreduce_f64(self.group.as_ref(), &mut sum, "the batch cost")?;
         let cost = sum[0];
+        let eval_inputs =
+            process_group::all_eval_inputs(self.group.as_ref(), eval_layers, eval_inputs)?;
         Ok(BatchOutcome {
             samples,
             cost,
@@ -180,7 +182,15 @@ impl Replicas {
             }
             grads.push(grad);
         }
-        process_group::allreduce_all(self.group.as_ref(), &mut grads, "the gradient sum")?;
+        if self.group.world_size() > 1 {
+            let started = std::time::Instant::now();
+            process_group::allreduce_all(self.group.as_ref(), &mut grads, "the gradient sum")?;
+            let values: i64 = grads.iter().map(|g| g.numel() as i64).sum();
+            tracing::debug!(
+                "gradient allreduce of {values} values: {:.2} ms",
+                started.elapsed().as_secs_f64() * 1e3
+            );
+        }
         for (p, grad) in main.params().trainable().zip(&grads) {
             optimizer.update(p.name(), &p.value, grad)?;
         }

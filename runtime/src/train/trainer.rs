@@ -740,7 +740,10 @@ fn devices(opts: &TrainOptions) -> Result<Vec<Device>, TrainError> {
             opts.gpu_id
         )));
     }
-    let gpus = gpu_assignment(opts.gpu_id as usize, count as usize, n);
+    // Ranks on one machine take consecutive GPUs: local rank k starts at gpu_id + k * n.
+    let local_rank = opts.cluster.as_ref().map_or(0, |c| c.local_rank) as i64;
+    let first = (opts.gpu_id + local_rank * n as i64) % count.max(1);
+    let gpus = gpu_assignment(first as usize, count as usize, n);
     let available = count as usize - opts.gpu_id as usize;
     if available < n {
         tracing::warn!(

@@ -10,8 +10,11 @@
 //! Every collective first exchanges the shape and type of what each rank sends and refuses a
 //! mismatch with an error naming the ranks: gloo itself aborts the process on one.
 
+mod gather;
 #[cfg(paddlers_c10d)]
 mod gloo;
+
+pub use gather::all_eval_inputs;
 
 use std::time::Duration;
 
