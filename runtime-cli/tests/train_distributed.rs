@@ -318,3 +318,46 @@ fn launch_refuses_commands_it_cannot_start() {
         assert!(format!("{e:#}").contains(want), "{extra:?}: {e:#}");
     }
 }
+
+fn run_ranks(world: usize, save: &Path, logs: &Path, extra: &[&str]) {
+    std::fs::create_dir_all(logs).unwrap();
+    for (r, mut child) in spawn_ranks(world, save, logs, extra)
+        .into_iter()
+        .enumerate()
+    {
+        let status = child.wait().unwrap();
+        assert!(status.success(), "rank {r}:\n{}", log_of(logs, r));
+    }
+}
+
+/// Resuming with the same world size: two passes on 2 ranks give the parameters of one pass
+/// plus `--start_pass=1`, as on one machine (train_resume.rs, with its tolerance: both runs
+/// do the same operations in the same order, so only the 1e-6 relative of libtorch's threads).
+#[test]
+fn two_ranks_resume_where_they_stopped() {
+    if !distributed_build() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let common = ["--config_args=batch_size=100,batch_norm=0", "--seed=7"];
+    let with = |more: &[&'static str]| -> Vec<&str> {
+        let mut v: Vec<&str> = more.to_vec();
+        v.extend_from_slice(&common);
+        v
+    };
+    run_ranks(2, &p("straight"), &p("l1"), &with(&["--num_passes=2"]));
+    run_ranks(2, &p("resumed"), &p("l2"), &with(&["--num_passes=1"]));
+    run_ranks(
+        2,
+        &p("resumed"),
+        &p("l3"),
+        &with(&["--num_passes=2", "--start_pass=1"]),
+    );
+    assert!(log_of(&p("l3"), 0).contains("resuming at pass 1"));
+    let diff = max_param_diff(
+        &p("straight").join("pass-00001"),
+        &p("resumed").join("pass-00001"),
+    );
+    assert!(diff < 1e-6, "parameters differ by {diff} (relative)");
+}
