@@ -71,7 +71,22 @@ fi
 # file with another path would recompile torch-sys's C++ glue, so write it only on change.
 mkdir -p .cargo
 config=".cargo/config.toml"
-want=$(printf '# Written by scripts/setup.sh; do not edit.\n[env]\nLIBTORCH = "%s"\nLIBTORCH_BYPASS_VERSION_CHECK = "1"\n' "$libtorch")
+# Training on several processes (c10d Gloo) needs the gloo headers, which the torch wheel
+# lacks: Debian's libgloo-dev has them. Install them where we may; without them paddlers still
+# builds, and distributed runs say it was built without distributed support.
+if [ ! -d /usr/include/gloo ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing libgloo-dev (the gloo headers, for distributed training)" >&2
+    apt-get install -y libgloo-dev >/dev/null 2>&1 \
+        || { apt-get update >/dev/null 2>&1 && apt-get install -y libgloo-dev >/dev/null 2>&1; } \
+        || echo "setup: warning: could not install libgloo-dev; building without distributed support" >&2
+fi
+distributed=""
+if [ -d /usr/include/gloo ]; then
+    distributed='PADDLERS_DISTRIBUTED = "1"\n'
+else
+    echo "setup: no /usr/include/gloo: paddlers builds without distributed support" >&2
+fi
+want=$(printf "# Written by scripts/setup.sh; do not edit.\n[env]\nLIBTORCH = \"%s\"\nLIBTORCH_BYPASS_VERSION_CHECK = \"1\"\n$distributed" "$libtorch")
 if [ ! -f "$config" ] || [ "$(cat "$config")" != "$want" ]; then
     printf '%s\n' "$want" > "$config"
     echo "setup: wrote $config" >&2

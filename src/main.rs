@@ -22,6 +22,18 @@ fn run(parsed: &cli::Cli, argv: &[String]) -> ExitCode {
     if parsed.command.needs_libtorch() {
         return cli::handoff::exec_runtime(&argv[1..]);
     }
+    if let Command::Launch(a) = &parsed.command {
+        let Some(runtime) = cli::handoff::runtime_path() else {
+            return cli::handoff::exec_runtime(&argv[1..]);
+        };
+        return match cli::launch::run(a, &runtime) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("{}", cli::render_error(&e));
+                ExitCode::from(1)
+            }
+        };
+    }
     let result = match &parsed.command {
         Command::DumpConfig(a) => cli::dump_config::run(a),
         Command::Data(a) => cli::data::run(a),

@@ -111,7 +111,11 @@ pub fn validate(command: &Command) -> anyhow::Result<Validated> {
             };
             Validated::Extract(config, opts)
         }
-        Command::DumpConfig(_) | Command::Data(_) | Command::Plot(_) | Command::Completions(_) => {
+        Command::DumpConfig(_)
+        | Command::Data(_)
+        | Command::Plot(_)
+        | Command::Completions(_)
+        | Command::Launch(_) => {
             anyhow::bail!("this command needs no libtorch: run it through `paddlers`")
         }
     })
@@ -204,6 +208,7 @@ pub fn train_options(
             "show_parameter_stats_period",
         )?,
         progress_bar: std::io::stderr().is_terminal(),
+        cluster: crate::cluster::resolve(&args.cluster, &|k| std::env::var(k).ok())?,
     })
 }
 

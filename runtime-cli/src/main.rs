@@ -2,6 +2,7 @@
 //! command line for `--help` and validation, then execs this binary; here each command is
 //! validated once (`commands::validate`) and then run.
 
+mod cluster;
 mod commands;
 
 use std::process::ExitCode;

@@ -92,8 +92,42 @@ pub enum Command {
     Plot(PlotArgs),
     /// Print a shell completion script: `paddlers completions bash > /etc/bash_completion.d/paddlers`.
     Completions(CompletionsArgs),
+    /// Start the ranks of a distributed run on this machine, as torchrun does:
+    /// `paddlers launch --nproc_per_node=2 train --config=...`.
+    Launch(LaunchArgs),
     /// Print the paddlers and libtorch versions, and whether CUDA and cuDNN are usable.
     Version,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct LaunchArgs {
+    /// Ranks (processes) to start on this machine.
+    #[arg(long, default_value_t = 1)]
+    pub nproc_per_node: u32,
+    /// Machines taking part; each runs `paddlers launch` with its own --node_rank.
+    #[arg(long, default_value_t = 1)]
+    pub nnodes: u32,
+    /// This machine's place, 0 .. nnodes-1; its ranks are node_rank*nproc_per_node onwards.
+    #[arg(long, default_value_t = 0)]
+    pub node_rank: u32,
+    /// The address of node 0, where rank 0 serves the rendezvous.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub master_addr: String,
+    /// The port of the rendezvous on --master_addr.
+    #[arg(long, default_value_t = 29500)]
+    pub master_port: u16,
+    /// Where rank-<r>.log go [default: the command's --save_dir, else ./output/model].
+    #[arg(long, default_value = "", hide_default_value = true)]
+    pub log_dir: String,
+    /// The training command, after the launcher's own flags: train --config=... [flags].
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
 }
 
 impl Command {
@@ -203,6 +237,33 @@ pub struct TrainArgs {
     /// Step size of the finite differences in --job=checkgrad.
     #[arg(long, default_value_t = 1e-5)]
     pub checkgrad_eps: f64,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Paddle's cluster flags, mapped onto torchrun's convention (RANK, WORLD_SIZE, MASTER_ADDR,
+/// MASTER_PORT), which wins when set. paddlers has no parameter server: the ranks meet at
+/// rank 0's address and sum gradients among themselves (c10d Gloo).
+#[derive(Debug, Clone, Args)]
+#[command(rename_all = "snake_case")]
+pub struct ClusterArgs {
+    /// This trainer's rank, 0 .. num_gradient_servers-1 (torchrun: RANK).
+    #[arg(long, default_value_t = 0)]
+    pub trainer_id: i32,
+    /// Number of trainers (processes) training together (torchrun: WORLD_SIZE).
+    #[arg(long, default_value_t = 1)]
+    pub num_gradient_servers: i32,
+    /// The address the trainers meet at: one host, where trainer 0 runs (torchrun:
+    /// MASTER_ADDR). paddlers runs no parameter servers.
+    #[arg(long, default_value = "", hide_default_value = true)]
+    pub pservers: String,
+    /// The port the trainers meet at, on the --pservers host (torchrun: MASTER_PORT).
+    #[arg(long, default_value_t = 20134)]
+    pub port: i32,
+    /// Seconds a trainer waits for the others (rendezvous and each collective) before it stops
+    /// with an error.
+    #[arg(long, default_value_t = 300)]
+    pub dist_timeout: u64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -7,6 +7,7 @@ pub mod data;
 pub mod dump_config;
 pub mod flags;
 pub mod handoff;
+pub mod launch;
 pub mod logging;
 pub mod panic;
 pub mod plot;

@@ -36,6 +36,9 @@ pub enum TrainError {
         batch: i64,
         saved: String,
     },
+    /// Another rank stopped, never came, or disagrees (process_group).
+    #[error("distributed: {0}")]
+    Distributed(String),
     #[error("data: {0}")]
     Data(String),
     #[error("network: {0}")]

@@ -4,6 +4,7 @@
 //!   ([`options`]),
 //! - [`trainer`]: the pass and batch loop, testing, saving and loading (`Trainer`),
 //! - [`replicas`]: `--trainer_count` copies of the network and the gradient sum,
+//! - [`process_group`]: the sum over processes (c10d Gloo, feature `distributed`),
 //! - [`optimizer`] and [`lr_schedule`]: Paddle's update rules, regularization, clipping, model
 //!   averaging and learning-rate schedules,
 //! - [`evaluators`], [`stats`], [`format`]: Paddle's evaluators and log lines,
@@ -28,6 +29,7 @@ pub mod metrics;
 pub mod optimizer;
 pub mod options;
 pub mod preflight;
+pub mod process_group;
 pub mod progress;
 pub mod replicas;
 pub mod stats;

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use super::process_group::ClusterSpec;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions {
     /// The config file, copied into every pass directory as Paddle does.
@@ -24,6 +26,8 @@ pub struct TrainOptions {
     pub show_parameter_stats_period: i64,
     /// Draw the progress bar when stderr is a terminal.
     pub progress_bar: bool,
+    /// This process's place among several (RANK, WORLD_SIZE, ...); None: one process.
+    pub cluster: Option<ClusterSpec>,
 }
 
 /// Paddle's default when neither `--save_dir` nor the config names one.
@@ -49,6 +53,7 @@ impl TrainOptions {
             test_period: 0,
             show_parameter_stats_period: 0,
             progress_bar: true,
+            cluster: None,
         }
     }
 }

@@ -5,6 +5,11 @@
 //!
 //! Copies other than the first hold their own batch-norm moving statistics during a batch;
 //! the first copy's are the model's and are copied out with the weights after every update.
+//!
+//! With several processes (`process_group`), each batch is the global batch: rank r takes the
+//! r-th of `world_size` contiguous shares and splits it among its own copies, and the sum over
+//! copies is then summed over the ranks, so R ranks of T copies compute what one process with
+//! `--trainer_count=R*T` computes.
 
 use std::collections::HashMap;
 
@@ -15,9 +20,11 @@ use crate::runtime::{Arg, Feed, Mode, Network, RuntimeError};
 use super::error::TrainError;
 use super::evaluators::{Dense, EvalArg};
 use super::optimizer::Optimizer;
+use super::process_group::{self, InProcess, ProcessGroup};
 
 pub struct Replicas {
     nets: Vec<Network>,
+    group: Box<dyn ProcessGroup>,
 }
 
 /// One copy's cost and evaluator inputs.
@@ -38,7 +45,19 @@ impl Replicas {
             let copy = nets[0].replica(d)?;
             nets.push(copy);
         }
-        Ok(Replicas { nets })
+        Ok(Replicas {
+            nets,
+            group: Box::new(InProcess),
+        })
+    }
+
+    /// Reduces over `group`'s ranks too, after the copies' own sum.
+    pub fn set_group(&mut self, group: Box<dyn ProcessGroup>) {
+        self.group = group;
+    }
+
+    pub fn group(&self) -> &dyn ProcessGroup {
+        self.group.as_ref()
     }
 
     pub fn main(&self) -> &Network {
@@ -60,7 +79,17 @@ impl Replicas {
         samples: i64,
         eval_layers: &[String],
     ) -> Result<BatchOutcome, TrainError> {
-        let parts = split_feed(feed, samples, self.nets.len())?;
+        let (world, rank) = (self.group.world_size() as i64, self.group.rank() as i64);
+        let (from, to) = (samples * rank / world, samples * (rank + 1) / world);
+        let parts = if world <= 1 {
+            split_feed(feed, samples, self.nets.len())?
+        } else if to > from {
+            let share = slice_feed(feed, from, to)?;
+            split_feed(&share, to - from, self.nets.len())?
+        } else {
+            // A global batch smaller than the ranks: this rank adds zero gradients.
+            Vec::new()
+        };
         let run =
             |net: &Network, part: Feed| -> Result<(f64, HashMap<String, EvalArg>), TrainError> {
                 let part = to_device(&part, net.device());
@@ -78,7 +107,7 @@ impl Replicas {
                 }
                 Ok((cost, eval))
             };
-        let results: Vec<Result<CopyOutcome, TrainError>> = if parts.len() == 1 {
+        let results: Vec<Result<CopyOutcome, TrainError>> = if parts.len() <= 1 {
             parts.into_iter().map(|p| run(&self.nets[0], p)).collect()
         } else {
             let run = &run;
@@ -140,6 +169,12 @@ impl Replicas {
             cost += c;
             eval_inputs.push(e);
         }
+        // Paddle's cost of the batch is the sum over every sample of the global batch.
+        let mut sum = [cost];
+        process_group::allreduce_f64(self.group.as_ref(), &mut sum, "the batch cost")?;
+        let cost = sum[0];
+        let eval_inputs =
+            process_group::all_eval_inputs(self.group.as_ref(), eval_layers, eval_inputs)?;
         Ok(BatchOutcome {
             samples,
             cost,
@@ -147,10 +182,12 @@ impl Replicas {
         })
     }
 
-    /// Sums each trainable parameter's gradient over the copies into one update of the first
-    /// copy, clears the gradients, and copies the new values to the other copies.
+    /// Sums each trainable parameter's gradient over the copies (and then over the ranks, in
+    /// one collective for the whole set) into one update of the first copy, clears the
+    /// gradients, and copies the new values to the other copies.
     pub fn update(&mut self, optimizer: &mut Optimizer) -> Result<(), TrainError> {
         let (main, others) = self.nets.split_first().expect("at least one copy");
+        let mut grads = Vec::new();
         for p in main.params().trainable() {
             let name = p.name();
             let mut grad = match p.grad() {
@@ -162,7 +199,19 @@ impl Replicas {
                     grad += g.to_device(main.device());
                 }
             }
-            optimizer.update(name, &p.value, &grad)?;
+            grads.push(grad);
+        }
+        if self.group.world_size() > 1 {
+            let started = std::time::Instant::now();
+            process_group::allreduce_all(self.group.as_ref(), &mut grads, "the gradient sum")?;
+            let values: i64 = grads.iter().map(|g| g.numel() as i64).sum();
+            tracing::debug!(
+                "gradient allreduce of {values} values: {:.2} ms",
+                started.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        for (p, grad) in main.params().trainable().zip(&grads) {
+            optimizer.update(p.name(), &p.value, grad)?;
         }
         for net in &self.nets {
             net.params().zero_grad();
@@ -180,9 +229,12 @@ impl Replicas {
         }
     }
 
-    /// Copies the first copy's values (after loading a model) to the others.
+    /// Copies the first copy's values (after loading a model) to the others; with several
+    /// ranks, rank 0's values to every rank first.
     pub fn sync(&self) -> Result<(), TrainError> {
         let (main, others) = self.nets.split_first().expect("at least one copy");
+        let values: Vec<&Tensor> = main.params().iter().map(|p| &p.value).collect();
+        process_group::broadcast_all(self.group.as_ref(), &values, "rank 0's parameters")?;
         for other in others {
             other.params().copy_values_from(main.params())?;
         }
@@ -248,6 +300,13 @@ pub fn split_feed(feed: &Feed, samples: i64, n: usize) -> Result<Vec<Feed>, Trai
         parts.push(part);
     }
     Ok(parts)
+}
+
+/// Samples `[from, to)` of every argument.
+fn slice_feed(feed: &Feed, from: i64, to: i64) -> Result<Feed, TrainError> {
+    feed.iter()
+        .map(|(name, arg)| Ok((name.clone(), slice_arg(name, arg, from, to)?)))
+        .collect()
 }
 
 /// Samples `[from, to)` of one argument: rows for plain data, whole sequences otherwise.

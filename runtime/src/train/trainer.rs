@@ -23,6 +23,7 @@ use super::metrics::{process_cpu_seconds, MetricsLog, PassMetrics};
 use super::optimizer::Optimizer;
 use super::options::TrainOptions;
 use super::preflight;
+use super::process_group;
 use super::progress::Progress;
 use super::replicas::{eval_arg, Replicas};
 use super::stats::{self, TrainerStats};
@@ -70,7 +71,8 @@ impl Trainer {
         let devices = devices(&opts)?;
         tch::manual_seed(opts.seed as i64);
         let main = Network::build(&config.model_config, devices[0], opts.seed)?;
-        let replicas = Replicas::new(main, &devices[1..])?;
+        let mut replicas = Replicas::new(main, &devices[1..])?;
+        replicas.set_group(process_group::connect(opts.cluster.as_ref())?);
         let optimizer = Optimizer::new(&config.opt_config, &config.model_config.parameters)?;
         let (train_data, test_data) = data_source::open(&config, opts.seed)?;
         let batch_size = match config.opt_config.batch_size {
@@ -118,6 +120,11 @@ impl Trainer {
         &self.optimizer
     }
 
+    /// Rank 0 of several processes, or the only one: the rank that writes save_dir.
+    fn is_chief(&self) -> bool {
+        self.replicas.group().rank() == 0
+    }
+
     fn log(&mut self, line: &str) {
         self.progress.log(|| tracing::info!("{line}"));
     }
@@ -135,9 +142,16 @@ impl Trainer {
         interrupt::install();
         self.check_before_work()?;
         self.load_initial()?;
-        preflight::note_earlier_run(&self.opts)?;
+        // Every rank starts from rank 0's values (the same seed gives the same ones; this
+        // makes it so whatever each rank's libtorch drew).
+        self.replicas.sync()?;
+        if self.is_chief() {
+            preflight::note_earlier_run(&self.opts)?;
+        }
         self.fast_forward_data()?;
-        let mut metrics = MetricsLog::open(&self.opts.save_dir, self.opts.start_pass);
+        let mut metrics = self
+            .is_chief()
+            .then(|| MetricsLog::open(&self.opts.save_dir, self.opts.start_pass));
         let started = Instant::now();
         let mut samples = 0;
         let mut passes = 0;
@@ -156,7 +170,7 @@ impl Trainer {
             // The row goes in before the pass is saved: a kill between the two leaves a row
             // for an unsaved pass, which the resume from the pass before rewrites, never a
             // saved pass without its row.
-            metrics.push(PassMetrics {
+            let row = PassMetrics {
                 pass,
                 train_samples,
                 train_cost: self.stats.avg_cost(),
@@ -168,12 +182,26 @@ impl Trainer {
                 train_seconds,
                 train_cpu_seconds,
                 seconds: pass_started.elapsed().as_secs_f64(),
-            })?;
+            };
+            if let Some(metrics) = metrics.as_mut() {
+                metrics.push(row)?;
+            }
             if pass % self.opts.saving_period == 0 {
-                self.save_pass(pass)?;
-                if self.opts.save_only_one && pass >= self.opts.saving_period {
-                    checkpoint::delete_pass(&self.opts.save_dir, pass - self.opts.saving_period)?;
+                // Rank 0 alone writes, once every rank has finished the pass; the others
+                // wait for the pass directory to be whole before going on.
+                let group = self.replicas.group();
+                group.barrier(&format!("the barrier before saving pass {pass}"))?;
+                if self.is_chief() {
+                    self.save_pass(pass)?;
+                    if self.opts.save_only_one && pass >= self.opts.saving_period {
+                        checkpoint::delete_pass(
+                            &self.opts.save_dir,
+                            pass - self.opts.saving_period,
+                        )?;
+                    }
                 }
+                let group = self.replicas.group();
+                group.barrier(&format!("the barrier after saving pass {pass}"))?;
             }
             if interrupt::requested() && pass + 1 < self.opts.num_passes {
                 self.progress.before_log();
@@ -185,6 +213,10 @@ impl Trainer {
                 });
             }
         }
+        // Rank 0 serves the rendezvous store: it leaves last.
+        self.replicas
+            .group()
+            .barrier("the barrier at the end of training")?;
         let seconds = started.elapsed().as_secs_f64();
         if passes > 0 {
             self.log(&format!(
@@ -203,8 +235,10 @@ impl Trainer {
     /// run left in save_dir comes after the save_dir check, so it runs in a usable directory.
     fn check_before_work(&mut self) -> Result<(), TrainError> {
         preflight::check_train_flags(&mut self.opts)?;
-        preflight::check_save_dir(&self.opts.save_dir)?;
-        checkpoint::sweep(&self.opts.save_dir)?;
+        if self.is_chief() {
+            preflight::check_save_dir(&self.opts.save_dir)?;
+            checkpoint::sweep(&self.opts.save_dir)?;
+        }
         if let Some(data) = &self.train_data {
             preflight::check_id_ranges(&self.config, data.slots(), "train")?;
         }
@@ -716,7 +750,10 @@ fn devices(opts: &TrainOptions) -> Result<Vec<Device>, TrainError> {
             opts.gpu_id
         )));
     }
-    let gpus = gpu_assignment(opts.gpu_id as usize, count as usize, n);
+    // Ranks on one machine take consecutive GPUs: local rank k starts at gpu_id + k * n.
+    let local_rank = opts.cluster.as_ref().map_or(0, |c| c.local_rank) as i64;
+    let first = (opts.gpu_id + local_rank * n as i64) % count.max(1);
+    let gpus = gpu_assignment(first as usize, count as usize, n);
     let available = count as usize - opts.gpu_id as usize;
     if available < n {
         tracing::warn!(

@@ -1,0 +1,5 @@
+include!("../runtime/build_rpath.rs");
+
+fn main() {
+    embed_rpath();
+}
