@@ -281,11 +281,11 @@ impl Layer for ConvBatchNorm {
         let w = cx.param(w)?.view(ci.weight_shape) * s.view([f, 1, 1, 1]);
         let mut b = -cx.param(&self.moving_mean)?;
         if let Some((name, _)) = &self.conv.bias {
-            b = b + cx.param(name)?;
+            b += cx.param(name)?;
         }
-        b = b * &s;
+        b *= &s;
         if let Some(beta) = &self.bias {
-            b = b + cx.param(beta)?;
+            b += cx.param(beta)?;
         }
         let x = conv_input(ci, value(inputs[0], "conv input")?);
         Ok(Arg::dense(ci.apply_with_bias(&x, &w, Some(&b))))
