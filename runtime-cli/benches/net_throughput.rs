@@ -7,7 +7,8 @@
 //!         --config models/resnet.cfg --config_args depth=20 --mode train --iters 10
 //!
 //! `--device cuda` runs on the first GPU (cuDNN autotuning on); `--layout nchw` turns
-//! paddlers' channels-last image layers off, for comparison.
+//! paddlers' channels-last image layers off and `--fold off` its batch norm folding at
+//! inference, for comparison.
 //!
 //! Prints one line: `images_per_s=<f> peak_rss_mib=<f>` (peak resident memory of the whole
 //! process, from getrusage, as the peer reports its own).
@@ -29,6 +30,7 @@ struct Args {
     iters: usize,
     device: Device,
     channels_last: bool,
+    fold: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -41,6 +43,7 @@ fn parse_args() -> Result<Args> {
         iters: 10,
         device: Device::Cpu,
         channels_last: true,
+        fold: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -73,6 +76,7 @@ fn parse_args() -> Result<Args> {
                     other => bail!("--device is cpu or cuda, not {other}"),
                 }
             }
+            "--fold" => a.fold = value == "on",
             "--layout" => {
                 a.channels_last = match value.as_str() {
                     "cl" => true,
@@ -127,7 +131,8 @@ fn main() -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     tch::manual_seed(1);
     paddlers_runtime::runtime::layout::set_channels_last(a.channels_last);
-    let net = Network::build(&config.model_config, a.device, 1)?;
+    let mut net = Network::build(&config.model_config, a.device, 1)?;
+    net.set_fold_batch_norm(a.fold);
     let feed = synthetic_feed(&net, a.batch, 10);
     let total = a.warmup + a.iters;
     let mut started = Instant::now();
