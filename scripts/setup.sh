@@ -67,6 +67,48 @@ if [ ! -e "$libtorch/lib/libtorch_cpu.so" ]; then
     exit 1
 fi
 
+# On a machine with an NVIDIA GPU (or with PADDLERS_CUDA=1), also the CUDA libraries this
+# torch wheel was built against (cuBLAS, cuDNN, cuSPARSE, NCCL, ...; about 3 GB from PyPI):
+# exactly the nvidia-* and cuda-toolkit requirements in the wheel's own metadata, so they
+# stay in step with TORCH_VERSION. libtorch_cuda.so finds them through its RPATH
+# ($ORIGIN/../../nvidia/*/lib), and our binaries carry the same directories as RUNPATH
+# (runtime/build.rs), so no LD_LIBRARY_PATH is needed. PADDLERS_CUDA=0 skips this.
+want_cuda() {
+    case ${PADDLERS_CUDA:-} in
+        1) return 0 ;;
+        0) return 1 ;;
+    esac
+    command -v nvidia-smi >/dev/null 2>&1 || [ -e /proc/driver/nvidia/version ]
+}
+
+cuda_complete() {
+    # Every library libtorch_cuda.so needs resolves (through its RPATH into nvidia/*/lib).
+    [ -e "$libtorch/lib/libtorch_cuda.so" ] &&
+        ! ldd "$libtorch/lib/libtorch_cuda.so" 2>/dev/null | grep -q 'not found'
+}
+
+cuda_requirements() {
+    # Requires-Dist lines of the installed wheel for Linux: `cuda-toolkit[...]==V` and
+    # `nvidia-...==V` (not triton or cuda-bindings, which only Python's torch uses).
+    sed -n 's/^Requires-Dist: \(\(cuda-toolkit\|nvidia-\)[^;]*\);.*Linux.*/\1/p' \
+        "$purelib"/torch-"$TORCH_VERSION"*.dist-info/METADATA | tr -d ' '
+}
+
+if want_cuda && ! cuda_complete; then
+    mapfile -t reqs < <(cuda_requirements)
+    if [ "${#reqs[@]}" -eq 0 ]; then
+        echo "setup: error: found no CUDA requirements in torch's METADATA under $purelib" >&2
+        exit 1
+    fi
+    echo "setup: NVIDIA GPU found (or PADDLERS_CUDA=1): installing torch's CUDA libraries (about 3 GB): ${reqs[*]}" >&2
+    "${pip_install[@]}" --quiet --disable-pip-version-check "${reqs[@]}"
+    if ! cuda_complete; then
+        echo "setup: error: libtorch_cuda.so still misses libraries:" >&2
+        ldd "$libtorch/lib/libtorch_cuda.so" | grep 'not found' >&2
+        exit 1
+    fi
+fi
+
 # A plain `cargo build` then finds libtorch with no variable set by the user. Rewriting this
 # file with another path would recompile torch-sys's C++ glue, so write it only on change.
 mkdir -p .cargo

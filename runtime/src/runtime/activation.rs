@@ -48,6 +48,12 @@ impl Activation {
         })
     }
 
+    /// Whether each output value depends on its input value alone (so any tensor shape and
+    /// memory layout will do): all but the softmaxes, which normalize rows.
+    pub fn is_elementwise(self) -> bool {
+        !matches!(self, Activation::Softmax | Activation::SequenceSoftmax)
+    }
+
     /// Applies the activation to [rows, size] values. `seq_starts` is needed only by
     /// sequence_softmax, which normalizes each sequence's column of scalars.
     pub fn apply(self, x: &Tensor, seq_starts: Option<&[i64]>) -> Result<Tensor, String> {

@@ -35,8 +35,10 @@ pub mod activation;
 pub mod arg;
 pub mod checkgrad;
 pub mod error;
+pub mod fold;
 pub mod init;
 pub mod layers;
+pub mod layout;
 pub mod network;
 pub mod params;
 

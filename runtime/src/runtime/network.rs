@@ -2,6 +2,7 @@
 //! inputs by index, run forward on a feed. Activation and `drop_rate` are applied here, after
 //! each layer, as Paddle's `Layer::forwardActivation` and `forwardDropOut` do.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use super::activation::Activation;
 use super::arg::{Arg, Feed};
 use super::error::{Result, RuntimeError};
 use super::layers::{self, BuildCx, Cx, Layer};
+use super::layout;
 use super::params::ParamStore;
 
 /// Paddle's PassType: training uses batch statistics and random dropout masks; testing uses
@@ -34,6 +36,13 @@ struct Node {
     /// Data layers: the width of their dense rows.
     size: i64,
     coeff: f64,
+    /// The output may stay a 4-D (channels-last) tensor: only image layers read it.
+    keep_image: bool,
+    /// A batch norm that runs folded into the convolution before it in `Mode::Test`: that
+    /// convolution's index and the folded layer (runtime::fold).
+    fold: Option<(usize, Box<dyn Layer>)>,
+    /// A convolution that runs inside the batch norm after it in `Mode::Test`.
+    folded_away: bool,
 }
 
 pub struct Network {
@@ -43,12 +52,16 @@ pub struct Network {
     index: Arc<HashMap<String, usize>>,
     outputs: Vec<usize>,
     params: ParamStore,
+    /// Whether `Mode::Test` runs folded conv + batch norm pairs (default: yes).
+    fold_batch_norm: bool,
 }
 
 /// The result of one forward pass.
 pub struct Forward {
     names: Arc<HashMap<String, usize>>,
     args: Vec<Option<Arg>>,
+    /// Flat copies of outputs kept 4-D between image layers, made when first asked for.
+    flat: Vec<OnceCell<Arg>>,
     /// What to call `backward` on: the sum of every cost layer's per-sample costs, each
     /// multiplied by its `coeff`. `None` when the network has no cost layer.
     pub loss: Option<Tensor>,
@@ -60,7 +73,16 @@ pub struct Forward {
 impl Forward {
     /// A layer's output (after activation and dropout), by layer name.
     pub fn output(&self, name: &str) -> Option<&Arg> {
-        self.names.get(name).and_then(|&i| self.args[i].as_ref())
+        let &i = self.names.get(name)?;
+        let arg = self.args[i].as_ref()?;
+        match &arg.value {
+            Some(v) if v.dim() > 2 => Some(self.flat[i].get_or_init(|| {
+                let mut flat = arg.clone();
+                flat.value = Some(layout::flatten(v));
+                flat
+            })),
+            _ => Some(arg),
+        }
     }
 }
 
@@ -84,7 +106,8 @@ impl Network {
     pub fn with_params(model: &ModelConfig, params: ParamStore) -> Result<Network> {
         let mut nodes: Vec<Node> = Vec::with_capacity(model.layers.len());
         let mut index = HashMap::new();
-        for cfg in &model.layers {
+        let keep_image = layout::keeps_image(model);
+        for (cfg, keep_image) in model.layers.iter().zip(keep_image) {
             let bad = |msg: String| RuntimeError::BadLayer {
                 layer: cfg.name.clone(),
                 layer_type: cfg.r#type.clone(),
@@ -131,7 +154,21 @@ impl Network {
                 is_data: cfg.r#type == "data",
                 size: cfg.size() as i64,
                 coeff: cfg.coeff.map_or(1.0, |r| r.as_f64()),
+                keep_image,
+                fold: None,
+                folded_away: false,
             });
+        }
+        for (i, j) in super::fold::pairs(model) {
+            let cx = |cfg| BuildCx {
+                cfg,
+                model,
+                params: &params,
+            };
+            let folded =
+                layers::build_conv_batch_norm(&cx(&model.layers[i]), &cx(&model.layers[j]))?;
+            nodes[j].fold = Some((i, folded));
+            nodes[i].folded_away = true;
         }
         let outputs = model
             .output_layer_names
@@ -149,7 +186,14 @@ impl Network {
             index: Arc::new(index),
             outputs,
             params,
+            fold_batch_norm: true,
         })
+    }
+
+    /// Whether `Mode::Test` folds each batch norm into the convolution before it where it can
+    /// (runtime::fold); on by default. Off, every layer runs as in training.
+    pub fn set_fold_batch_norm(&mut self, on: bool) {
+        self.fold_batch_norm = on;
     }
 
     pub fn model(&self) -> &ModelConfig {
@@ -206,6 +250,7 @@ impl Network {
 
     fn forward_inner(&self, feed: &Feed, mode: Mode) -> Result<Forward> {
         let train = mode == Mode::Train;
+        let fold = !train && self.fold_batch_norm;
         let cx = Cx {
             params: &self.params,
             train,
@@ -218,6 +263,14 @@ impl Network {
                 layer_type: node.layer_type.clone(),
                 msg,
             };
+            if fold && node.folded_away {
+                args.push(None);
+                continue;
+            }
+            let (layer, input_ids) = match (&node.fold, fold) {
+                (Some((conv, folded)), true) => (folded, &self.nodes[*conv].inputs),
+                _ => (&node.layer, &node.inputs),
+            };
             let out = if node.is_data {
                 let arg = feed
                     .get(&node.name)
@@ -225,13 +278,12 @@ impl Network {
                 check_feed(node, arg)?;
                 arg.clone()
             } else {
-                let inputs: Vec<&Arg> = node
-                    .inputs
+                let inputs: Vec<&Arg> = input_ids
                     .iter()
                     .map(|&i| args[i].as_ref().expect("inputs come earlier"))
                     .collect();
                 REFUSED_ROW.with(|r| r.set(None));
-                let raw = catch_unwind(AssertUnwindSafe(|| node.layer.forward(&cx, &inputs)))
+                let raw = catch_unwind(AssertUnwindSafe(|| layer.forward(&cx, &inputs)))
                     .map_err(|p| fail(panic_message(p)))?
                     .map_err(|msg| layer_error(node, &inputs, msg))?;
                 let mut raw = raw;
@@ -248,6 +300,9 @@ impl Network {
                     out.value = out.value.map(|v| dropout(&v, node.drop_rate, train));
                     // The pre-softmax values no longer describe the output.
                     out.logits = None;
+                }
+                if !node.keep_image {
+                    out.value = out.value.map(|v| layout::flatten(&v));
                 }
                 out
             };
@@ -277,6 +332,7 @@ impl Network {
         let names = Arc::clone(&self.index);
         Ok(Forward {
             names,
+            flat: args.iter().map(|_| OnceCell::new()).collect(),
             args,
             loss,
             cost,
@@ -374,6 +430,11 @@ fn activate(node: &Node, mut raw: Arg) -> Result<Arg, String> {
     }
     let Some(v) = raw.value.take() else {
         return Err(format!("activation {:?} needs dense values", node.act));
+    };
+    // Softmaxes normalize Paddle's flat rows, whatever shape an image layer gave.
+    let v = match node.act.is_elementwise() {
+        true => v,
+        false => layout::flatten(&v),
     };
     let y = node.act.apply(&v, raw.seq_starts.as_deref())?;
     if node.act == Activation::Softmax {

@@ -16,6 +16,7 @@ mod devices;
 mod fc;
 mod hsigmoid;
 mod image;
+mod inference;
 mod lambda_cost;
 mod misc;
 mod mixed;

@@ -54,7 +54,12 @@ impl Layer for BatchNorm {
         let x = value(inputs[0], "batch_norm input")?;
         let n = x.size()[0];
         // [N, C, H*W, 1]: 4-D, so libtorch may pick cuDNN; normalized over all dims but C.
-        let x4 = x.reshape([n, self.channels, -1, 1]);
+        // An image input ([N, C, H, W], maybe channels-last) is normalized as it is.
+        let image = x.dim() == 4;
+        let x4 = match image {
+            true => x.shallow_clone(),
+            false => x.reshape([n, self.channels, -1, 1]),
+        };
         let gamma = cx.param(&self.scale)?;
         let beta = match &self.bias {
             Some(b) => Some(cx.param(b)?),
@@ -120,6 +125,9 @@ impl Layer for BatchNorm {
                 true,
             )
         };
-        Ok(Arg::dense(y.reshape([n, -1])))
+        Ok(Arg::dense(match image {
+            true => y,
+            false => y.reshape([n, -1]),
+        }))
     }
 }

@@ -10,6 +10,7 @@ use tch::Tensor;
 
 use super::{value, Arg, BuildCx, Cx, Layer};
 use crate::runtime::error::Result;
+use crate::runtime::layout;
 
 pub(super) struct ConvInput {
     weight_shape: [i64; 4],
@@ -135,6 +136,12 @@ impl ConvInput {
         self.apply_with_bias(x, w, None)
     }
 
+    /// The input rows (or an image already) as [N, channels, height, width].
+    pub(super) fn image(&self, x: &Tensor) -> Tensor {
+        let n = x.size()[0];
+        x.reshape([n, self.in_shape[0], self.in_shape[1], self.in_shape[2]])
+    }
+
     /// As `apply`, with a per-filter bias fused into the convolution.
     pub(super) fn apply_with_bias(&self, x: &Tensor, w: &Tensor, bias: Option<&Tensor>) -> Tensor {
         let n = x.size()[0];
@@ -167,6 +174,29 @@ impl ConvInput {
 }
 
 pub fn build(cx: &BuildCx, trans: bool) -> Result<Box<dyn Layer>> {
+    Ok(Box::new(build_conv(cx, trans)?))
+}
+
+/// `conv -> batch_norm` as one convolution for inference (runtime::fold): `conv` builds the
+/// convolution, `bn` the batch norm that reads it.
+pub fn build_folded(conv: &BuildCx, bn: &BuildCx) -> Result<Box<dyn Layer>> {
+    let c = build_conv(conv, false)?;
+    if c.inputs.len() != 1 || matches!(c.bias, Some((_, false))) {
+        return Err(conv.err("only a one-input convolution with a per-filter bias folds"));
+    }
+    bn.expect_inputs(3..=3)?;
+    let channels = c.num_filters;
+    Ok(Box::new(ConvBatchNorm {
+        scale: bn.input_param(0, channels)?,
+        moving_mean: bn.input_param(1, channels)?,
+        moving_var: bn.input_param(2, channels)?,
+        bias: bn.bias(channels)?,
+        eps: bn.cfg.epsilon.map_or(1e-5, |r| r.as_f64()),
+        conv: c,
+    }))
+}
+
+fn build_conv(cx: &BuildCx, trans: bool) -> Result<Conv> {
     cx.expect_inputs(1..=usize::MAX)?;
     let num_filters = cx
         .cfg
@@ -207,12 +237,12 @@ pub fn build(cx: &BuildCx, trans: bool) -> Result<Box<dyn Layer>> {
     let bias = cx
         .bias(if shared { num_filters } else { out_size })?
         .map(|b| (b, shared));
-    Ok(Box::new(Conv {
+    Ok(Conv {
         num_filters,
         out_hw,
         inputs,
         bias,
-    }))
+    })
 }
 
 fn nonzero(v: u32, fallback: u32) -> u32 {
@@ -220,6 +250,45 @@ fn nonzero(v: u32, fallback: u32) -> u32 {
         fallback
     } else {
         v
+    }
+}
+
+/// The input of a convolution in the layout the network runs it in (runtime::layout).
+fn conv_input(ci: &ConvInput, x: &Tensor) -> Tensor {
+    match layout::channels_last() && !ci.trans {
+        true => layout::to_channels_last(&ci.image(x)),
+        false => x.shallow_clone(),
+    }
+}
+
+/// A convolution and the batch norm after it, at test time, as one convolution.
+struct ConvBatchNorm {
+    conv: Conv,
+    scale: String,
+    moving_mean: String,
+    moving_var: String,
+    bias: Option<String>,
+    eps: f64,
+}
+
+impl Layer for ConvBatchNorm {
+    /// `inputs` are the convolution's.
+    fn forward(&self, cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        let (ci, w) = &self.conv.inputs[0];
+        let f = self.conv.num_filters;
+        // Per filter: s = gamma / sqrt(var + eps); w' = w * s; b' = (b - mean) * s + beta.
+        let s = cx.param(&self.scale)? * (cx.param(&self.moving_var)? + self.eps).rsqrt();
+        let w = cx.param(w)?.view(ci.weight_shape) * s.view([f, 1, 1, 1]);
+        let mut b = -cx.param(&self.moving_mean)?;
+        if let Some((name, _)) = &self.conv.bias {
+            b += cx.param(name)?;
+        }
+        b *= &s;
+        if let Some(beta) = &self.bias {
+            b += cx.param(beta)?;
+        }
+        let x = conv_input(ci, value(inputs[0], "conv input")?);
+        Ok(Arg::dense(ci.apply_with_bias(&x, &w, Some(&b))))
     }
 }
 
@@ -235,7 +304,9 @@ impl Layer for Conv {
         let mut acc: Option<Tensor> = None;
         for (i, ((ci, w), arg)) in self.inputs.iter().zip(inputs).enumerate() {
             let bias = if i == 0 { fused } else { None };
-            let y = ci.apply_with_bias(value(arg, "conv input")?, cx.param(w)?, bias);
+            // The output follows the input's memory layout (see runtime::layout).
+            let x = conv_input(ci, value(arg, "conv input")?);
+            let y = ci.apply_with_bias(&x, cx.param(w)?, bias);
             acc = Some(match acc {
                 None => y,
                 Some(a) => a + y,
@@ -245,7 +316,7 @@ impl Layer for Conv {
         if let Some(b) = unshared {
             y = &y + b.view([1, self.num_filters, self.out_hw[0], self.out_hw[1]]);
         }
-        let n = y.size()[0];
-        Ok(Arg::dense(y.view([n, -1])))
+        // [N, filters, out_y, out_x]: the network flattens it where a non-image layer reads it.
+        Ok(Arg::dense(y))
     }
 }

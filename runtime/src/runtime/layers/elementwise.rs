@@ -234,8 +234,19 @@ impl Layer for Elementwise {
             Op::AddTo { bias } => {
                 // Out of place: `acc` starts as input 0 itself, which must not change.
                 let mut acc = v(0)?.shallow_clone();
+                // Images (runtime::layout) and flat rows of the same values may meet here:
+                // view the rows as the image (a free view of NCHW rows).
+                let shape = (0..inputs.len())
+                    .find_map(|i| v(i).ok().filter(|t| t.dim() == 4).map(Tensor::size));
+                let as_image = |t: &Tensor| match &shape {
+                    Some(s) if t.dim() != 4 => t.reshape(s.as_slice()),
+                    _ => t.shallow_clone(),
+                };
+                if shape.is_some() {
+                    acc = as_image(&acc);
+                }
                 for i in 1..inputs.len() {
-                    acc = &acc + v(i)?;
+                    acc = &acc + as_image(v(i)?);
                 }
                 match bias {
                     Some(b) => acc + cx.param(b)?,

@@ -32,6 +32,7 @@ mod sequence;
 mod switch_order;
 mod volume;
 
+pub use conv::build_folded as build_conv_batch_norm;
 pub use pool::{paddle_pool2d, Pool2d, PoolKind, PoolWindow};
 
 use paddlers_graph::layer_types as lt;

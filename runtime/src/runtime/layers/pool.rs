@@ -204,9 +204,10 @@ impl Layer for Pool {
         let x = value(inputs[0], "pool input")?;
         let n = x.size()[0];
         let w = &self.op.win;
+        // An image stays one (runtime::layout); the network flattens it where needed.
         let y = self
             .op
             .apply(&x.reshape([n, self.channels, w.img[0], w.img[1]]));
-        Ok(Arg::dense(y.reshape([n, -1])))
+        Ok(Arg::dense(y))
     }
 }
