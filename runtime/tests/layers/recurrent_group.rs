@@ -536,3 +536,152 @@ outputs(cost)
     );
     assert_eq!(checks.len(), model.parameters.len() + 3);
 }
+
+/// `--job=checkgrad` on models/checkgrad/recurrent_group.cfg (its random feed steps over
+/// sub-sequences of one row).
+#[test]
+fn recurrent_group_config_passes_checkgrad() {
+    checkgrad("recurrent_group");
+}
+
+fn build_error(tag: &str, body: &str) -> String {
+    let model = model_from_text(tag, &group_config(body));
+    match Network::build_with_kind(&model, Device::Cpu, Kind::Double, 1) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("{tag}: built"),
+    }
+}
+
+const TWO_LINKS: &str = "a = data_layer(name='a', size=2)
+b = data_layer(name='b', size=2)
+def step(x, y):
+    m = memory(name='h', size=2)
+    return fc_layer(input=[x, y, m], size=2, name='h')
+out = recurrent_group(step=step, input=[a, b], name='g')
+outputs(out)
+";
+
+/// In links whose sequences differ, an in link without sequences that has not one row per
+/// sequence, no sequence input at all, and sub-sequences that cross a sequence's end: each
+/// fails the forward pass naming the group, the in link and what differs.
+#[test]
+fn inconsistent_inputs_fail_naming_the_group_and_the_link() {
+    let model = model_from_text("group-links", &group_config(TWO_LINKS));
+    let n = net_of(&model);
+    let x = ramp(14, 0.1);
+    let err = forward_error(
+        &n,
+        &feed(vec![
+            ("a", seq_dense(7, &x, &STARTS)),
+            ("b", seq_dense(7, &x, &[0, 3, 6, 7])),
+        ]),
+    );
+    assert!(
+        err.starts_with("layer 'g' (type 'recurrent_layer_group'): "),
+        "{err}"
+    );
+    assert!(
+        err.contains("in link 'b@g' has 3 sequences of [3, 3, 1] steps"),
+        "{err}"
+    );
+    assert!(err.contains("in link 'a@g' has 3 of [2, 4, 1]"), "{err}");
+    let err = forward_error(
+        &n,
+        &feed(vec![
+            ("a", seq_dense(7, &x, &STARTS)),
+            ("b", dense(2, &x[..4])),
+        ]),
+    );
+    assert!(
+        err.contains(
+            "in link 'b@g' is not a sequence, so it needs one row per sequence (3), and has 2"
+        ),
+        "{err}"
+    );
+    let err = forward_error(&n, &feed(vec![("a", dense(7, &x)), ("b", dense(7, &x))]));
+    assert!(
+        err.contains("at least one in link of a recurrent group must be a sequence"),
+        "{err}"
+    );
+    let mut nested = seq_dense(7, &x, &STARTS);
+    nested.subseq_starts = Some(vec![0, 1, 3, 6, 7]);
+    let err = forward_error(
+        &n,
+        &feed(vec![("a", nested), ("b", seq_dense(7, &x, &STARTS))]),
+    );
+    assert!(
+        err.contains(
+            "in link 'a@g': its sequence of rows 0..2 does not begin and end on sub-sequence \
+             boundaries [0, 1, 3, 6, 7]"
+        ),
+        "{err}"
+    );
+}
+
+/// A boot layer of the wrong size and a cost layer inside the step are refused when the
+/// network is built, naming the group.
+#[test]
+fn bad_groups_are_refused_at_build() {
+    let err = build_error(
+        "group-boot-size",
+        "a = data_layer(name='a', size=2)
+boot = data_layer(name='boot', size=3)
+def step(x):
+    m = memory(name='h', size=2, boot_layer=boot)
+    return fc_layer(input=[x, m], size=2, name='h')
+outputs(recurrent_group(step=step, input=a, name='g'))
+",
+    );
+    assert_eq!(
+        err,
+        "layer 'g' (type 'recurrent_layer_group'): memory 'h+delay1@g' has size 2, its boot \
+         layer 'boot' has size 3"
+    );
+    let err = build_error(
+        "group-cost",
+        "a = data_layer(name='a', size=2)
+lbl = data_layer(name='lbl', size=2)
+def step(x, y):
+    m = memory(name='h', size=2)
+    h = fc_layer(input=[x, m], size=2, name='h')
+    square_error_cost(input=h, label=y)
+    return h
+outputs(recurrent_group(step=step, input=[a, lbl], name='g'))
+",
+    );
+    assert!(
+        err.starts_with("layer 'g' (type 'recurrent_layer_group'): its step holds the cost layer"),
+        "{err}"
+    );
+}
+
+/// Nothing in the step pads finished sequences: a sequence of 1 step beside one of 4 gives
+/// the same rows as when it runs alone (its memory is not touched by the other's steps).
+#[test]
+fn a_sequence_gives_the_same_rows_alone_and_in_a_batch() {
+    let cfg = group_config(
+        "seq = data_layer(name='seq', size=3)
+def step(s):
+    m = memory(name='rnn', size=2)
+    return fc_layer(input=[s, m], size=2, name='rnn', act=TanhActivation())
+outputs(recurrent_group(step=step, input=seq, name='g', reverse=True))
+",
+    );
+    let model = model_from_text("group-alone", &cfg);
+    let mut n = net_of(&model);
+    set_all(&mut n, &model);
+    let x = ramp(21, 0.4);
+    let batch = output(&n, &feed(vec![("seq", seq_dense(7, &x, &STARTS))]), "rnn");
+    for w in STARTS.windows(2) {
+        let (a, b) = (w[0] as usize, w[1] as usize);
+        let alone = output(
+            &n,
+            &feed(vec![(
+                "seq",
+                seq_dense((b - a) as i64, &x[a * 3..b * 3], &[0, (b - a) as i64]),
+            )]),
+            "rnn",
+        );
+        assert_close(&batch[a * 2..b * 2], &alone, 1e-12);
+    }
+}
