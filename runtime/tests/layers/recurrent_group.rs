@@ -358,13 +358,11 @@ outputs(out)
     assert_close(&values(o.value.as_ref().unwrap()), &want, 1e-12);
 }
 
+/// Gradients by tensor name ("input" for the fed leaf).
+type Grads = Vec<(String, Vec<f64>)>;
+
 /// The loss sum(output * r) and its gradients with respect to the input and every parameter.
-fn grads(
-    net: &Network,
-    fd: &Feed,
-    input: &Tensor,
-    outputs: &[&str],
-) -> (Vec<Vec<f64>>, Vec<(String, Vec<f64>)>) {
+fn grads(net: &Network, fd: &Feed, input: &Tensor, outputs: &[&str]) -> (Vec<Vec<f64>>, Grads) {
     net.params().zero_grad();
     let mut g = input.grad();
     if g.defined() {
