@@ -22,6 +22,9 @@ pub struct Arg {
     /// For a layer whose activation is softmax: the values before it, so a following
     /// cross-entropy cost can use log_softmax (same gradient, no log of a rounded zero).
     pub logits: Option<Tensor>,
+    /// Paddle's named extra outputs (`Layer::getOutput(name)`): lstm_step's "state", and a
+    /// recurrent layer group's out links under their gather agents' names.
+    pub others: Vec<(String, Arg)>,
 }
 
 impl Clone for Arg {
@@ -32,6 +35,7 @@ impl Clone for Arg {
             seq_starts: self.seq_starts.clone(),
             subseq_starts: self.subseq_starts.clone(),
             logits: self.logits.as_ref().map(Tensor::shallow_clone),
+            others: self.others.clone(),
         }
     }
 }

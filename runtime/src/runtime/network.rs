@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use paddlers_graph::ModelConfig;
+use paddlers_graph::{LayerConfig, ModelConfig};
 use tch::{Device, Kind, Tensor};
 
 use super::activation::Activation;
@@ -45,12 +45,18 @@ struct Node {
     folded_away: bool,
 }
 
-pub struct Network {
-    model: ModelConfig,
+/// Layers wired in config order: the root network's, or one step of a recurrent layer
+/// group's (`layers/recurrent_group.rs` runs that one once per time step).
+pub(crate) struct Graph {
     nodes: Vec<Node>,
     /// Shared with every `Forward`, so a pass does not copy the name table.
     index: Arc<HashMap<String, usize>>,
     outputs: Vec<usize>,
+}
+
+pub struct Network {
+    model: ModelConfig,
+    graph: Graph,
     params: ParamStore,
     /// Whether `Mode::Test` runs folded conv + batch norm pairs (default: yes).
     fold_batch_norm: bool,
@@ -104,87 +110,16 @@ impl Network {
 
     /// Builds the network over an existing parameter store (replicas, loaded models).
     pub fn with_params(model: &ModelConfig, params: ParamStore) -> Result<Network> {
-        let mut nodes: Vec<Node> = Vec::with_capacity(model.layers.len());
-        let mut index = HashMap::new();
-        let keep_image = layout::keeps_image(model);
-        for (cfg, keep_image) in model.layers.iter().zip(keep_image) {
-            let bad = |msg: String| RuntimeError::BadLayer {
-                layer: cfg.name.clone(),
-                layer_type: cfg.r#type.clone(),
-                msg,
-            };
-            if index.contains_key(&cfg.name) {
-                return Err(bad(
-                    "a layer of this name comes earlier in the config".into()
-                ));
-            }
-            let inputs = cfg
-                .inputs
-                .iter()
-                .map(|i| {
-                    index.get(&i.input_layer_name).copied().ok_or_else(|| {
-                        bad(format!(
-                            "input '{}' is not a layer defined before it",
-                            i.input_layer_name
-                        ))
-                    })
-                })
-                .collect::<Result<Vec<usize>>>()?;
-            let act_name = cfg.active_type.as_deref().unwrap_or("");
-            let act = Activation::from_name(act_name).ok_or_else(|| {
-                RuntimeError::UnsupportedActivation {
-                    layer: cfg.name.clone(),
-                    layer_type: cfg.r#type.clone(),
-                    act: act_name.to_string(),
-                }
-            })?;
-            let layer = layers::build(&BuildCx {
-                cfg,
-                model,
-                params: &params,
-            })?;
-            index.insert(cfg.name.clone(), nodes.len());
-            nodes.push(Node {
-                name: cfg.name.clone(),
-                layer_type: cfg.r#type.clone(),
-                layer,
-                inputs,
-                act,
-                drop_rate: cfg.drop_rate.map_or(0.0, |r| r.as_f64()),
-                is_data: cfg.r#type == "data",
-                size: cfg.size() as i64,
-                coeff: cfg.coeff.map_or(1.0, |r| r.as_f64()),
-                keep_image,
-                fold: None,
-                folded_away: false,
-            });
-        }
-        for (i, j) in super::fold::pairs(model) {
-            let cx = |cfg| BuildCx {
-                cfg,
-                model,
-                params: &params,
-            };
-            let folded =
-                layers::build_conv_batch_norm(&cx(&model.layers[i]), &cx(&model.layers[j]))?;
-            nodes[j].fold = Some((i, folded));
-            nodes[i].folded_away = true;
-        }
-        let outputs = model
-            .output_layer_names
-            .iter()
-            .map(|n| {
-                index
-                    .get(n)
-                    .copied()
-                    .ok_or_else(|| RuntimeError::NoSuchLayer(n.clone()))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let graph = Graph::build(
+            model,
+            &layers::root_layers(model),
+            &model.output_layer_names,
+            &params,
+            true,
+        )?;
         Ok(Network {
             model: model.clone(),
-            nodes,
-            index: Arc::new(index),
-            outputs,
+            graph,
             params,
             fold_batch_norm: true,
         })
@@ -214,7 +149,8 @@ impl Network {
 
     /// Data layer names and sizes, in config order.
     pub fn data_layers(&self) -> impl Iterator<Item = (&str, i64)> {
-        self.nodes
+        self.graph
+            .nodes
             .iter()
             .filter(|n| n.is_data)
             .map(|n| (n.name.as_str(), n.size))
@@ -222,9 +158,10 @@ impl Network {
 
     /// The type of a layer, by name.
     pub fn layer_type(&self, name: &str) -> Option<&str> {
-        self.index
+        self.graph
+            .index
             .get(name)
-            .map(|&i| self.nodes[i].layer_type.as_str())
+            .map(|&i| self.graph.nodes[i].layer_type.as_str())
     }
 
     /// A copy of the network on `device` with its own parameters (for trainer_count or a
@@ -249,12 +186,120 @@ impl Network {
     }
 
     fn forward_inner(&self, feed: &Feed, mode: Mode) -> Result<Forward> {
-        let train = mode == Mode::Train;
-        let fold = !train && self.fold_batch_norm;
+        let fold = mode == Mode::Test && self.fold_batch_norm;
         let cx = Cx {
             params: &self.params,
-            train,
+            train: mode == Mode::Train,
         };
+        self.graph.run(&cx, feed, fold)
+    }
+}
+
+impl Graph {
+    /// Wires `scope` (layer names, in config order) of `model`; `outputs` are the layers
+    /// whose costs make the reported cost. Parameters are checked against `params`. With
+    /// `image_layout`, chains of image layers pass channels-last tensors and test-mode
+    /// passes fold batch norms into convolutions (the root network); a group's step graph
+    /// keeps Paddle's flat rows.
+    pub(crate) fn build(
+        model: &ModelConfig,
+        scope: &[&LayerConfig],
+        outputs: &[String],
+        params: &ParamStore,
+        image_layout: bool,
+    ) -> Result<Graph> {
+        let mut nodes: Vec<Node> = Vec::with_capacity(scope.len());
+        let mut index = HashMap::new();
+        let model_index: HashMap<&str, usize> = model
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.name.as_str(), i))
+            .collect();
+        let keeps = if image_layout {
+            layout::keeps_image(model)
+        } else {
+            vec![false; model.layers.len()]
+        };
+        for &cfg in scope {
+            let keep_image = model_index
+                .get(cfg.name.as_str())
+                .is_some_and(|&i| keeps[i]);
+            let bad = |msg: String| RuntimeError::BadLayer {
+                layer: cfg.name.clone(),
+                layer_type: cfg.r#type.clone(),
+                msg,
+            };
+            if index.contains_key(&cfg.name) {
+                return Err(bad(
+                    "a layer of this name comes earlier in the config".into()
+                ));
+            }
+            let inputs = layers::input_names(model, cfg)
+                .iter()
+                .map(|name| {
+                    index.get(name).copied().ok_or_else(|| {
+                        bad(format!("input '{name}' is not a layer defined before it"))
+                    })
+                })
+                .collect::<Result<Vec<usize>>>()?;
+            let act_name = cfg.active_type.as_deref().unwrap_or("");
+            let act = Activation::from_name(act_name).ok_or_else(|| {
+                RuntimeError::UnsupportedActivation {
+                    layer: cfg.name.clone(),
+                    layer_type: cfg.r#type.clone(),
+                    act: act_name.to_string(),
+                }
+            })?;
+            let layer = layers::build(&BuildCx { cfg, model, params })?;
+            index.insert(cfg.name.clone(), nodes.len());
+            nodes.push(Node {
+                name: cfg.name.clone(),
+                layer_type: cfg.r#type.clone(),
+                layer,
+                inputs,
+                act,
+                drop_rate: cfg.drop_rate.map_or(0.0, |r| r.as_f64()),
+                is_data: layers::is_fed(model, cfg),
+                size: cfg.size() as i64,
+                coeff: cfg.coeff.map_or(1.0, |r| r.as_f64()),
+                keep_image,
+                fold: None,
+                folded_away: false,
+            });
+        }
+        if image_layout {
+            for (i, j) in super::fold::pairs(model) {
+                let (ci, cj) = (&model.layers[i], &model.layers[j]);
+                let (Some(&ni), Some(&nj)) = (index.get(&ci.name), index.get(&cj.name)) else {
+                    continue;
+                };
+                let cx = |cfg| BuildCx { cfg, model, params };
+                let folded = layers::build_conv_batch_norm(&cx(ci), &cx(cj))?;
+                nodes[nj].fold = Some((ni, folded));
+                nodes[ni].folded_away = true;
+            }
+        }
+        let outputs = outputs
+            .iter()
+            .map(|n| {
+                index
+                    .get(n)
+                    .copied()
+                    .ok_or_else(|| RuntimeError::NoSuchLayer(n.clone()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Graph {
+            nodes,
+            index: Arc::new(index),
+            outputs,
+        })
+    }
+
+    /// Runs every layer on `feed` (data layers and, in a group's step, its agents); `fold`
+    /// runs the folded conv + batch norm pairs.
+    pub(crate) fn run(&self, cx: &Cx, feed: &Feed, fold: bool) -> Result<Forward> {
+        let train = cx.train;
         let mut args: Vec<Option<Arg>> = Vec::with_capacity(self.nodes.len());
         let mut loss: Option<Tensor> = None;
         for node in &self.nodes {
@@ -283,7 +328,7 @@ impl Network {
                     .map(|&i| args[i].as_ref().expect("inputs come earlier"))
                     .collect();
                 REFUSED_ROW.with(|r| r.set(None));
-                let raw = catch_unwind(AssertUnwindSafe(|| layer.forward(&cx, &inputs)))
+                let raw = catch_unwind(AssertUnwindSafe(|| layer.forward(cx, &inputs)))
                     .map_err(|p| fail(panic_message(p)))?
                     .map_err(|msg| layer_error(node, &inputs, msg))?;
                 let mut raw = raw;

@@ -334,6 +334,7 @@ fn slice_arg(name: &str, arg: &Arg, from: i64, to: i64) -> Result<Arg, TrainErro
         seq_starts,
         subseq_starts: None,
         logits: arg.logits.as_ref().map(take),
+        others: Vec::new(),
     })
 }
 

@@ -27,6 +27,7 @@ mod paddle_graphs;
 mod pool;
 mod priorbox;
 mod recurrent;
+mod recurrent_group;
 mod seq_select;
 mod sequence;
 mod switch_order;

@@ -185,3 +185,59 @@ pub fn all_paths(len: usize, classes: usize) -> Vec<Vec<usize>> {
 pub fn ids(v: &[i64]) -> Arg {
     Arg::ids(Tensor::from_slice(v))
 }
+
+/// A float64 leaf [rows, width] of deterministic values that records its gradient.
+pub fn leaf(rows: i64, width: i64, seed: f64) -> Tensor {
+    Tensor::from_slice(&ramp((rows * width) as usize, seed))
+        .view([rows, width])
+        .set_requires_grad(true)
+}
+
+/// `--job=checkgrad` on a feed given by the test (the random feed gives every input the same
+/// shape, which does not fit a label per sequence): every trainable parameter and each named
+/// input leaf against central differences. Returns the checks, each asserted below
+/// `TOLERANCE`.
+pub fn checkgrad_feed(
+    net: &Network,
+    feed: &Feed,
+    inputs: &[(&str, &Tensor)],
+    opts: &CheckgradOptions,
+) -> Vec<paddlers_runtime::runtime::checkgrad::ParamCheck> {
+    use paddlers_runtime::runtime::checkgrad::check_tensors;
+    let mut tensors: Vec<(String, Tensor)> = net
+        .params()
+        .trainable()
+        .map(|p| (p.name().to_string(), p.value.shallow_clone()))
+        .collect();
+    for (name, t) in inputs {
+        tensors.push((format!("input:{name}"), t.shallow_clone()));
+    }
+    let loss = || {
+        let fwd = net.forward(feed, Mode::Train)?;
+        if let Some(l) = &fwd.loss {
+            return Ok(l.shallow_clone());
+        }
+        Ok({
+            // No cost: a fixed weighting of every output stands in for one.
+            let mut total = Tensor::zeros([], (Kind::Double, Device::Cpu));
+            for (k, name) in net.model().output_layer_names.iter().enumerate() {
+                let v = fwd.output(name).unwrap().value.as_ref().unwrap();
+                let r =
+                    Tensor::from_slice(&ramp(v.numel(), 0.3 + k as f64)).view(v.size().as_slice());
+                total += (v * r).sum(Kind::Double);
+            }
+            total
+        })
+    };
+    let checks = check_tensors(&tensors, &loss, opts).unwrap();
+    assert_eq!(checks.len(), tensors.len());
+    for c in &checks {
+        assert!(c.checked > 0, "{}", c.name);
+        assert!(
+            c.max_rel_diff < opts.tolerance,
+            "wrong gradient: {}",
+            c.line(opts.eps)
+        );
+    }
+    checks
+}

@@ -26,6 +26,7 @@ mod norm;
 mod pool;
 mod priorbox;
 mod recurrent;
+mod recurrent_group;
 mod roi_pool;
 mod seq_select;
 mod sequence;
@@ -34,6 +35,7 @@ mod volume;
 
 pub use conv::build_folded as build_conv_batch_norm;
 pub use pool::{paddle_pool2d, Pool2d, PoolKind, PoolWindow};
+pub use recurrent_group::{input_names, is_fed, is_generated, root_layers};
 
 use paddlers_graph::layer_types as lt;
 use paddlers_graph::{LayerConfig, ModelConfig};
@@ -231,7 +233,21 @@ type BuildFn = fn(&BuildCx) -> Result<Box<dyn Layer>>;
 /// The layer types the runtime lowers, each with its builder. `build` dispatches through this
 /// table, so a type listed here is one the runtime runs.
 const LOWERED: &[(&[&str], BuildFn)] = &[
-    (&[lt::DATA], |_| Ok(Box::new(Data))),
+    (&[lt::DATA], |cx| {
+        if is_generated(cx.model, &cx.cfg.name) {
+            recurrent_group::build_pick(cx)
+        } else {
+            Ok(Box::new(Data))
+        }
+    }),
+    // A group's step is fed its agents, as the network is fed its data layers.
+    (&[lt::AGENT, lt::SCATTER_AGENT], |_| Ok(Box::new(Data))),
+    (&[lt::RECURRENT_LAYER_GROUP], recurrent_group::build),
+    (
+        &[lt::GATHER_AGENT, lt::GET_OUTPUT],
+        recurrent_group::build_pick,
+    ),
+    (&[lt::LSTM_STEP, lt::GRU_STEP], recurrent::build_step),
     (&[lt::FC], fc::build),
     (&[lt::SELECTIVE_FC], fc::build_selective),
     (&[lt::EXCONV, lt::CUDNN_CONV, lt::CONV], |cx| {
@@ -327,14 +343,7 @@ const MKLDNN: &str = "an MKL-DNN variant, which paddlers' config parsing never p
 
 /// The rest of Paddle's layer types, each refused at build with the reason given here.
 pub const NOT_LOWERED: &[(&str, &str)] = &[
-    (lt::RECURRENT_LAYER_GROUP, SEQUENCE),
-    (lt::AGENT, SEQUENCE),
-    (lt::SCATTER_AGENT, SEQUENCE),
-    (lt::GATHER_AGENT, SEQUENCE),
     (lt::SUBSEQ, SEQUENCE),
-    (lt::LSTM_STEP, SEQUENCE),
-    (lt::GRU_STEP, SEQUENCE),
-    (lt::GET_OUTPUT, SEQUENCE),
     (lt::MDLSTMEMORY, SEQUENCE),
     (lt::EOS_ID, SEQUENCE),
     (lt::CROSS_ENTROPY_OVER_BEAM, SEQUENCE),

@@ -86,6 +86,87 @@ fn act(a: Activation, x: &Tensor) -> Result<Tensor, String> {
     a.apply(x, None)
 }
 
+/// A cell's activations: active_type (the cell input, or the GRU candidate), the gates',
+/// and the LSTM state's.
+#[derive(Clone, Copy)]
+pub(super) struct Acts {
+    pub act: Activation,
+    pub gate: Activation,
+    pub state: Activation,
+}
+
+impl Acts {
+    pub fn of(cx: &BuildCx) -> Result<Acts> {
+        Ok(Acts {
+            act: activation(
+                cx,
+                cx.cfg.active_type.as_deref().filter(|s| !s.is_empty()),
+                "tanh",
+            )?,
+            gate: activation(cx, cx.cfg.active_gate_type.as_deref(), "sigmoid")?,
+            state: activation(cx, cx.cfg.active_state_type.as_deref(), "tanh")?,
+        })
+    }
+}
+
+/// One LSTM step (hl_lstm_ops) over the rows of `g`, the gate pre-activations
+/// [in, ig, fg, og] with `h' W` (and any gate bias) already added; `c` is the previous state
+/// and `peep` the peephole weights for ig, fg, og. Returns (h, c).
+pub(super) fn lstm_cell(
+    g: &Tensor,
+    c: &Tensor,
+    peep: Option<(&Tensor, &Tensor, &Tensor)>,
+    acts: Acts,
+) -> Result<(Tensor, Tensor), String> {
+    let h_size = c.size()[1];
+    let part = |k: i64| g.narrow(1, k * h_size, h_size);
+    let (i_pre, f_pre) = match peep {
+        Some((ci, cf, _)) => (part(1) + c * ci, part(2) + c * cf),
+        None => (part(1), part(2)),
+    };
+    let a = act(acts.act, &part(0))?;
+    let i = act(acts.gate, &i_pre)?;
+    let f = act(acts.gate, &f_pre)?;
+    let c_new = a * i + c * f;
+    let o_pre = match peep {
+        Some((_, _, co)) => part(3) + &c_new * co,
+        None => part(3),
+    };
+    let o = act(acts.gate, &o_pre)?;
+    let h_new = o * act(acts.state, &c_new)?;
+    Ok((h_new, c_new))
+}
+
+/// One GRU step (hl_gru_ops) over the rows of `x`, the input [u, r, s] with any bias added;
+/// `h` is the previous output and `w` the flat [W_ur (H x 2H), W_s (H x H)] weight.
+pub(super) fn gru_cell(x: &Tensor, h: &Tensor, w: &Tensor, acts: Acts) -> Result<Tensor, String> {
+    let h_size = h.size()[1];
+    let w_ur = w
+        .narrow(0, 0, h_size * 2 * h_size)
+        .view([h_size, 2 * h_size]);
+    let w_s = w
+        .narrow(0, h_size * 2 * h_size, h_size * h_size)
+        .view([h_size, h_size]);
+    let ur = x.narrow(1, 0, 2 * h_size) + h.matmul(&w_ur);
+    let u = act(acts.gate, &ur.narrow(1, 0, h_size))?;
+    let r = act(acts.gate, &ur.narrow(1, h_size, h_size))?;
+    let s = act(
+        acts.act,
+        &(x.narrow(1, 2 * h_size, h_size) + (h * r).matmul(&w_s)),
+    )?;
+    Ok(h - &u * h + u * s)
+}
+
+impl Recurrent {
+    fn acts(&self) -> Acts {
+        Acts {
+            act: self.act,
+            gate: self.gate,
+            state: self.state,
+        }
+    }
+}
+
 impl Layer for Recurrent {
     fn applies_own_activation(&self) -> bool {
         true
@@ -151,45 +232,14 @@ impl Layer for Recurrent {
             let (h_new, c_new) = match self.cell {
                 Cell::Lstm => {
                     let g = xt + h.matmul(&w.view([h_size, 4 * h_size]));
-                    let part = |k: i64| g.narrow(1, k * h_size, h_size);
-                    let (ci, cf, co) = match &peep {
-                        Some((i, f, o)) => {
-                            (i.shallow_clone(), f.shallow_clone(), o.shallow_clone())
-                        }
-                        None => {
-                            let z = Tensor::zeros([h_size], (kind, dev));
-                            (z.shallow_clone(), z.shallow_clone(), z)
-                        }
-                    };
-                    let a = act(self.act, &part(0))?;
-                    let i = act(self.gate, &(part(1) + &c * &ci))?;
-                    let f = act(self.gate, &(part(2) + &c * &cf))?;
-                    let c_new = a * i + &c * f;
-                    let o = act(self.gate, &(part(3) + &c_new * &co))?;
-                    let h_new = o * act(self.state, &c_new)?;
-                    (h_new, c_new)
+                    let peep = peep.as_ref().map(|(i, f, o)| (i, f, o));
+                    lstm_cell(&g, &c, peep, self.acts())?
                 }
                 Cell::Simple => {
                     let h_new = act(self.act, &(xt + h.matmul(&w.view([h_size, h_size]))))?;
                     (h_new, c.shallow_clone())
                 }
-                Cell::Gru => {
-                    let w_ur = w
-                        .narrow(0, 0, h_size * 2 * h_size)
-                        .view([h_size, 2 * h_size]);
-                    let w_s = w
-                        .narrow(0, h_size * 2 * h_size, h_size * h_size)
-                        .view([h_size, h_size]);
-                    let ur = xt.narrow(1, 0, 2 * h_size) + h.matmul(&w_ur);
-                    let u = act(self.gate, &ur.narrow(1, 0, h_size))?;
-                    let r = act(self.gate, &ur.narrow(1, h_size, h_size))?;
-                    let st = act(
-                        self.act,
-                        &(xt.narrow(1, 2 * h_size, h_size) + (&h * r).matmul(&w_s)),
-                    )?;
-                    let h_new = &h - &u * &h + u * st;
-                    (h_new, c.shallow_clone())
-                }
+                Cell::Gru => (gru_cell(&xt, &h, w, self.acts())?, c.shallow_clone()),
             };
             // Finished sequences keep their state.
             let keep = mask.ones_like() - &mask;
@@ -205,5 +255,111 @@ impl Layer for Recurrent {
             subseq_starts: inputs[0].subseq_starts.clone(),
             ..Default::default()
         })
+    }
+}
+
+/// lstm_step (LstmStepLayer) and gru_step (GruStepLayer): one step of the cells above, for
+/// the step of a recurrent layer group. lstm_step reads [gates (4H), previous state] and
+/// outputs h, with the new state as its "state" output (get_output reads it); its bias is
+/// the 3H peepholes only. gru_step reads [input (3H), previous output] with its own [H, 3H]
+/// weight and a 3H bias added to the input.
+pub fn build_step(cx: &BuildCx) -> Result<Box<dyn Layer>> {
+    cx.expect_inputs(2..=2)?;
+    let h = cx.size();
+    let lstm = cx.cfg.r#type == "lstm_step";
+    let gates = if lstm { 4 } else { 3 };
+    if cx.input_size(0)? != gates * h || cx.input_size(1)? != h {
+        return Err(cx.err(format!(
+            "inputs of sizes {} and {} must be {gates} x and 1 x the layer size {h}",
+            cx.input_size(0)?,
+            cx.input_size(1)?
+        )));
+    }
+    let acts = Acts::of(cx)?;
+    let bias = cx.bias(3 * h)?;
+    Ok(if lstm {
+        Box::new(LstmStep { bias, acts })
+    } else {
+        Box::new(GruStep {
+            weight: cx.input_param(0, 3 * h * h)?,
+            bias,
+            acts,
+        })
+    })
+}
+
+struct LstmStep {
+    bias: Option<String>,
+    acts: Acts,
+}
+
+/// The rows of a step's two inputs must agree: each row is one sequence still running.
+fn same_rows(inputs: &[&Arg]) -> Result<(), String> {
+    let (a, b) = (inputs[0].rows(), inputs[1].rows());
+    if a == b {
+        Ok(())
+    } else {
+        Err(format!(
+            "its inputs have {a} and {b} rows; a step reads one row per sequence from each"
+        ))
+    }
+}
+
+impl Layer for LstmStep {
+    fn applies_own_activation(&self) -> bool {
+        true
+    }
+
+    fn forward(&self, cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        same_rows(inputs)?;
+        let g = value(inputs[0], "input")?;
+        let c = value(inputs[1], "state")?;
+        let (h_new, c_new) = match &self.bias {
+            Some(b) => {
+                let b = cx.param(b)?;
+                let h_size = c.size()[1];
+                let (ci, cf, co) = (
+                    b.narrow(0, 0, h_size),
+                    b.narrow(0, h_size, h_size),
+                    b.narrow(0, 2 * h_size, h_size),
+                );
+                lstm_cell(g, c, Some((&ci, &cf, &co)), self.acts)?
+            }
+            None => lstm_cell(g, c, None, self.acts)?,
+        };
+        let mut state = Arg::dense(c_new);
+        state.seq_starts = inputs[0].seq_starts.clone();
+        state.subseq_starts = inputs[0].subseq_starts.clone();
+        let mut out = Arg::dense(h_new);
+        out.others.push(("state".into(), state));
+        Ok(out)
+    }
+}
+
+struct GruStep {
+    weight: String,
+    bias: Option<String>,
+    acts: Acts,
+}
+
+impl Layer for GruStep {
+    fn applies_own_activation(&self) -> bool {
+        true
+    }
+
+    fn forward(&self, cx: &Cx, inputs: &[&Arg]) -> Result<Arg, String> {
+        same_rows(inputs)?;
+        let x = value(inputs[0], "input")?;
+        let h = value(inputs[1], "output_mem")?;
+        let x = match &self.bias {
+            Some(b) => x + cx.param(b)?,
+            None => x.shallow_clone(),
+        };
+        Ok(Arg::dense(gru_cell(
+            &x,
+            h,
+            cx.param(&self.weight)?,
+            self.acts,
+        )?))
     }
 }
