@@ -424,6 +424,27 @@ fn a_label_refused_mid_pass_names_its_file_record_and_config_line() {
         fixture_line("outputs(square_error_cost")
     );
     assert!(defined.ends_with(&want), "{defined} is not {want}");
+
+    // Two replicas each see half the batch; the sample is still named in the whole batch.
+    // With batches of 8 the first refused sample is row 7, in the second replica's half.
+    let sample_line = |trainer_count: &str, save: &str| {
+        let (ok, log) = run_net(
+            &dir.path().join(save),
+            &[
+                "--num_passes=1",
+                trainer_count,
+                "--config_args=classes=7,cost=square_error,batch_size=8",
+            ],
+        );
+        assert!(!ok, "{log}");
+        assert!(!log.contains("panicked"), "{log}");
+        let line = log.lines().find(|l| l.contains("the sample is"));
+        line.unwrap_or_else(|| panic!("no sample origin in:\n{log}"))
+            .to_string()
+    };
+    let one = sample_line("--trainer_count=1", "b");
+    assert!(!one.ends_with(": record 0"), "{one}");
+    assert_eq!(sample_line("--trainer_count=2", "c"), one);
     assert!(
         !log.contains("panicked") && !log.contains("frame #"),
         "{log}"

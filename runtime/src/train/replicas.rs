@@ -81,15 +81,20 @@ impl Replicas {
     ) -> Result<BatchOutcome, TrainError> {
         let (world, rank) = (self.group.world_size() as i64, self.group.rank() as i64);
         let (from, to) = (samples * rank / world, samples * (rank + 1) / world);
-        let parts = if world <= 1 {
+        let shares = if world <= 1 {
             split_feed(feed, samples, self.nets.len())?
         } else if to > from {
             let share = slice_feed(feed, from, to)?;
             split_feed(&share, to - from, self.nets.len())?
+                .into_iter()
+                .map(|(first, part)| (first + from as usize, part))
+                .collect()
         } else {
             // A global batch smaller than the ranks: this rank adds zero gradients.
             Vec::new()
         };
+        // Where each copy's samples start in the whole batch, to name a refused sample.
+        let (offsets, parts): (Vec<usize>, Vec<Feed>) = shares.into_iter().unzip();
         let run =
             |net: &Network, part: Feed| -> Result<(f64, HashMap<String, EvalArg>), TrainError> {
                 let part = to_device(&part, net.device());
@@ -145,12 +150,6 @@ impl Replicas {
         };
         let mut cost = 0.0;
         let mut eval_inputs = Vec::with_capacity(results.len());
-        let n = self.nets.len() as i64;
-        // The first sample of each non-empty share, as split_feed cuts them.
-        let offsets = (0..n)
-            .map(|i| (samples * i / n, samples * (i + 1) / n))
-            .filter(|(from, to)| to > from)
-            .map(|(from, _)| from as usize);
         for (r, offset) in results.into_iter().zip(offsets) {
             let (c, e) = r.map_err(|e| match e {
                 TrainError::Runtime(RuntimeError::BadRecord {
@@ -281,10 +280,11 @@ fn to_device(feed: &Feed, device: Device) -> Feed {
 }
 
 /// Splits `samples` samples into `n` contiguous shares (fewer when the batch is smaller than
-/// `n`): share i holds samples `[samples * i / n, samples * (i + 1) / n)`.
-pub fn split_feed(feed: &Feed, samples: i64, n: usize) -> Result<Vec<Feed>, TrainError> {
+/// `n`): share i holds samples `[samples * i / n, samples * (i + 1) / n)`. Each comes with the
+/// index of its first sample.
+pub fn split_feed(feed: &Feed, samples: i64, n: usize) -> Result<Vec<(usize, Feed)>, TrainError> {
     if n <= 1 {
-        return Ok(vec![feed.clone()]);
+        return Ok(vec![(0, feed.clone())]);
     }
     let n = n as i64;
     let mut parts = Vec::new();
@@ -297,7 +297,7 @@ pub fn split_feed(feed: &Feed, samples: i64, n: usize) -> Result<Vec<Feed>, Trai
         for (name, arg) in feed {
             part.insert(name.clone(), slice_arg(name, arg, from, to)?);
         }
-        parts.push(part);
+        parts.push((from as usize, part));
     }
     Ok(parts)
 }
@@ -352,8 +352,10 @@ mod tests {
         let mut seq = Arg::ids(Tensor::arange(7, (Kind::Int64, Device::Cpu)));
         seq.seq_starts = Some(vec![0, 2, 3, 3, 6, 7]);
         feed.insert("w".into(), seq);
-        let parts = split_feed(&feed, 5, 2).unwrap();
+        let (firsts, parts): (Vec<usize>, Vec<Feed>) =
+            split_feed(&feed, 5, 2).unwrap().into_iter().unzip();
         assert_eq!(parts.len(), 2);
+        assert_eq!(firsts, vec![0, 2]);
         // Samples [0, 2) and [2, 5).
         assert_eq!(parts[0]["x"].value.as_ref().unwrap().size(), vec![2, 2]);
         assert_eq!(parts[1]["x"].value.as_ref().unwrap().size(), vec![3, 2]);
